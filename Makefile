@@ -1,0 +1,35 @@
+# Pingxiang: two commands on a fresh machine (Python 3.11+ and make):
+#   make run    install, start services (embedded if DATABASE_URL/REDIS_URL unset), migrate,
+#               load the demo town, serve http://127.0.0.1:8000 with a worker and the beat
+#   make test   install and run the whole suite
+PY ?= python3
+UV_VERSION := 0.13.8
+UV := var/uv/bin/uv
+VENV := .venv
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+
+.PHONY: install run test test-fast bench lint clean
+
+$(UV):
+	@mkdir -p var
+	$(PY) -m venv var/uv
+	var/uv/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.installed: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PY)
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(VENV)/bin/python -m pingxiang.services run
+
+test: install
+	$(VENV)/bin/python -m pingxiang.services exec -- $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) var/uv staticfiles

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class PingxiangConfig(AppConfig):
+    name = "pingxiang"
+    verbose_name = "系统"
+
+    def ready(self):
+        from django.utils.module_loading import autodiscover_modules
+
+        from pingxiang import checks  # noqa: F401  (registers system checks)
+
+        # Each app may contribute navigation, home-page panels and deadline sweepers
+        # from its own nav.py / sweeps.py; the shell and the sweep collect them here.
+        autodiscover_modules("nav")
+        autodiscover_modules("sweeps")

@@ -1,0 +1,59 @@
+"""Writing the audit trail and the access log. Called by action functions, never by views
+directly for state changes: an action that changes state records it in the same transaction."""
+
+from django.contrib.contenttypes.models import ContentType
+
+from pingxiang.models import AccessEvent, AuditEvent
+
+
+def _actor_name(user):
+    if user is None:
+        return "系统"
+    full = f"{user.last_name}{user.first_name}".strip()
+    return full or user.get_username()
+
+
+def record(obj, *, actor, action, action_label="", from_state="", to_state="", reason="",
+           data=None):
+    """Append one state change for obj. Use inside the action's transaction."""
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_name=_actor_name(actor),
+        action=action,
+        action_label=action_label,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        from_state=from_state or "",
+        to_state=to_state or "",
+        reason=reason or "",
+        data=data or {},
+    )
+
+
+def timeline(obj):
+    """The object's history, oldest first, for the timeline on its page."""
+    ct = ContentType.objects.get_for_model(obj, for_concrete_model=False)
+    return (
+        AuditEvent.objects.filter(content_type=ct, object_id=str(obj.pk))
+        .order_by("at", "id")
+    )
+
+
+def client_ip(request):
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+def log_access(user, kind, obj=None, *, detail="", request=None):
+    """Append a read/export/reveal of a confidential record to the access log."""
+    return AccessEvent.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        username=getattr(user, "username", "") or "",
+        kind=kind,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False)
+        if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        detail=detail[:500],
+        ip=client_ip(request),
+    )

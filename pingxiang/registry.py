@@ -1,0 +1,59 @@
+"""What apps contribute to the shell: navigation entries and home-page panels.
+
+An app registers them in its own nav.py (autodiscovered at start-up):
+
+    from pingxiang.registry import nav_item, home_panel
+    nav_item("矛盾纠纷", "cases:list", roles=[Role.CENTRE_STAFF, ...], order=20)
+
+    @home_panel(roles=[Role.GRID_WORKER], order=10)
+    def my_level_one_cases(request):
+        return "cases/panels/level_one.html", {"cases": ...}   # or None to show nothing
+"""
+
+from dataclasses import dataclass, field
+
+from grids.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset = field(default_factory=frozenset)
+    order: int = 100
+
+
+_NAV: list[NavItem] = []
+_PANELS: list[tuple[int, frozenset, object]] = []
+
+
+def nav_item(label, url_name, *, roles, order=100):
+    item = NavItem(label, url_name, frozenset(Role(r) for r in roles), order)
+    if item not in _NAV:
+        _NAV.append(item)
+    return item
+
+
+def nav_for(role_set):
+    return sorted((i for i in _NAV if i.roles & role_set), key=lambda i: (i.order, i.label))
+
+
+def home_panel(*, roles, order=100):
+    def decorate(func):
+        entry = (order, frozenset(Role(r) for r in roles), func)
+        if all(existing[2] is not func for existing in _PANELS):
+            _PANELS.append(entry)
+        return func
+
+    return decorate
+
+
+def panels_for(request, role):
+    """Render-ready panels for the role's home page, in order."""
+    out = []
+    for order, roles, func in sorted(_PANELS, key=lambda e: e[0]):
+        if role in roles:
+            result = func(request)
+            if result:
+                out.append(result)
+    return out

@@ -1,0 +1,105 @@
+"""Supervisor for `make run` and `make test`.
+
+    python -m pingxiang.services exec -- CMD ...   run one command with the services up
+    python -m pingxiang.services run               migrate, seed the demo town, serve
+
+Services named by DATABASE_URL / REDIS_URL are used as they are. When a variable is
+not set, the embedded server is started here and its URL exported to the children; this
+process owns the servers, so they stop when it exits (Ctrl-C included).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from pingxiang.embedded import BASE_DIR, VAR_DIR, start_postgres, start_redis
+
+_handles = []  # keep embedded servers alive for as long as this process runs
+
+
+def ensure_services():
+    env = dict(os.environ)
+    if not env.get("DATABASE_URL"):
+        handle, url = start_postgres()
+        _handles.append(handle)
+        env["DATABASE_URL"] = url
+        print(f"[services] embedded PostgreSQL: {url}", flush=True)
+    if not env.get("REDIS_URL"):
+        handle, url = start_redis()
+        _handles.append(handle)
+        env["REDIS_URL"] = url
+        print(f"[services] embedded Redis: {url}", flush=True)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "pingxiang.settings")
+    return env
+
+
+def _python():
+    return sys.executable
+
+
+def cmd_exec(argv):
+    env = ensure_services()
+    proc = subprocess.Popen(argv, env=env, cwd=BASE_DIR)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGINT)
+        return proc.wait()
+
+
+def cmd_run():
+    env = ensure_services()
+    env.setdefault("DEBUG", "true")
+    manage = [_python(), str(BASE_DIR / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput"], env=env, check=True)
+    subprocess.run([*manage, "seed_demo"], env=env, check=True)
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    celery = [_python(), "-m", "celery", "-A", "pingxiang"]
+    children = [
+        subprocess.Popen([*manage, "runserver", "127.0.0.1:8000", "--noreload"], env=env),
+        subprocess.Popen([*celery, "worker", "--loglevel=INFO", "--concurrency=2"], env=env),
+        subprocess.Popen(
+            [*celery, "beat", "--loglevel=INFO",
+             f"--schedule={VAR_DIR / 'celerybeat-schedule'}"],
+            env=env,
+        ),
+    ]
+    subprocess.run([*manage, "demo_logins"], env=env, check=False)
+    print("\n平襄镇综治工作平台 running at http://127.0.0.1:8000  (Ctrl-C stops everything)\n",
+          flush=True)
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 15
+        for child in children:
+            try:
+                child.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+        print("[services] stopped", flush=True)
+    return 0
+
+
+def main(argv):
+    if argv[:1] == ["exec"]:
+        rest = argv[1:]
+        if rest[:1] == ["--"]:
+            rest = rest[1:]
+        if not rest:
+            sys.exit("usage: python -m pingxiang.services exec -- CMD ...")
+        return cmd_exec(rest)
+    if argv[:1] == ["run"]:
+        return cmd_run()
+    sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

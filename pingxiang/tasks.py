@@ -1,0 +1,18 @@
+"""Beat-scheduled tasks. Thin: they call domain functions, and may run twice safely."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from pingxiang.models import Heartbeat
+from pingxiang.timers import run_sweepers
+
+
+@shared_task
+def heartbeat():
+    Heartbeat.objects.update_or_create(name="beat", defaults={"beat_at": timezone.now()})
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def sweep_deadlines():
+    """The one deadline sweep: every registered sweeper, each idempotent."""
+    return run_sweepers(timezone.now())

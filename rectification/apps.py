@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RectificationConfig(AppConfig):
+    name = "rectification"
+    verbose_name = "隐患整改与督导"
