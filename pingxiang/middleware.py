@@ -1,7 +1,7 @@
 from django.contrib.auth.middleware import LoginRequiredMiddleware as _DjangoLoginRequired
 from django.db import InterfaceError, OperationalError
-from django.template.loader import render_to_string
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 
 
 class LoginRequiredMiddleware(_DjangoLoginRequired):

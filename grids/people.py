@@ -1,0 +1,67 @@
+"""Who answers for an area: the lookups every app uses to route work and notifications.
+
+These are the stable interface (cases, petitions and rectification call them); how the
+answer is stored (memberships, 包抓 assignments) may grow behind them.
+"""
+
+from django.contrib.auth import get_user_model
+
+from grids.models import Area, Role
+
+
+def _users(role, areas):
+    User = get_user_model()
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__is_active=True,
+            memberships__role=role,
+            memberships__area__in=areas,
+        ).distinct().order_by("pk")
+    )
+
+
+def village_of(area):
+    """The 村(社区) at or above area (None above village level)."""
+    if area.kind == Area.Kind.VILLAGE:
+        return area
+    ids = area.ancestor_ids()
+    return Area.objects.filter(pk__in=ids, kind=Area.Kind.VILLAGE).first()
+
+
+def town_of(area):
+    if area.kind == Area.Kind.TOWN:
+        return area
+    return Area.objects.filter(pk__in=area.ancestor_ids(), kind=Area.Kind.TOWN).first()
+
+
+def county_of(area):
+    if area.kind == Area.Kind.COUNTY:
+        return area
+    return Area.objects.filter(pk__in=area.ancestor_ids(), kind=Area.Kind.COUNTY).first()
+
+
+def village_leaders(village):
+    """包村领导: leaders assigned to this village itself (not the town's leaders at large)."""
+    return _users(Role.LEADER, [village])
+
+
+def village_cadres(village):
+    return _users(Role.VILLAGE_CADRE, [village])
+
+
+def grid_workers(area):
+    """Grid workers of the grids at or beneath area."""
+    return _users(Role.GRID_WORKER, Area.objects.under(area))
+
+
+def centre_staff(town):
+    return _users(Role.CENTRE_STAFF, [town])
+
+
+def town_leaders(town):
+    return _users(Role.LEADER, [town])
+
+
+def county_staff(county):
+    return _users(Role.CENTRE_STAFF, [county]) + _users(Role.LEADER, [county])
