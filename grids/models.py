@@ -178,3 +178,37 @@ class Resident(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class KeyPlace(models.Model):
+    """重点场所: a place watched in the campaign (logistics firm, freight station, school…),
+    attached to a grid. Inspections (rectification app) and visits refer to it."""
+
+    class Kind(models.TextChoices):
+        LOGISTICS = "物流企业", "物流企业"
+        FREIGHT = "货运站", "货运站"
+        SCHOOL = "学校", "学校"
+        NINE_SMALL = "九小场所", "九小场所"
+        RENTAL = "出租房屋", "出租房屋"
+        FUEL = "加油站", "加油站"
+        OTHER = "其他", "其他"
+
+    kind = models.CharField("类别", max_length=20, choices=Kind.choices)
+    name = models.CharField("名称", max_length=100)
+    address = models.CharField("地址", max_length=200, blank=True)
+    grid = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="key_places",
+                             verbose_name="所属网格/辖区")
+    responsible_person = models.CharField("负责人", max_length=50, blank=True)
+    contact = models.CharField("联系电话", max_length=20, blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "重点场所"
+        verbose_name_plural = "重点场所"
+        constraints = [
+            models.UniqueConstraint(fields=["grid", "name"], name="keyplace_unique_name")
+        ]
+        indexes = [models.Index(fields=["kind"], name="keyplace_kind")]
+
+    def __str__(self):
+        return self.name
