@@ -57,3 +57,20 @@ def log_access(user, kind, obj=None, *, detail="", request=None):
         detail=detail[:500],
         ip=client_ip(request),
     )
+
+
+def prune_access_log(*, retention_days=None):
+    """Delete access-log rows older than the retention period (never under 183 days, the
+    six months the Cybersecurity Law requires). The only deletion the database allows."""
+    from django.conf import settings
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    days = retention_days or settings.ACCESS_LOG_RETENTION_DAYS
+    if days < 183:
+        raise ValueError("访问记录至少保存6个月（183天）。")
+    cutoff = timezone.now() - timezone.timedelta(days=days)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL pingxiang.prune = 'on'")
+        cursor.execute("DELETE FROM pingxiang_accessevent WHERE at < %s", [cutoff])
+        return cursor.rowcount

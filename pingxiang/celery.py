@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pingxiang.settings")
 
@@ -17,4 +18,7 @@ app.conf.beat_schedule = {
     # The one deadline sweep of the system: every app's timers (escalations, reminders,
     # overdue flags) run from here, idempotently, so a late or doubled run is harmless.
     "sweep-deadlines": {"task": "pingxiang.tasks.sweep_deadlines", "schedule": 60.0},
+    # Access-log rows past ACCESS_LOG_RETENTION_DAYS (never under 6 months) are removed.
+    "prune-access-log": {"task": "pingxiang.tasks.prune_access_log",
+                         "schedule": crontab(hour=3, minute=30)},
 }

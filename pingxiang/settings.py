@@ -87,6 +87,8 @@ TEMPLATES = [
                 "pingxiang.context_processors.csp_nonce",
                 "pingxiang.context_processors.shell",
             ],
+            # {% partialdef %} without {% load %}, as in Django 6 where it is built in.
+            "builtins": ["template_partials.templatetags.partials"],
         },
     }
 ]

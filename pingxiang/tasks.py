@@ -16,3 +16,10 @@ def heartbeat():
 def sweep_deadlines():
     """The one deadline sweep: every registered sweeper, each idempotent."""
     return run_sweepers(timezone.now())
+
+
+@shared_task
+def prune_access_log():
+    from pingxiang.audit import prune_access_log as prune
+
+    return prune()

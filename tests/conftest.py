@@ -31,8 +31,8 @@ def _fast_password_hashing(settings):
 def build_cast():
     from grids.actions import create_area, ensure_user, grant_membership
     from grids.models import Area, Role
-    from grids.seed import seed_areas
     from grids.roles import sync_role_groups
+    from grids.seed import seed_areas
 
     sync_role_groups()
     county, town, villages, grids = seed_areas()
@@ -100,3 +100,79 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep(
             "!", f"{len(_browser_not_run)} BROWSER TESTS DID NOT RUN: no Chromium found "
             "(apt-get install chromium fonts-wqy-microhei)", red=True, bold=True)
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+ARTIFACTS = os.path.join(os.path.dirname(__file__), "artifacts")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM or "/usr/bin/chromium",
+                                    args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium, live_server, request):
+    """A fresh Chromium page on the live server that records console errors (CSP violations
+    included) and any request to a host other than the app. Phone-sized with
+    @pytest.mark.viewport(390, 844). On failure it saves a screenshot and the page's HTML
+    to tests/artifacts/."""
+    marker = request.node.get_closest_marker("viewport")
+    width, height = marker.args if marker else (1280, 900)
+    context = chromium.new_context(viewport={"width": width, "height": height},
+                                   locale="zh-CN", timezone_id="Asia/Shanghai",
+                                   accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.base_url = live_server.url
+    page.console_errors = []
+    page.foreign_requests = []
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    page.on("request", lambda r: (not r.url.startswith(live_server.url)
+                                  and not r.url.startswith(("data:", "blob:", "about:"))
+                                  and page.foreign_requests.append(r.url)))
+    yield page
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        stem = os.path.join(ARTIFACTS, request.node.name.replace("/", "_"))
+        try:
+            page.screenshot(path=stem + ".png", full_page=True)
+            with open(stem + ".html", "w", encoding="utf-8") as fh:
+                fh.write(page.content())
+        except Exception:  # noqa: BLE001 - the page may be gone; the test's error stands
+            pass
+    context.close()
+
+
+def login_in_browser(page, username, password=PASSWORD):
+    page.goto(page.base_url + "/account/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def assert_clean_page(page):
+    """No console errors or CSP violations, nothing loaded from another host, and no
+    horizontal scrolling."""
+    assert page.console_errors == [], page.console_errors
+    assert page.foreign_requests == [], page.foreign_requests
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"page scrolls sideways by {overflow}px"

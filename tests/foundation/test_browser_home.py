@@ -1,0 +1,32 @@
+import os
+
+import pytest
+
+from tests.conftest import ARTIFACTS, assert_clean_page, build_cast, login_in_browser
+
+
+@pytest.mark.browser
+@pytest.mark.viewport(390, 844)
+@pytest.mark.django_db(transaction=True)
+def test_grid_demo_sees_chinese_home_on_a_phone(browser_page):
+    from grids.actions import ensure_user, grant_membership
+    from grids.models import Role
+
+    cast = build_cast()
+    user = ensure_user("grid_demo", full_name="王建国", password="pingxiang-demo")
+    grant_membership(user, cast.xiguan_grid, Role.GRID_WORKER, title="网格员")
+
+    page = browser_page
+    page.goto(page.base_url + "/")
+    assert "/account/login/" in page.url  # anonymous → login
+    assert "平襄镇综治工作平台" in page.content()
+    login_in_browser(page, "grid_demo", "pingxiang-demo")
+    assert page.locator("h1").inner_text() == "网格员工作台"
+    body = page.locator("main").inner_text()
+    assert "下一步要做的" in body and "高家庄社第一网格" in body
+    # The menu folds behind a button on a phone and opens without JavaScript tricks.
+    page.click("label.navbutton")
+    assert page.locator(".mainnav a", has_text="消息").is_visible()
+    assert_clean_page(page)
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    page.screenshot(path=os.path.join(ARTIFACTS, "grid_worker_home.png"), full_page=True)
