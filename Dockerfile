@@ -6,7 +6,7 @@ RUN pip install --no-cache-dir uv==0.13.8
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
-RUN DEBUG=false SECRET_KEY=build-only-key-build-only-key-build-only \
+RUN DEBUG=false STATIC_MANIFEST=true SECRET_KEY=build-only-key-build-only-key-build-only \
     DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
     python manage.py collectstatic --noinput
 RUN useradd --system --home /srv/pingxiang pingxiang && mkdir -p /srv/pingxiang/media /srv/pingxiang/var \

@@ -152,3 +152,6 @@ class Heartbeat(models.Model):
     class Meta:
         verbose_name = "心跳"
         verbose_name_plural = "心跳"
+
+    def __str__(self):
+        return f"{self.name} {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -51,7 +51,7 @@ def home_panel(*, roles, order=100):
 def panels_for(request, role):
     """Render-ready panels for the role's home page, in order."""
     out = []
-    for order, roles, func in sorted(_PANELS, key=lambda e: e[0]):
+    for _order, roles, func in sorted(_PANELS, key=lambda e: e[0]):
         if role in roles:
             result = func(request)
             if result:

@@ -8,6 +8,6 @@ class Command(BaseCommand):
     help = "列出演示账号。"
 
     def handle(self, *args, **options):
-        self.stdout.write("\n演示账号（密码均为 %s）：" % settings.DEMO_PASSWORD)
+        self.stdout.write(f"\n演示账号（密码均为 {settings.DEMO_PASSWORD}）：")
         for username, full_name, role, where, title in DEMO_USERS:
             self.stdout.write(f"  {username:<16} {role.label:<10} {full_name} · {where} · {title}")
