@@ -55,40 +55,61 @@ def cmd_run():
     manage = [_python(), str(BASE_DIR / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput"], env=env, check=True)
     subprocess.run([*manage, "seed_demo"], env=env, check=True)
+    subprocess.run([*manage, "demo_logins"], env=env, check=False)
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     celery = [_python(), "-m", "celery", "-A", "pingxiang"]
-    children = [
-        subprocess.Popen([*manage, "runserver", "127.0.0.1:8000", "--noreload"], env=env),
-        subprocess.Popen([*celery, "worker", "--loglevel=INFO", "--concurrency=2"], env=env),
-        subprocess.Popen(
-            [*celery, "beat", "--loglevel=INFO",
-             f"--schedule={VAR_DIR / 'celerybeat-schedule'}"],
-            env=env,
-        ),
+    commands = [
+        [*manage, "runserver", "127.0.0.1:8000", "--noreload"],
+        [*celery, "worker", "--loglevel=INFO", "--concurrency=2"],
+        [*celery, "beat", "--loglevel=INFO", f"--schedule={VAR_DIR / 'celerybeat-schedule'}"],
     ]
-    subprocess.run([*manage, "demo_logins"], env=env, check=False)
-    print("\n平襄镇综治工作平台 running at http://127.0.0.1:8000  (Ctrl-C stops everything)\n",
-          flush=True)
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    children = []
     try:
+        for command in commands:
+            children.append(subprocess.Popen(command, env=env))
+        print("\n平襄镇综治工作平台: http://127.0.0.1:8000  (Ctrl-C stops everything)\n",
+              flush=True)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGINT)
-        deadline = time.monotonic() + 15
-        for child in children:
-            try:
-                child.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
+        # Ctrl-C in a terminal already reached every child (same process group): give them
+        # time to finish cleanly before asking again with SIGTERM, then SIGKILL.
+        _stop(children)
         print("[services] stopped", flush=True)
     return 0
 
 
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _wait_all(children, seconds):
+    deadline = time.monotonic() + seconds
+    for child in children:
+        try:
+            child.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def _stop(children):
+    _wait_all(children, 10)
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    _wait_all(children, 10)
+    for child in children:
+        if child.poll() is None:
+            child.kill()
+
+
 def main(argv):
+    # A shell that started us in the background may have left SIGINT ignored; children
+    # would inherit that. Restore the default so Ctrl-C reaches this process and its children.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if argv[:1] == ["exec"]:
         rest = argv[1:]
         if rest[:1] == ["--"]:
