@@ -10,7 +10,8 @@ class PingxiangConfig(AppConfig):
 
         from pingxiang import checks  # noqa: F401  (registers system checks)
 
-        # Each app may contribute navigation, home-page panels and deadline sweepers
-        # from its own nav.py / sweeps.py; the shell and the sweep collect them here.
+        # Each app may contribute navigation, home-page panels, deadline sweepers and
+        # dashboard figures from its own nav.py / sweeps.py / metrics.py; the shell and the sweep collect them here.
         autodiscover_modules("nav")
         autodiscover_modules("sweeps")
+        autodiscover_modules("metrics")

@@ -18,6 +18,9 @@ app.conf.beat_schedule = {
     # The one deadline sweep of the system: every app's timers (escalations, reminders,
     # overdue flags) run from here, idempotently, so a late or doubled run is harmless.
     "sweep-deadlines": {"task": "pingxiang.tasks.sweep_deadlines", "schedule": 60.0},
+    # Yesterday's figures per village and metric, for the trend charts (idempotent).
+    "nightly-statistics": {"task": "pingxiang.tasks.nightly_statistics",
+                           "schedule": crontab(hour=1, minute=30)},
     # Access-log rows past ACCESS_LOG_RETENTION_DAYS (never under 6 months) are removed.
     "prune-access-log": {"task": "pingxiang.tasks.prune_access_log",
                          "schedule": crontab(hour=3, minute=30)},

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from pingxiang import views
+from pingxiang import briefing, dashboard, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +14,10 @@ urlpatterns = [
     path("account/logout/", views.logout_view, name="logout"),
     path("account/password/", views.password_change, name="password_change"),
     path("account/password/done/", views.password_change_done, name="password_change_done"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/trends/", dashboard.trends, name="dashboard_trends"),
+    path("dashboard/briefing/", briefing.briefing, name="briefing"),
+    path("dashboard/briefing.docx", briefing.briefing_docx, name="briefing_docx"),
     path("grids/", include("grids.urls")),
     path("cases/", include("cases.urls")),
     path("petitions/", include("petitions.urls")),

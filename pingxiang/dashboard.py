@@ -1,0 +1,175 @@
+"""The leaders' dashboard, the per-village table, trend charts and the campaign briefing.
+Figures come from pingxiang.metrics (one grouped query per metric); trends from DailyStat."""
+
+import datetime as dt
+from itertools import groupby
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from grids.access import areas_visible_to, memberships
+from grids.models import Area, Role
+from pingxiang.access import require_role, scoped
+from pingxiang.charts import line_chart
+from pingxiang.metrics import Period, compute, get_metric, metrics, ratios
+from pingxiang.stats import trend
+
+DASHBOARD_ROLES = (Role.LEADER, Role.CENTRE_STAFF, Role.VILLAGE_CADRE, Role.SUPERVISOR,
+                   Role.ADMIN)
+_KINDS = (Area.Kind.COUNTY, Area.Kind.TOWN, Area.Kind.VILLAGE)
+
+
+def dashboard_areas(user):
+    return areas_visible_to(user).filter(kind__in=_KINDS).order_by("path")
+
+
+def _default_area(user):
+    own = sorted((m.area for m in memberships(user)
+                  if m.role in DASHBOARD_ROLES and m.area.kind in _KINDS),
+                 key=lambda a: a.depth)
+    if own:
+        return own[0]
+    raise PermissionDenied("您的岗位没有可查看的统计范围。")
+
+
+def selected_area(request):
+    """The area in ?area=, checked against the user's areas (404 outside them)."""
+    raw = request.GET.get("area")
+    if not raw:
+        return _default_area(request.user)
+    try:
+        pk = int(raw)
+    except ValueError:
+        raise Http404 from None
+    area = dashboard_areas(request.user).filter(pk=pk).first()
+    if area is None:
+        raise Http404("不在您的辖区内。")
+    return area
+
+
+def _date(raw):
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def selected_period(request):
+    """?campaign= (a 专项活动) or ?start=&end=; by default the current year to date."""
+    from pingxiang.periods import campaign_period
+
+    campaign = request.GET.get("campaign")
+    if campaign:
+        period = campaign_period(campaign)
+        if period is not None:
+            return period
+    start, end = _date(request.GET.get("start")), _date(request.GET.get("end"))
+    if start or end:
+        if start and end and start > end:
+            start, end = end, start
+        return Period(start, end)
+    today = timezone.localdate()
+    return Period(dt.date(today.year, 1, 1), today, label=f"{today.year}年以来")
+
+
+def _cards(figures):
+    area, period = figures.area, figures.period
+    cards = []
+    for m in metrics():
+        cards.append({
+            "group": m.group, "label": m.label, "unit": m.unit, "code": m.code,
+            "value": figures.totals.get(m.code, 0),
+            "url": m.drill(area, period) if m.drill else None,
+            "alert": m.bad_when_high and figures.totals.get(m.code, 0) > 0,
+        })
+    for r in ratios():
+        if r.code in figures.rates:
+            num = get_metric(r.numerator)
+            cards.append({
+                "group": r.group, "label": r.label, "unit": "%", "code": r.code,
+                "value": figures.rates[r.code], "is_rate": True,
+                "url": num.drill(area, period) if num.drill else None,
+                "alert": (r.bad_below is not None and figures.rates[r.code] is not None
+                          and figures.rates[r.code] < r.bad_below),
+            })
+    order = {}
+    for m in metrics():
+        order.setdefault(m.group, m.order)
+    cards.sort(key=lambda c: order.get(c["group"], 999))
+    return [(group, list(items)) for group, items in groupby(cards, key=lambda c: c["group"])]
+
+
+def _village_rows(figures, sort, direction):
+    columns = [{"code": m.code, "label": m.label, "kind": "metric", "metric": m}
+               for m in metrics()]
+    columns += [{"code": r.code, "label": r.label, "kind": "ratio", "ratio": r}
+                for r in ratios() if r.code in figures.rates]
+    rows = []
+    for village in figures.villages:
+        cells = []
+        for col in columns:
+            if col["kind"] == "metric":
+                m = col["metric"]
+                value = figures.per_village[m.code].get(village.pk, 0)
+                cells.append({"value": value, "url": m.drill(village, figures.period)
+                              if m.drill else None,
+                              "alert": m.bad_when_high and value > 0})
+            else:
+                r = col["ratio"]
+                value = figures.village_rate(r.code, village.pk)
+                cells.append({"value": value, "is_rate": True, "url": None,
+                              "alert": r.bad_below is not None and value is not None
+                              and value < r.bad_below})
+        rows.append({"village": village, "cells": cells})
+    codes = [c["code"] for c in columns]
+    if sort in codes:
+        i = codes.index(sort)
+        rows.sort(key=lambda row: (row["cells"][i]["value"] is None,
+                                   row["cells"][i]["value"] or 0),
+                  reverse=(direction == "desc"))
+    return columns, rows
+
+
+@scoped("area", model=Area)
+@require_GET
+@require_role(*DASHBOARD_ROLES)
+def dashboard(request):
+    area = selected_area(request)
+    period = selected_period(request)
+    figures = compute(area, period)
+    sort = request.GET.get("sort", "")
+    direction = "asc" if request.GET.get("dir") == "asc" else "desc"
+    columns, rows = _village_rows(figures, sort, direction)
+    context = {
+        "area": area, "period": period, "figures": figures, "groups": _cards(figures),
+        "columns": columns, "rows": rows, "sort": sort, "dir": direction,
+        "areas": dashboard_areas(request.user), "period_query": period.as_query(),
+        "campaigns": _campaign_choices(),
+    }
+    template = "dashboard/dashboard.html#villages" if request.htmx else "dashboard/dashboard.html"
+    return render(request, template, context)
+
+
+def _campaign_choices():
+    from pingxiang.periods import campaign_choices
+
+    return campaign_choices()
+
+
+@scoped("area", model=Area)
+@require_GET
+@require_role(*DASHBOARD_ROLES)
+def trends(request):
+    area = selected_area(request)
+    days = 90 if request.GET.get("days") == "90" else 30
+    available = [m for m in metrics() if m.snapshot]
+    code = request.GET.get("metric")
+    chosen = [m for m in available if m.code == code] or available[:6]
+    charts = [{"metric": m, "chart": line_chart(trend(area, m.code, days=days))} for m in chosen]
+    return render(request, "dashboard/trends.html", {
+        "area": area, "days": days, "charts": charts, "available": available,
+        "areas": dashboard_areas(request.user), "chosen_code": code or "",
+    })

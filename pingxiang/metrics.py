@@ -1,0 +1,189 @@
+"""The figures leaders ask for, defined once and used by the dashboard, the per-village
+table, the nightly snapshots, the trend charts and the briefing.
+
+Each app declares its figures in its own metrics.py (autodiscovered):
+
+    from pingxiang.metrics import metric
+
+    @metric("disputes_found", "排查出矛盾纠纷", group="矛盾纠纷", unit="起", order=10,
+            drill=lambda area, period: reverse("cases:case_list") + query(area, period))
+    def disputes_found(area, period):
+        return dict(Case.objects.filter(village__path__startswith=area.path, ...)
+                    .values_list("village_id").annotate(n=Count("id")))
+
+A metric function answers for every village under `area` in ONE grouped query: a dict
+{village_id: count}. Totals are sums over villages, so every record must belong to one
+village. `period.start`/`period.end` are inclusive dates (None = open); for a figure that is a
+state rather than a flow ("in progress", "overdue") the period's end is the "as of" day.
+Ratios (办结率, 双满意率) are declared from two counts and computed, never stored.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+_METRICS: dict = {}
+_RATIOS: dict = {}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date | None = None
+    end: dt.date | None = None
+    label: str = ""
+    campaign_id: int | None = None
+
+    def datetimes(self):
+        """Aware [start, end) datetimes for timestamp columns, in Asia/Shanghai days."""
+        tz = ZoneInfo(settings.TIME_ZONE)
+        start = dt.datetime.combine(self.start, dt.time.min, tz) if self.start else None
+        end = (dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tz)
+               if self.end else None)
+        return start, end
+
+    def date_filter(self, field_name):
+        """kwargs filtering a DateField to the period."""
+        out = {}
+        if self.start:
+            out[f"{field_name}__gte"] = self.start
+        if self.end:
+            out[f"{field_name}__lte"] = self.end
+        return out
+
+    def datetime_filter(self, field_name):
+        start, end = self.datetimes()
+        out = {}
+        if start:
+            out[f"{field_name}__gte"] = start
+        if end:
+            out[f"{field_name}__lt"] = end
+        return out
+
+    def as_query(self):
+        params = {}
+        if self.campaign_id:
+            params["campaign"] = self.campaign_id
+        if self.start:
+            params["start"] = self.start.isoformat()
+        if self.end:
+            params["end"] = self.end.isoformat()
+        return params
+
+    def describe(self):
+        if self.label:
+            return self.label
+        if self.start and self.end:
+            return f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}"
+        if self.start:
+            return f"{self.start:%Y-%m-%d} 以来"
+        if self.end:
+            return f"截至 {self.end:%Y-%m-%d}"
+        return "全部时间"
+
+
+@dataclass(frozen=True)
+class Metric:
+    code: str
+    label: str
+    func: object
+    group: str = "其他"
+    unit: str = ""
+    order: int = 100
+    drill: object = None  # (area, period) -> URL of the list behind the number
+    bad_when_high: bool = False  # highlighted in the per-village table (overdue, open items)
+    snapshot: bool = True
+
+
+@dataclass(frozen=True)
+class Ratio:
+    code: str
+    label: str
+    numerator: str
+    denominator: str
+    group: str = "其他"
+    order: int = 100
+    bad_below: float | None = None  # highlight villages under this share (e.g. coverage)
+
+
+def metric(code, label, *, group="其他", unit="", order=100, drill=None, bad_when_high=False,
+           snapshot=True):
+    def decorate(func):
+        _METRICS[code] = Metric(code, label, func, group, unit, order, drill, bad_when_high,
+                                snapshot)
+        return func
+
+    return decorate
+
+
+def ratio(code, label, *, numerator, denominator, group="其他", order=100, bad_below=None):
+    _RATIOS[code] = Ratio(code, label, numerator, denominator, group, order, bad_below)
+
+
+def metrics():
+    return sorted(_METRICS.values(), key=lambda m: (m.order, m.code))
+
+
+def ratios():
+    return sorted(_RATIOS.values(), key=lambda r: (r.order, r.code))
+
+
+def get_metric(code):
+    return _METRICS[code]
+
+
+def drill_query(area, period, **extra):
+    """The query string every drill-down list understands: area, start, end (+ filters)."""
+    params = {"area": area.pk, **period.as_query(), **extra}
+    return "?" + urlencode(params)
+
+
+def share(numerator, denominator):
+    """A percentage with one decimal, or None when there is nothing to divide by."""
+    if not denominator:
+        return None
+    return round(100.0 * numerator / denominator, 1)
+
+
+@dataclass
+class Figures:
+    """Everything the dashboard shows for one area and period."""
+
+    area: object
+    period: Period
+    villages: list
+    per_village: dict = field(default_factory=dict)  # code -> {village_id: n}
+    totals: dict = field(default_factory=dict)  # code -> n
+    rates: dict = field(default_factory=dict)  # ratio code -> percent or None
+
+    def village_rate(self, ratio_code, village_id):
+        r = _RATIOS[ratio_code]
+        return share(self.per_village[r.numerator].get(village_id, 0),
+                     self.per_village[r.denominator].get(village_id, 0))
+
+
+def compute(area, period, codes=None):
+    """All (or the named) metrics for the villages under area: one query per metric,
+    whatever the amount of data."""
+    from grids.models import Area
+
+    if area.kind == Area.Kind.VILLAGE:
+        villages = [area]
+    else:
+        villages = list(Area.objects.filter(path__startswith=area.path,
+                                            kind=Area.Kind.VILLAGE).order_by("path"))
+    wanted = [m for m in metrics() if codes is None or m.code in codes]
+    figures = Figures(area=area, period=period, villages=villages)
+    village_ids = {v.pk for v in villages}
+    for m in wanted:
+        values = {vid: n for vid, n in (m.func(area, period) or {}).items()
+                  if vid in village_ids}
+        figures.per_village[m.code] = values
+        figures.totals[m.code] = sum(values.values())
+    for r in ratios():
+        if r.numerator in figures.totals and r.denominator in figures.totals:
+            figures.rates[r.code] = share(figures.totals[r.numerator],
+                                          figures.totals[r.denominator])
+    return figures
