@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from pingxiang import briefing, dashboard, views
+from pingxiang import auditlog, briefing, dashboard, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +18,7 @@ urlpatterns = [
     path("dashboard/trends/", dashboard.trends, name="dashboard_trends"),
     path("dashboard/briefing/", briefing.briefing, name="briefing"),
     path("dashboard/briefing.docx", briefing.briefing_docx, name="briefing_docx"),
+    path("audit/", auditlog.audit_log, name="audit_log"),
     path("grids/", include("grids.urls")),
     path("cases/", include("cases.urls")),
     path("petitions/", include("petitions.urls")),

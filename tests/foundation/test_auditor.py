@@ -1,0 +1,32 @@
+import pytest
+from django.urls import reverse
+
+from grids.actions import ensure_user, grant_membership
+from grids.models import Role
+from pingxiang import audit
+from pingxiang.models import AccessEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def auditor(cast):
+    user = ensure_user("auditor", full_name="审计员", password="pw")
+    grant_membership(user, cast.county, Role.AUDITOR)
+    return user
+
+
+def test_auditor_reads_both_logs(login, cast, auditor):
+    audit.record(cast.xiguan, actor=cast.admin, action="x.test", action_label="测试动作",
+                 reason="原因甲")
+    audit.log_access(cast.centre, AccessEvent.Kind.EXPORT, cast.menghe, detail="导出台账")
+    client = login(auditor)
+    html = client.get(reverse("audit_log")).content.decode()
+    assert "测试动作" in html and "原因甲" in html
+    html = client.get(reverse("audit_log"), {"log": "access", "kind": "export"}).content.decode()
+    assert "导出台账" in html and "centre" in html
+
+
+def test_nobody_else_reads_the_logs(login, cast):
+    for user in (cast.leader, cast.centre, cast.admin, cast.grid_xiguan):
+        assert login(user).get(reverse("audit_log")).status_code == 403
