@@ -14,9 +14,15 @@ def _actor_name(user):
 
 
 def record(obj, *, actor, action, action_label="", from_state="", to_state="", reason="",
-           data=None):
-    """Append one state change for obj. Use inside the action's transaction."""
+           data=None, at=None):
+    """Append one state change for obj. Use inside the action's transaction.
+
+    `at` is for entering past events (seed data, imports of paper ledgers) at their own time;
+    everything else takes the database-side now."""
+    from django.utils import timezone
+
     return AuditEvent.objects.create(
+        at=at or timezone.now(),
         actor=actor,
         actor_name=_actor_name(actor),
         action=action,

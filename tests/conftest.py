@@ -85,6 +85,7 @@ _browser_not_run = []
 
 
 def pytest_collection_modifyitems(config, items):
+    _serialize_transactional_tests(items)
     browser_items = [item for item in items if item.get_closest_marker("browser")]
     if CHROMIUM or not browser_items:
         return
@@ -93,6 +94,21 @@ def pytest_collection_modifyitems(config, items):
     for item in browser_items:
         _browser_not_run.append(item.nodeid)
         item.add_marker(pytest.mark.skip(reason="no Chromium on this machine"))
+
+
+def _serialize_transactional_tests(items):
+    """A transactional test ends with a flush that would also empty the rows data migrations
+    create (ladder levels, time limits, categories); serialized rollback restores them, so
+    every test sees the database as migrations left it."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction"):
+            continue
+        if marker.kwargs.get("serialized_rollback"):
+            continue
+        item.add_marker(pytest.mark.django_db(*marker.args, **{**marker.kwargs,
+                                                               "serialized_rollback": True}),
+                        append=False)
 
 
 def pytest_terminal_summary(terminalreporter):
