@@ -131,8 +131,11 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture(scope="session")
-def chromium():
+@pytest.fixture
+def chromium(_django_db_helper):
+    """Chromium, launched per test AFTER the database is set up: while Playwright's event
+    loop runs, Django sees another connection object, and the serialized-rollback restore
+    of migration-created rows would silently not happen."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
