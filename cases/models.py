@@ -146,6 +146,11 @@ class CaseCounter(models.Model):
 
 
 # --- The case ------------------------------------------------------------------------------
+
+    def __str__(self):
+        return f"{self.town} {self.year}: {self.last}"
+
+
 class Risk(models.TextChoices):
     BLUE = "blue", "蓝"
     YELLOW = "yellow", "黄"
@@ -316,6 +321,9 @@ class CaseParty(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "resident"],
                                                name="case_party_unique")]
 
+    def __str__(self):
+        return f"{self.case} {self.resident}"
+
 
 class LevelStint(models.Model):
     """One stay of a case at a level. Whether it finished on time is frozen when the case
@@ -344,6 +352,9 @@ class LevelStint(models.Model):
         constraints = [models.UniqueConstraint(fields=["case"], condition=Q(ended_at__isnull=True),
                                                name="one_open_stint_per_case")]
 
+    def __str__(self):
+        return f"{self.case} 第{self.level}级"
+
 
 class Referral(models.Model):
     """A push (推送) from a court, the police or the petition office, with its recipients."""
@@ -356,6 +367,9 @@ class Referral(models.Model):
     class Meta:
         verbose_name = "推送"
         verbose_name_plural = "推送记录"
+
+    def __str__(self):
+        return f"{self.get_source_display()} {self.reference}"
 
 
 class ReferralReceipt(models.Model):
@@ -371,6 +385,9 @@ class ReferralReceipt(models.Model):
         indexes = [models.Index(fields=["recipient"], condition=Q(acted_at__isnull=True),
                                 name="referral_pending")]
 
+    def __str__(self):
+        return f"{self.referral} → {self.recipient}"
+
 
 class MediationSession(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sessions")
@@ -384,6 +401,9 @@ class MediationSession(models.Model):
 
     class Meta:
         ordering = ["held_at", "id"]
+
+    def __str__(self):
+        return f"{self.case} 调解 {self.held_at:%Y-%m-%d}"
 
 
 class Agreement(models.Model):
@@ -409,6 +429,9 @@ class Agreement(models.Model):
 
     class Meta:
         ordering = ["-reached_on", "-id"]
+
+    def __str__(self):
+        return f"{self.case} {self.get_kind_display()}"
 
 
 class PauseRequest(models.Model):
@@ -436,6 +459,9 @@ class PauseRequest(models.Model):
             fields=["case"], condition=Q(state__in=["pending", "approved"]),
             name="one_live_pause_per_case")]
 
+    def __str__(self):
+        return f"{self.case} 暂停{self.days}天 {self.get_state_display()}"
+
 
 class FollowUp(models.Model):
     class Satisfaction(models.TextChoices):
@@ -454,6 +480,9 @@ class FollowUp(models.Model):
 
     class Meta:
         ordering = ["-visited_on", "-id"]
+
+    def __str__(self):
+        return f"{self.case} 回访 {self.visited_on:%Y-%m-%d}"
 
 
 class Attachment(models.Model):
@@ -474,3 +503,6 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.original_name
