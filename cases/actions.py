@@ -10,6 +10,7 @@ are written inline: a rolled-back action leaves no message behind.
 
 import datetime as dt
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
@@ -44,6 +45,7 @@ from grids import people
 from grids.models import Area
 from grids.residents import find_or_create_resident
 from pingxiang import audit
+from pingxiang.models import AuditEvent
 from pingxiang.notify import notify
 from pingxiang.uploads import validate_upload
 
@@ -106,8 +108,20 @@ def _commit(case, **changes):
     case.version += 1
 
 
-def _record(case, *, actor, action, from_state="", reason="", data=None):
-    return audit.record(case, actor=actor, action=f"case.{action}",
+def _audit(obj, *, at, actor, action, action_label="", from_state="", to_state="",
+           reason="", data=None):
+    """pingxiang.audit.record, at an explicit time: seeding history passes past `at`
+    values and the timeline must show when things happened, not when the seed ran."""
+    return AuditEvent.objects.create(
+        at=at, actor=actor, actor_name=audit._actor_name(actor), action=action,
+        action_label=action_label,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk), object_repr=str(obj)[:200], from_state=from_state or "",
+        to_state=to_state or "", reason=reason or "", data=data or {})
+
+
+def _record(case, *, at, actor, action, from_state="", reason="", data=None):
+    return _audit(case, at=at, actor=actor, action=f"case.{action}",
                         action_label=ACTION_LABELS[action],
                         from_state=from_state, to_state=_state_label(case), reason=reason,
                         data=data)
@@ -248,7 +262,7 @@ def register_case(*, actor, area, category, description, risk=Risk.BLUE, source,
         raise CaseActionError("请至少填写一名当事人。")
     CaseParty.objects.bulk_create(
         [CaseParty(case=case, resident=r) for r in {r.pk: r for r in found}.values()])
-    _record(case, actor=actor, action="register",
+    _record(case, at=at, actor=actor, action="register",
             data={"source": source, "source_ref": source_ref})
     if source in PUSHED_SOURCES:
         referral = Referral.objects.create(case=case, source=source, reference=source_ref,
@@ -283,7 +297,7 @@ def _start_level(case, number, at, *, actor, action, from_state, reason="", outc
     PauseRequest.objects.filter(case=case, state__in=[PauseRequest.State.PENDING,
                                                       PauseRequest.State.APPROVED]).update(
         state=PauseRequest.State.ENDED, resumed_at=at)
-    _record(case, actor=actor, action=action, from_state=from_state, reason=reason,
+    _record(case, at=at, actor=actor, action=action, from_state=from_state, reason=reason,
             data={"level": number, "deadline": deadline.isoformat(), **(data or {})})
     _tell(level_handlers(case, number), case, key=f"level:{number}:{deadline.isoformat()}",
           title=f"{case.number} 转到您处（{rung}），请在"
@@ -321,7 +335,7 @@ def record_session(case, *, actor, notes, held_at=None, place="", participants="
     _commit(case, status=Status.MEDIATING, handler=case.handler or actor)
     MediationSession.objects.create(case=case, level=case.level, held_at=held_at, place=place,
                                     participants=participants, notes=notes, mediator=actor)
-    _record(case, actor=actor, action="record_session", from_state=from_state, reason=notes)
+    _record(case, at=at, actor=actor, action="record_session", from_state=from_state, reason=notes)
     _mark_acted(case, actor, at)
     return case
 
@@ -357,7 +371,7 @@ def resolve_case(case, *, actor, method, kind, facts, terms, performance,
                              responsibilities=responsibilities, terms=terms,
                              performance=performance, perform_by=perform_by,
                              reached_on=reached_on, mediator=actor)
-    _record(case, actor=actor, action="resolve", from_state=from_state,
+    _record(case, at=at, actor=actor, action="resolve", from_state=from_state,
             reason=f"{case.get_resolution_method_display()}，"
                    f"{Agreement.Kind(kind).label}；回访日期 {followup_on:%Y-%m-%d}",
             data={"level": level, "followup_due_on": followup_on.isoformat()})
@@ -376,7 +390,7 @@ def close_unresolved(case, *, actor, route, reason, at=None):
     _commit(case, status=Status.UNRESOLVED, resolved_at=at, resolved_level=case.level,
             unresolved_route=route, deadline=None, paused_at=None, pause_ends_at=None)
     _close_stint(case, at, LevelStint.Outcome.UNRESOLVED)
-    _record(case, actor=actor, action="close_unresolved", from_state=from_state,
+    _record(case, at=at, actor=actor, action="close_unresolved", from_state=from_state,
             reason=f"转{route}：{reason}")
     _mark_acted(case, actor, at)
     return case
@@ -467,7 +481,7 @@ def request_pause(case, *, actor, reason, days, at=None):
                                         requested_by=actor, requested_at=at)
     except IntegrityError as exc:
         raise CaseActionError("此案件已有待审批的暂停申请。") from exc
-    _record(case, actor=actor, action="request_pause", from_state=_state_label(case),
+    _record(case, at=at, actor=actor, action="request_pause", from_state=_state_label(case),
             reason=f"{reason}（申请暂停{days}个工作日）")
     _tell(people.centre_staff(case.town), case, key=f"pause:{case.version}",
           title=f"{case.number} 申请暂停计时，待您审批", body=reason)
@@ -490,7 +504,7 @@ def decide_pause(case, *, actor, approve, note="", at=None):
     PauseRequest.objects.filter(pk=pending.pk).update(
         state=PauseRequest.State.APPROVED if approve else PauseRequest.State.REFUSED,
         decided_by=actor, decided_at=at)
-    audit.record(case, actor=actor, action="case.decide_pause",
+    _audit(case, at=at, actor=actor, action="case.decide_pause",
                  action_label="批准暂停计时" if approve else "不批准暂停计时",
                  from_state=from_state, to_state="暂停计时" if approve else from_state,
                  reason=note or pending.reason)
@@ -516,7 +530,7 @@ def resume_case(case, *, actor, at=None, note=""):
         deadline=new_deadline, paused_days=F("paused_days") + paused_days)
     PauseRequest.objects.filter(case=case, state=PauseRequest.State.APPROVED).update(
         state=PauseRequest.State.ENDED, resumed_at=at)
-    audit.record(case, actor=actor, action="case.resume", action_label="恢复计时",
+    _audit(case, at=at, actor=actor, action="case.resume", action_label="恢复计时",
                  from_state="暂停计时", to_state=_state_label(case),
                  reason=note or f"暂停{paused_days}个工作日，期限顺延至"
                                 f"{timezone.localtime(new_deadline - dt.timedelta(seconds=1)):%Y-%m-%d}",
@@ -550,7 +564,7 @@ def follow_up(case, *, actor, visited_on, carried_out, satisfaction, notes="", a
                             "handler": None})
     else:
         _commit(case, status=Status.FOLLOWED_UP)
-        _record(case, actor=actor, action="follow_up", from_state=from_state,
+        _record(case, at=at, actor=actor, action="follow_up", from_state=from_state,
                 reason=f"协议已履行，当事人{FollowUp.Satisfaction(satisfaction).label}。{notes}")
     return case
 
@@ -561,7 +575,7 @@ def archive_case(case, *, actor, at=None):
     _refuse_transition(case, "archive")
     from_state = _state_label(case)
     _commit(case, status=Status.ARCHIVED, archived_at=at)
-    _record(case, actor=actor, action="archive", from_state=from_state)
+    _record(case, at=at, actor=actor, action="archive", from_state=from_state)
     return case
 
 
@@ -574,7 +588,7 @@ def take_charge(case, *, actor, note="", at=None):
         raise CaseActionError(f"此案件已由{case.took_charge_by.last_name}"
                               f"{case.took_charge_by.first_name}包案。")
     _commit(case, took_charge_by=actor, took_charge_at=at)
-    _record(case, actor=actor, action="take_charge", from_state=_state_label(case),
+    _record(case, at=at, actor=actor, action="take_charge", from_state=_state_label(case),
             reason=note)
     _mark_acted(case, actor, at)
     return case
@@ -598,7 +612,7 @@ def confirm_judicially(case, *, actor, court, confirmed_on, at=None):
     if confirmed_on > agreement.reached_on + dt.timedelta(days=limit):
         raise CaseActionError(f"司法确认须在协议生效后{limit}日内申请。")
     _commit(case, jc_applied=True, jc_court=court, jc_date=confirmed_on)
-    _record(case, actor=actor, action="confirm_judicially", from_state=_state_label(case),
+    _record(case, at=at, actor=actor, action="confirm_judicially", from_state=_state_label(case),
             reason=f"{court}，{confirmed_on:%Y-%m-%d}")
     return case
 
@@ -610,7 +624,7 @@ def acknowledge_referral(case, *, actor, at=None):
                                              acted_at__isnull=True).update(acted_at=at)
     if not updated:
         raise CaseActionError("没有需要您签收的推送。")
-    audit.record(case, actor=actor, action="case.acknowledge", action_label="签收推送",
+    _audit(case, at=at, actor=actor, action="case.acknowledge", action_label="签收推送",
                  to_state=_state_label(case))
     return case
 
@@ -626,7 +640,7 @@ def add_attachment(case, *, actor, upload, kind, at=None):
                             uploaded_at=_now(at))
     attachment.file.save(upload.name, upload, save=False)
     attachment.save()
-    audit.record(case, actor=actor, action="case.attach", action_label="上传附件",
+    _audit(case, at=at, actor=actor, action="case.attach", action_label="上传附件",
                  to_state=_state_label(case),
                  reason=f"{attachment.get_kind_display()}：{attachment.original_name}")
     return attachment

@@ -114,7 +114,7 @@ class ReferralRoute(models.Model):
 class Policy(models.Model):
     """The ladder's timings, one row (pk=1)."""
 
-    warn_hours = models.PositiveSmallIntegerField("到期前提醒（小时）", default=4)
+    warn_hours = models.PositiveSmallIntegerField("到期前提醒（小时）", default=24)
     followup_days = models.PositiveSmallIntegerField("化解后回访（天）", default=7)
     max_pause_days = models.PositiveSmallIntegerField("暂停计时上限（工作日）", default=10)
     jc_limit_days = models.PositiveSmallIntegerField("司法确认申请期限（天）", default=30)
