@@ -11,6 +11,57 @@ from grids.idcard import check_digit
 _seq = itertools.count(1)
 
 
+# The fixed cast (tests/conftest.py) takes ~1 s to build; build it once per session in the
+# test database and look it up per test. Transactional tests flush the database, so the
+# lookup rebuilds it (and the default policy rows) when it is gone.
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from tests.conftest import build_cast
+
+    with django_db_blocker.unblock():
+        build_cast()
+
+
+def _ensure_defaults():
+    from django.apps import apps
+
+    from cases.models import Level
+
+    if not Level.objects.exists():
+        defaults = __import__("cases.migrations.0002_defaults", fromlist=["forwards"])
+        defaults.forwards(apps, None)
+
+
+def _load_cast():
+    from types import SimpleNamespace
+
+    from django.contrib.auth import get_user_model
+
+    from grids.models import Area
+
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=[
+        "grid_xiguan", "grid_menghe", "cadre_xiguan", "cadre_menghe", "centre", "leader",
+        "supervisor", "admin"])}
+    if len(users) < 8:
+        return None
+    areas = list(Area.objects.all())
+    villages = {a.short_name: a for a in areas if a.kind == Area.Kind.VILLAGE}
+    grids = {a.name: a for a in areas if a.kind == Area.Kind.GRID}
+    return SimpleNamespace(
+        county=next(a for a in areas if a.kind == Area.Kind.COUNTY),
+        town=next(a for a in areas if a.kind == Area.Kind.TOWN),
+        villages=villages, grids=grids, xiguan=villages["西关村"], menghe=villages["孟河村"],
+        xiguan_grid=grids["高家庄社第一网格"], menghe_grid=grids["孟河一社网格"], **users)
+
+
+@pytest.fixture
+def cast(db):
+    from tests.conftest import build_cast
+
+    _ensure_defaults()
+    return _load_cast() or build_cast()
+
+
 def id_number(born=dt.date(1980, 5, 17)):
     first17 = f"621121{born:%Y%m%d}{next(_seq) % 1000:03d}"
     return first17 + check_digit(first17)
