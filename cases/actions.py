@@ -521,8 +521,10 @@ def resume_case(case, *, actor, at=None, note=""):
     if not case.is_paused:
         raise CaseActionError("案件没有暂停计时。")
     end = min(at, case.pause_ends_at) if case.pause_ends_at else at
+    # A pause that ran to its end stops at midnight: that day itself was not paused.
+    last_paused_day = workdays.local_date(end - dt.timedelta(microseconds=1))
     paused_days = workdays.working_days_between(workdays.local_date(case.paused_at),
-                                                workdays.local_date(end))
+                                                last_paused_day)
     new_deadline = workdays.extend_deadline(case.deadline, paused_days)
     _commit(case, paused_at=None, pause_ends_at=None, deadline=new_deadline,
             warned_deadline=None)

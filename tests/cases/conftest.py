@@ -67,7 +67,7 @@ def id_number(born=dt.date(1980, 5, 17)):
     return first17 + check_digit(first17)
 
 
-def local(y, m, d, h=10, mi=0):
+def local(y, m, d, h=0, mi=0):
     return timezone.make_aware(dt.datetime(y, m, d, h, mi))
 
 
