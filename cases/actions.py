@@ -113,7 +113,7 @@ def _audit(obj, *, at, actor, action, action_label="", from_state="", to_state="
     """pingxiang.audit.record, at an explicit time: seeding history passes past `at`
     values and the timeline must show when things happened, not when the seed ran."""
     return AuditEvent.objects.create(
-        at=at, actor=actor, actor_name=audit._actor_name(actor), action=action,
+        at=at or timezone.now(), actor=actor, actor_name=audit._actor_name(actor), action=action,
         action_label=action_label,
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
         object_id=str(obj.pk), object_repr=str(obj)[:200], from_state=from_state or "",
