@@ -174,7 +174,7 @@ def _action_forms(request, case, bound=None):
         data = bound[1] if bound and bound[0] == name else None
         extra = {"reached_on": timezone.localdate(), "visited_on": timezone.localdate(),
                  "confirmed_on": timezone.localdate()}
-        built[name] = cls(data, initial={**initial, **extra}, **kwargs)
+        built[name] = cls(data, initial={**initial, **extra}, auto_id=f"id_{name}_%s", **kwargs)
     return built, pending
 
 

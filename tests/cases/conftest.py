@@ -16,9 +16,12 @@ _seq = itertools.count(1)
 # lookup rebuilds it (and the default policy rows) when it is gone.
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    from django.test import override_settings
+
     from tests.conftest import build_cast
 
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         build_cast()
 
 
