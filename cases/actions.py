@@ -8,6 +8,8 @@ are written inline: a rolled-back action leaves no message behind.
 `at=` lets seed data and tests act at an explicit moment; it defaults to now.
 """
 
+import contextlib
+import contextvars
 import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
@@ -196,12 +198,29 @@ def _url(case):
     return reverse("cases:case_detail", args=[case.pk])
 
 
+_quiet = contextvars.ContextVar("cases_quiet", default=False)
+
+
+@contextlib.contextmanager
+def quietly():
+    """No inbox messages (seeding history: nobody needs to act on last spring's cases)."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
+
+
 def _tell(users, case, *, key, title, body="", kind="case"):
+    if _quiet.get():
+        return
+    if callable(users):
+        users = users()
     notify(users, key=f"case:{case.pk}:{key}", title=title, body=body, url=_url(case), kind=kind)
 
 
 def _mark_acted(case, actor, at):
-    if actor is not None:
+    if actor is not None and case.source in PUSHED_SOURCES:
         ReferralReceipt.objects.filter(referral__case=case, recipient=actor,
                                        acted_at__isnull=True).update(acted_at=at)
 
@@ -274,7 +293,7 @@ def register_case(*, actor, area, category, description, risk=Risk.BLUE, source,
               title=f"{case.get_source_display()}：{case.number}（{village}）待签收",
               body=description[:120], kind="case_push")
     else:
-        _tell(people.centre_staff(town), case, key="registered",
+        _tell(lambda: people.centre_staff(town), case, key="registered",
               title=f"新登记矛盾纠纷 {case.number}（{village}）待受理", body=description[:120])
     return case
 
@@ -294,12 +313,14 @@ def _start_level(case, number, at, *, actor, action, from_state, reason="", outc
     if outcome:
         _close_stint(case, at, outcome)
     _open_stint(case, number, at, deadline)
-    PauseRequest.objects.filter(case=case, state__in=[PauseRequest.State.PENDING,
-                                                      PauseRequest.State.APPROVED]).update(
-        state=PauseRequest.State.ENDED, resumed_at=at)
+    if action != "accept":  # a registered case has no pause requests yet
+        PauseRequest.objects.filter(case=case, state__in=[PauseRequest.State.PENDING,
+                                                          PauseRequest.State.APPROVED]).update(
+            state=PauseRequest.State.ENDED, resumed_at=at)
     _record(case, at=at, actor=actor, action=action, from_state=from_state, reason=reason,
             data={"level": number, "deadline": deadline.isoformat(), **(data or {})})
-    _tell(level_handlers(case, number), case, key=f"level:{number}:{deadline.isoformat()}",
+    _tell(lambda: level_handlers(case, number), case,
+          key=f"level:{number}:{deadline.isoformat()}",
           title=f"{case.number} 转到您处（{rung}），请在"
                 f"{timezone.localtime(deadline - dt.timedelta(seconds=1)):%Y-%m-%d}前办结",
           body=reason or case.description[:120])

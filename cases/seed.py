@@ -17,7 +17,6 @@ from django.utils import timezone
 from cases import actions
 from cases.models import Agreement, Case, Category, FollowUp, Source
 from grids.idcard import check_digit
-from pingxiang.models import Notification
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严莫孔向常汤康易乔赖文"
 GIVEN = ["建国", "秀英", "志强", "桂兰", "永红", "海燕", "玉梅", "文军", "小平", "淑珍", "国平",
@@ -92,8 +91,9 @@ def _walk_resolved(case, *, actors, level, start, rng, category, written):
         actions.escalate_case(case, actor=actors[lv], reason=f"第{lv}级调解未成，上报上一级。",
                               at=at)
     at += dt.timedelta(hours=rng.randrange(2, 20))
-    actions.record_session(case, actor=actors[level], notes="组织双方面对面调解，释法明理。",
-                           place="村委会调解室", at=at)
+    if level > 1:  # level 1 is 随手调 on the spot: no separate session record
+        actions.record_session(case, actor=actors[level], notes="组织双方面对面调解，释法明理。",
+                               place="村委会调解室", at=at)
     at += dt.timedelta(hours=2)
     actions.resolve_case(case, actor=actors[level], at=at,
                          method="people" if level <= 3 or rng.random() < 0.5 else "admin",
@@ -113,9 +113,11 @@ def _campaign(ctx, rng, people, actors):
     span = (dt.date(2026, 10, 31) - start_day).days
     days = sorted(start_day + dt.timedelta(days=rng.randrange(0, span)) for _ in range(154))
     made = 0
+    done = set(Case.objects.filter(source_ref__startswith="排查台账#")
+               .values_list("source_ref", flat=True))
     for i in range(154):
         ref = f"排查台账#{i + 1:03d}"
-        if Case.objects.filter(source_ref=ref).exists():
+        if ref in done:
             continue
         village = villages[i % len(villages)] if i < 128 else rng.choice(villages)
         if village == ctx["villages"]["西关村"] and ctx.get("grids"):
@@ -268,6 +270,20 @@ def _open_cases(ctx, rng, people, actors):
         actions.follow_up(c, actor=actors[2], visited_on=today - dt.timedelta(days=1),
                           carried_out=False, satisfaction=FollowUp.Satisfaction.DISSATISFIED,
                           notes="借款人未按期还款。", at=now - dt.timedelta(days=1))
+    # More running cases across the town, at every level.
+    spread = [("城关村", 1, "blue", "婚恋"), ("宋堡村", 1, "yellow", "民间借贷"),
+              ("温泉村", 2, "blue", "邻里"), ("四联村", 2, "yellow", "婚姻家庭"),
+              ("团庄村", 3, "orange", "山林土地"), ("安堡村", 3, "yellow", "劳动争议"),
+              ("曹川村", 1, "blue", "损害赔偿"), ("蒋川村", 2, "blue", "民间借贷"),
+              ("东城社区", 4, "red", "物业"), ("马岔村", 3, "red", "婚恋")]
+    for n, (village, level, risk, cat) in enumerate(spread, start=20):
+        c = new(f"走访记录#{n}", area=v[village], category=cat, risk=risk, days_ago=1)
+        if c:
+            started(c, level, 20 - n % 5)
+            if n % 2:
+                actions.record_session(c, actor=actors[min(level, 3)],
+                                       notes="已约双方当事人到场，初步了解诉求。",
+                                       at=now - dt.timedelta(hours=1))
     # Unresolved: referred to court.
     c = new("(2026)甘1121民初2650号", area=v["城关村"], category="合同", source=Source.COURT,
             days_ago=18)
@@ -285,16 +301,10 @@ def run(ctx):
               4: users["leader_demo"], 5: users["leader_demo"]}
     rng = random.Random(20260301)
     people = _People()
-    started = timezone.now()
-    campaign = _campaign(ctx, rng, people, actors)
+    with actions.quietly():
+        campaign = _campaign(ctx, rng, people, actors)
     people.seq = 500
     current = _open_cases(ctx, rng, people, actors)
-    # History needs no one's attention: mark the messages it produced as read.
-    Notification.objects.filter(created_at__gte=started, read_at__isnull=True,
-                                key__startswith="case:").filter(
-        url__in=[f"/cases/{pk}/" for pk in Case.objects.filter(
-            source_ref__startswith="排查台账").values_list("pk", flat=True)]).update(
-        read_at=timezone.now())
     total = Case.objects.count()
     resolved = Case.objects.filter(source_ref__startswith="排查台账").count()
     return (f"{total} dispute cases ({resolved} campaign cases resolved; "
