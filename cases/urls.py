@@ -1,3 +1,20 @@
+from django.urls import path
+
+from cases import views
+
 app_name = "cases"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.case_list, name="case_list"),
+    path("mine/", views.my_cases, name="my_cases"),
+    path("new/", views.case_create, name="case_create"),
+    path("export.xlsx", views.case_export, name="case_export"),
+    path("calendar/", views.calendar_view, name="calendar"),
+    path("<int:pk>/", views.case_detail, name="case_detail"),
+    path("<int:pk>/do/<slug:action>/", views.case_action, name="case_action"),
+    path("<int:pk>/attachments/", views.case_attach, name="case_attach"),
+    path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download,
+         name="attachment_download"),
+    path("<int:pk>/agreements/<int:agreement_pk>/", views.agreement_print,
+         name="agreement_print"),
+]

@@ -1,0 +1,150 @@
+"""Who may see a case and who may act on it. One condition per line, tested in
+tests/cases/test_access.py."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+
+from grids.access import area_paths, has_role, memberships, q_under_user_areas
+from grids.models import Area, Role
+
+WORKER_ROLES = (Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.LEADER)
+READ_ROLES = WORKER_ROLES + (Role.SUPERVISOR, Role.ADMIN)
+
+HANDLER_ROLES = {
+    "grid_workers": (Role.GRID_WORKER,),
+    "village_cadres": (Role.VILLAGE_CADRE,),
+    "centre_staff": (Role.CENTRE_STAFF,),
+    "village_leaders": (Role.LEADER,),
+    "town_leaders": (Role.LEADER,),
+    "county_staff": (Role.CENTRE_STAFF, Role.LEADER),
+}
+
+
+def _grid_worker_extra(user):
+    """A grid worker also answers for cases of their village that name no grid."""
+    ids = set()
+    for path in area_paths(user, roles=[Role.GRID_WORKER]):
+        ids.update(int(p) for p in path.strip("/").split("/") if p)
+    if not ids:
+        return Q(pk__in=[])
+    return Q(grid__isnull=True, village_id__in=sorted(ids))
+
+
+def q_visible(user, *, roles=READ_ROLES):
+    roles = [r for r in roles]
+    q = q_under_user_areas(user, "area", roles=roles)
+    if Role.GRID_WORKER in roles:
+        q |= _grid_worker_extra(user)
+    return q
+
+
+def _covers(user, case, roles):
+    """The user holds one of `roles` over the case's area."""
+    for m in memberships(user):
+        if m.role not in roles:
+            continue
+        if case.area.path.startswith(m.area.path):
+            return True
+        if (m.role == Role.GRID_WORKER and case.grid_id is None
+                and m.area.path.startswith(case.village.path)):
+            return True
+    return False
+
+
+def is_worker(user, case):
+    return _covers(user, case, WORKER_ROLES)
+
+
+def is_centre(user, case):
+    return _covers(user, case, (Role.CENTRE_STAFF,))
+
+
+def is_leader(user, case):
+    return _covers(user, case, (Role.LEADER,))
+
+
+def handles_level(user, case, level=None):
+    """The user answers for the case at its current level: a handler of that level over
+    the case, the centre (which drives procedure at every level), or the leader who took
+    charge of it (包案)."""
+    from cases.models import Level
+
+    if case.took_charge_by_id == user.pk:
+        return True
+    if is_centre(user, case):
+        return True
+    number = level or case.level
+    rung = Level.objects.filter(number=number).first() if number else None
+    if rung is None:
+        return False
+    roles = HANDLER_ROLES.get(rung.handler_kind, ())
+    if rung.handler_kind == "county_staff":
+        return any(m.role in roles and m.area.kind == Area.Kind.COUNTY
+                   and case.area.path.startswith(m.area.path) for m in memberships(user))
+    return _covers(user, case, roles)
+
+
+def acceptable_levels(user, case, max_level):
+    """Levels this user may start a registered case at."""
+    if is_centre(user, case):
+        top = max_level if case.risk == "red" else min(3, max_level)
+        return list(range(1, top + 1))
+    if _covers(user, case, (Role.VILLAGE_CADRE,)):
+        return [1, 2]
+    if _covers(user, case, (Role.GRID_WORKER,)):
+        return [1]
+    return []
+
+
+# action name -> who may perform it (given the case is visible)
+def may(user, case, action):
+    if action == "accept":
+        return _covers(user, case, (Role.CENTRE_STAFF, Role.VILLAGE_CADRE, Role.GRID_WORKER))
+    if action in {"record_session", "resolve", "close_unresolved", "escalate", "send_down",
+                  "request_pause", "resume"}:
+        return handles_level(user, case)
+    if action in {"decide_pause", "archive"}:
+        return is_centre(user, case)
+    if action == "take_charge":
+        return is_leader(user, case)
+    if action in {"follow_up", "confirm_judicially", "attach", "acknowledge"}:
+        return is_worker(user, case)
+    return False
+
+
+def get_case_for_user(user, pk, *, write=False):
+    """The case with what its page needs; 404 when not visible, 403 when visible but the
+    user may not act on cases (a supervisor, an auditor)."""
+    from cases.models import Case
+
+    case = get_object_or_404(
+        Case.objects.visible_to(user).select_related(
+            "village", "area", "grid", "town", "category", "handler", "took_charge_by",
+            "registered_by"),
+        pk=pk,
+    )
+    if write and not is_worker(user, case):
+        raise PermissionDenied("您只能查看此案件，不能办理。")
+    return case
+
+
+def check(user, case, action):
+    if not may(user, case, action):
+        raise PermissionDenied("您的岗位不能对此案件执行该操作。")
+
+
+def can_register(user):
+    return has_role(user, Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.LEADER)
+
+
+def intake_villages(user):
+    """Villages the user may register a case in."""
+    from grids.access import areas_visible_to
+
+    paths = area_paths(user)
+    villages = Area.objects.villages().filter(
+        Q(pk__in=areas_visible_to(user).values("pk"))
+        | Q(pk__in=[int(p) for path in paths for p in path.strip("/").split("/") if p])
+    )
+    return villages.order_by("sort_order", "name")

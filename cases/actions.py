@@ -1,0 +1,688 @@
+"""Every change of a dispute case's state. Each action is atomic, checks the transition,
+changes the case with a conditional update on its version (the loser of a race gets
+CaseChanged and nothing changes), writes the audit row and sends inbox messages.
+
+Inbox messages are rows in the same database and transaction (pingxiang.notify), so they
+are written inline: a rolled-back action leaves no message behind.
+
+`at=` lets seed data and tests act at an explicit moment; it defaults to now.
+"""
+
+import contextlib
+import contextvars
+import datetime as dt
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import workdays
+from cases.models import (
+    ACTIVE_STATUSES,
+    OPEN_STATUSES,
+    PUSHED_SOURCES,
+    Agreement,
+    Attachment,
+    Case,
+    CaseCounter,
+    CaseParty,
+    FollowUp,
+    HandlerKind,
+    Level,
+    LevelStint,
+    MediationSession,
+    PauseRequest,
+    Policy,
+    RecipientKind,
+    Referral,
+    ReferralReceipt,
+    ReferralRoute,
+    Risk,
+    Status,
+)
+from grids import people
+from grids.models import Area
+from grids.residents import find_or_create_resident
+from pingxiang import audit
+from pingxiang.models import AuditEvent
+from pingxiang.notify import notify
+from pingxiang.uploads import validate_upload
+
+
+class CaseActionError(Exception):
+    """A refused action, with a message for the user (in Chinese)."""
+
+
+class CaseChanged(CaseActionError):
+    """Someone else changed the case first."""
+
+
+# action -> statuses it may start from
+TRANSITIONS = {
+    "accept": {Status.REGISTERED},
+    "record_session": set(OPEN_STATUSES),
+    "resolve": set(OPEN_STATUSES),
+    "close_unresolved": set(OPEN_STATUSES),
+    "escalate": set(OPEN_STATUSES),
+    "send_down": set(OPEN_STATUSES),
+    "request_pause": set(OPEN_STATUSES),
+    "decide_pause": set(OPEN_STATUSES),
+    "resume": set(OPEN_STATUSES),
+    "follow_up": {Status.RESOLVED},
+    "archive": {Status.FOLLOWED_UP, Status.UNRESOLVED},
+    "take_charge": set(ACTIVE_STATUSES),
+    "confirm_judicially": {Status.RESOLVED, Status.FOLLOWED_UP, Status.ARCHIVED},
+}
+
+ACTION_LABELS = {
+    "register": "登记", "accept": "受理", "record_session": "调解记录", "resolve": "化解",
+    "close_unresolved": "未化解转出", "escalate": "上报上一级", "auto_escalate": "超时自动上报",
+    "send_down": "交办下级", "request_pause": "申请暂停计时", "decide_pause": "审批暂停计时",
+    "resume": "恢复计时", "follow_up": "回访", "archive": "归档", "take_charge": "领导包案",
+    "confirm_judicially": "司法确认", "acknowledge": "签收推送", "attach": "上传附件",
+}
+
+
+def _now(at):
+    return at or timezone.now()
+
+
+def _refuse_transition(case, action):
+    if case.status not in TRANSITIONS[action]:
+        raise CaseActionError(
+            f"案件当前状态为“{case.get_status_display()}”，不能{ACTION_LABELS[action]}。")
+
+
+def _commit(case, **changes):
+    """Apply changes if the case is still the version the actor saw."""
+    updated = Case.objects.filter(pk=case.pk, version=case.version).update(
+        version=F("version") + 1, **changes)
+    if updated != 1:
+        current = Case.objects.filter(pk=case.pk).values_list("status", flat=True).first()
+        label = Status(current).label if current else "已删除"
+        raise CaseChanged(f"案件 {case.number} 刚刚已被他人办理（当前状态：{label}），"
+                          "您的操作未保存，请查看最新情况后再办理。")
+    for name, value in changes.items():
+        setattr(case, name, value)
+    case.version += 1
+
+
+def _audit(obj, *, at, actor, action, action_label="", from_state="", to_state="",
+           reason="", data=None):
+    """pingxiang.audit.record, at an explicit time: seeding history passes past `at`
+    values and the timeline must show when things happened, not when the seed ran."""
+    return AuditEvent.objects.create(
+        at=at or timezone.now(), actor=actor, actor_name=audit._actor_name(actor), action=action,
+        action_label=action_label,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk), object_repr=str(obj)[:200], from_state=from_state or "",
+        to_state=to_state or "", reason=reason or "", data=data or {})
+
+
+def _record(case, *, at, actor, action, from_state="", reason="", data=None):
+    return _audit(case, at=at, actor=actor, action=f"case.{action}",
+                        action_label=ACTION_LABELS[action],
+                        from_state=from_state, to_state=_state_label(case), reason=reason,
+                        data=data)
+
+
+def _state_label(case):
+    label = case.get_status_display()
+    if case.status in OPEN_STATUSES and case.level:
+        label = f"{label}（{case.level}级）"
+    return label
+
+
+def levels():
+    return {rung.number: rung for rung in Level.objects.all()}
+
+
+def max_level():
+    return Level.objects.order_by("-number").values_list("number", flat=True).first() or 5
+
+
+def level_deadline(rung, start):
+    if rung.working_days:
+        return workdays.deadline_after(start, rung.day_limit)
+    return workdays.end_of_day(workdays.local_date(start) + dt.timedelta(days=rung.day_limit))
+
+
+def level_handlers(case, number):
+    rung = Level.objects.filter(number=number).first()
+    if rung is None:
+        return []
+    kind = rung.handler_kind
+    if kind == HandlerKind.GRID_WORKERS:
+        users = people.grid_workers(case.grid or case.village)
+    elif kind == HandlerKind.VILLAGE_CADRES:
+        users = people.village_cadres(case.village)
+    elif kind == HandlerKind.CENTRE_STAFF:
+        users = people.centre_staff(case.town)
+    elif kind == HandlerKind.VILLAGE_LEADERS:
+        users = people.village_leaders(case.village) or people.town_leaders(case.town)
+    elif kind == HandlerKind.TOWN_LEADERS:
+        users = people.town_leaders(case.town)
+    else:
+        county = people.county_of(case.town)
+        users = people.county_staff(county) if county else []
+    if case.took_charge_by_id:
+        users = [*users, case.took_charge_by]
+    return users
+
+
+def referral_recipients(case, source):
+    """(kind, user) pairs for a push, from the ReferralRoute rows for the source."""
+    kinds = ReferralRoute.objects.filter(source=source, is_active=True).values_list(
+        "recipient", flat=True)
+    finders = {
+        RecipientKind.CENTRE_STAFF: lambda: people.centre_staff(case.town),
+        RecipientKind.VILLAGE_CADRES: lambda: people.village_cadres(case.village),
+        RecipientKind.GRID_WORKERS: lambda: people.grid_workers(case.grid or case.village),
+        RecipientKind.VILLAGE_LEADERS: lambda: (people.village_leaders(case.village)
+                                                or people.town_leaders(case.town)),
+        RecipientKind.TOWN_LEADERS: lambda: people.town_leaders(case.town),
+    }
+    pairs, seen = [], set()
+    for kind in kinds:
+        for user in finders[RecipientKind(kind)]():
+            if user.pk not in seen:
+                seen.add(user.pk)
+                pairs.append((kind, user))
+    return pairs
+
+
+def _url(case):
+    return reverse("cases:case_detail", args=[case.pk])
+
+
+_quiet = contextvars.ContextVar("cases_quiet", default=False)
+
+
+@contextlib.contextmanager
+def quietly():
+    """No inbox messages (seeding history: nobody needs to act on last spring's cases)."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
+
+
+def _tell(users, case, *, key, title, body="", kind="case"):
+    if _quiet.get():
+        return
+    if callable(users):
+        users = users()
+    notify(users, key=f"case:{case.pk}:{key}", title=title, body=body, url=_url(case), kind=kind)
+
+
+def _mark_acted(case, actor, at):
+    if actor is not None and case.source in PUSHED_SOURCES:
+        ReferralReceipt.objects.filter(referral__case=case, recipient=actor,
+                                       acted_at__isnull=True).update(acted_at=at)
+
+
+def _open_stint(case, number, start, deadline):
+    LevelStint.objects.create(case=case, level=number, started_at=start, deadline=deadline)
+
+
+def _close_stint(case, at, outcome):
+    """Freeze whether the level finished in time."""
+    LevelStint.objects.filter(case=case, ended_at__isnull=True).update(
+        ended_at=at, outcome=outcome,
+        on_time=ExpressionWrapper(Q(deadline__gte=at), output_field=BooleanField()))
+
+
+def _next_number(town, year):
+    counter, _ = CaseCounter.objects.get_or_create(town=town, year=year)
+    counter = CaseCounter.objects.select_for_update().get(pk=counter.pk)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    prefix = (town.short_name or town.name).removesuffix("镇")
+    return f"{prefix}-{year}-{counter.last:04d}"
+
+
+# --- Intake ----------------------------------------------------------------------------------
+@transaction.atomic
+def register_case(*, actor, area, category, description, risk=Risk.BLUE, source,
+                  source_ref="", source_visit_id=None, source_petition_id=None, parties=(),
+                  residents=(), received_at=None, at=None):
+    """登记 a dispute. `area` is the most specific place known (grid, 社 or village);
+    `parties` are dicts (name, id_number, phone) found or created as residents, so one
+    person keeps one record; `residents` are Resident rows already known."""
+    at = _now(at)
+    received_at = received_at or at
+    if received_at > at + dt.timedelta(minutes=5):
+        raise CaseActionError("登记时间不能晚于当前时间。")
+    village = people.village_of(area)
+    if village is None:
+        raise CaseActionError("请选择案件所在的村(社区)。")
+    town = people.town_of(village)
+    grid = area if area.kind == Area.Kind.GRID else None
+    case = Case.objects.create(
+        number=_next_number(town, timezone.localtime(received_at).year),
+        town=town, village=village, area=area, grid=grid, category=category,
+        description=description, risk=risk, source=source, source_ref=source_ref,
+        source_visit_id=source_visit_id, source_petition_id=source_petition_id,
+        received_at=received_at, registered_by=actor, status=Status.REGISTERED,
+    )
+    found = list(residents)
+    for party in parties:
+        try:
+            found.append(find_or_create_resident(
+                name=party["name"], id_number=party.get("id_number", ""),
+                phone=party.get("phone", ""), area=area, actor=actor).resident)
+        except ValidationError as exc:
+            raise CaseActionError(f"当事人“{party['name']}”：{exc.messages[0]}") from exc
+    if not found:
+        raise CaseActionError("请至少填写一名当事人。")
+    CaseParty.objects.bulk_create(
+        [CaseParty(case=case, resident=r) for r in {r.pk: r for r in found}.values()])
+    _record(case, at=at, actor=actor, action="register",
+            data={"source": source, "source_ref": source_ref})
+    if source in PUSHED_SOURCES:
+        referral = Referral.objects.create(case=case, source=source, reference=source_ref,
+                                           pushed_at=received_at)
+        pairs = referral_recipients(case, source)
+        ReferralReceipt.objects.bulk_create(
+            [ReferralReceipt(referral=referral, recipient=u, as_kind=k) for k, u in pairs])
+        _tell([u for _, u in pairs], case, key="pushed",
+              title=f"{case.get_source_display()}：{case.number}（{village}）待签收",
+              body=description[:120], kind="case_push")
+    else:
+        _tell(lambda: people.centre_staff(town), case, key="registered",
+              title=f"新登记矛盾纠纷 {case.number}（{village}）待受理", body=description[:120])
+    return case
+
+
+# --- The ladder -------------------------------------------------------------------------------
+def _start_level(case, number, at, *, actor, action, from_state, reason="", outcome=None,
+                 extra=None, data=None):
+    """Move the case to a level and start that level's clock (shared by accept, escalate,
+    send-down and reopen)."""
+    rung = levels().get(number)
+    if rung is None:
+        raise CaseActionError(f"没有第{number}级，请检查化解层级设置。")
+    deadline = level_deadline(rung, at)
+    _commit(case, status=Status.ACCEPTED, level=number, level_started_at=at,
+            deadline=deadline, warned_deadline=None, paused_at=None, pause_ends_at=None,
+            **(extra or {}))
+    if outcome:
+        _close_stint(case, at, outcome)
+    _open_stint(case, number, at, deadline)
+    if action != "accept":  # a registered case has no pause requests yet
+        PauseRequest.objects.filter(case=case, state__in=[PauseRequest.State.PENDING,
+                                                          PauseRequest.State.APPROVED]).update(
+            state=PauseRequest.State.ENDED, resumed_at=at)
+    _record(case, at=at, actor=actor, action=action, from_state=from_state, reason=reason,
+            data={"level": number, "deadline": deadline.isoformat(), **(data or {})})
+    _tell(lambda: level_handlers(case, number), case,
+          key=f"level:{number}:{deadline.isoformat()}",
+          title=f"{case.number} 转到您处（{rung}），请在"
+                f"{timezone.localtime(deadline - dt.timedelta(seconds=1)):%Y-%m-%d}前办结",
+          body=reason or case.description[:120])
+    return deadline
+
+
+@transaction.atomic
+def accept_case(case, *, actor, level, note="", at=None):
+    """受理: start mediation at `level` (a red case may start at level 3 or above)."""
+    at = _now(at)
+    _refuse_transition(case, "accept")
+    top = max_level()
+    if not 1 <= level <= top:
+        raise CaseActionError(f"层级应在1到{top}之间。")
+    if level > 3 and case.risk != Risk.RED:
+        raise CaseActionError("只有红色风险的纠纷可以直接交由第4级及以上受理。")
+    from_state = _state_label(case)
+    _start_level(case, level, at, actor=actor, action="accept", from_state=from_state,
+                 reason=note, extra={"handler": actor})
+    _mark_acted(case, actor, at)
+    return case
+
+
+@transaction.atomic
+def record_session(case, *, actor, notes, held_at=None, place="", participants="", at=None):
+    """调解记录: a mediation session at the current level."""
+    at = _now(at)
+    _refuse_transition(case, "record_session")
+    held_at = held_at or at
+    if held_at > at + dt.timedelta(minutes=5):
+        raise CaseActionError("调解时间不能晚于当前时间。")
+    from_state = _state_label(case)
+    _commit(case, status=Status.MEDIATING, handler=case.handler or actor)
+    MediationSession.objects.create(case=case, level=case.level, held_at=held_at, place=place,
+                                    participants=participants, notes=notes, mediator=actor)
+    _record(case, at=at, actor=actor, action="record_session", from_state=from_state, reason=notes)
+    _mark_acted(case, actor, at)
+    return case
+
+
+@transaction.atomic
+def resolve_case(case, *, actor, method, kind, facts, terms, performance,
+                 responsibilities="", perform_by=None, reached_on=None, at=None):
+    """化解: record the way and the agreement; schedule the follow-up visit."""
+    at = _now(at)
+    _refuse_transition(case, "resolve")
+    today = workdays.local_date(at)
+    reached_on = reached_on or today
+    if reached_on > today:
+        raise CaseActionError("协议达成日期不能晚于今天。")
+    if reached_on < workdays.local_date(case.received_at):
+        raise CaseActionError("协议达成日期不能早于案件登记日期。")
+    if perform_by and perform_by < reached_on:
+        raise CaseActionError("履行期限不能早于协议达成日期。")
+    policy = Policy.current()
+    from_state = _state_label(case)
+    followup_on = today + dt.timedelta(days=policy.followup_days)
+    jc_due = (reached_on + dt.timedelta(days=policy.jc_limit_days)
+              if kind == Agreement.Kind.WRITTEN else None)
+    level = case.level
+    _commit(case, status=Status.RESOLVED, resolved_at=at, resolved_level=level,
+            resolution_method=method, deadline=None, paused_at=None, pause_ends_at=None,
+            followup_due_on=followup_on, followup_notified=False, jc_due_on=jc_due,
+            jc_reminded=False, handler=case.handler or actor)
+    _close_stint(case, at, LevelStint.Outcome.RESOLVED)
+    PauseRequest.objects.filter(case=case, state__in=["pending", "approved"]).update(
+        state=PauseRequest.State.ENDED, resumed_at=at)
+    Agreement.objects.create(case=case, kind=kind, method=method, level=level, facts=facts,
+                             responsibilities=responsibilities, terms=terms,
+                             performance=performance, perform_by=perform_by,
+                             reached_on=reached_on, mediator=actor)
+    _record(case, at=at, actor=actor, action="resolve", from_state=from_state,
+            reason=f"{case.get_resolution_method_display()}，"
+                   f"{Agreement.Kind(kind).label}；回访日期 {followup_on:%Y-%m-%d}",
+            data={"level": level, "followup_due_on": followup_on.isoformat()})
+    _mark_acted(case, actor, at)
+    return case
+
+
+@transaction.atomic
+def close_unresolved(case, *, actor, route, reason, at=None):
+    """未化解: refer to court, arbitration or a department."""
+    at = _now(at)
+    _refuse_transition(case, "close_unresolved")
+    if not reason.strip():
+        raise CaseActionError("请写明未化解的原因。")
+    from_state = _state_label(case)
+    _commit(case, status=Status.UNRESOLVED, resolved_at=at, resolved_level=case.level,
+            unresolved_route=route, deadline=None, paused_at=None, pause_ends_at=None)
+    _close_stint(case, at, LevelStint.Outcome.UNRESOLVED)
+    _record(case, at=at, actor=actor, action="close_unresolved", from_state=from_state,
+            reason=f"转{route}：{reason}")
+    _mark_acted(case, actor, at)
+    return case
+
+
+@transaction.atomic
+def escalate_case(case, *, actor, reason, to_level=None, at=None):
+    """上报: mediation failed here. One level up, or (red risk) straight to level 3+."""
+    at = _now(at)
+    _refuse_transition(case, "escalate")
+    if not (reason or "").strip():
+        raise CaseActionError("请写明调处不成、需要上报的原因。")
+    top = max_level()
+    if case.level >= top:
+        raise CaseActionError(f"案件已在最高的第{top}级，不能再上报。")
+    to_level = to_level or case.level + 1
+    if to_level <= case.level or to_level > top:
+        raise CaseActionError(f"只能上报到第{case.level + 1}到第{top}级。")
+    if to_level > case.level + 1:
+        policy = Policy.current()
+        if case.risk != Risk.RED:
+            raise CaseActionError("只有红色风险的纠纷可以越级上报。")
+        if to_level < policy.red_min_level:
+            raise CaseActionError(f"越级上报应直接到第{policy.red_min_level}级或以上。")
+    _start_level(case, to_level, at, actor=actor, action="escalate",
+                 from_state=_state_label(case), reason=reason,
+                 outcome=LevelStint.Outcome.ESCALATED, extra={"handler": None,
+                                                              "instructions": ""})
+    _mark_acted(case, actor, at)
+    return case
+
+
+@transaction.atomic
+def auto_escalate(case_id, *, level, deadline, at):
+    """The sweep's escalation: only if the case is still at `level` with `deadline`
+    (so it happens exactly once, however often or late the sweep runs)."""
+    case = Case.objects.select_related("village", "town", "grid", "took_charge_by").filter(
+        pk=case_id, level=level, deadline=deadline, status__in=OPEN_STATUSES,
+        paused_at__isnull=True).first()
+    if case is None or level >= max_level():
+        return None
+    try:
+        _start_level(case, level + 1, at, actor=None, action="auto_escalate",
+                     from_state=_state_label(case),
+                     reason=f"第{level}级超过办理期限"
+                            f"（{timezone.localtime(deadline - dt.timedelta(seconds=1)):%Y-%m-%d}），自动上报",
+                     outcome=LevelStint.Outcome.AUTO_ESCALATED,
+                     extra={"handler": None, "instructions": ""})
+    except CaseChanged:
+        return None
+    return case
+
+
+@transaction.atomic
+def send_down(case, *, actor, to_level, instructions, at=None):
+    """交办: a higher level sends the case back down with instructions; the lower level's
+    clock starts again."""
+    at = _now(at)
+    _refuse_transition(case, "send_down")
+    if not (instructions or "").strip():
+        raise CaseActionError("交办时请写明交办意见。")
+    if not 1 <= to_level < case.level:
+        raise CaseActionError("只能交办给比当前层级低的层级。")
+    _start_level(case, to_level, at, actor=actor, action="send_down",
+                 from_state=_state_label(case), reason=instructions,
+                 outcome=LevelStint.Outcome.SENT_DOWN,
+                 extra={"handler": None, "instructions": instructions})
+    _mark_acted(case, actor, at)
+    return case
+
+
+# --- Pausing the clock -------------------------------------------------------------------------
+@transaction.atomic
+def request_pause(case, *, actor, reason, days, at=None):
+    at = _now(at)
+    _refuse_transition(case, "request_pause")
+    if case.is_paused:
+        raise CaseActionError("案件已在暂停计时中。")
+    if not (reason or "").strip():
+        raise CaseActionError("请写明暂停计时的理由。")
+    limit = Policy.current().max_pause_days
+    if not 1 <= days <= limit:
+        raise CaseActionError(f"暂停天数应在1到{limit}个工作日之间。")
+    _commit(case)
+    try:
+        with transaction.atomic():
+            PauseRequest.objects.create(case=case, reason=reason, days=days,
+                                        requested_by=actor, requested_at=at)
+    except IntegrityError as exc:
+        raise CaseActionError("此案件已有待审批的暂停申请。") from exc
+    _record(case, at=at, actor=actor, action="request_pause", from_state=_state_label(case),
+            reason=f"{reason}（申请暂停{days}个工作日）")
+    _tell(people.centre_staff(case.town), case, key=f"pause:{case.version}",
+          title=f"{case.number} 申请暂停计时，待您审批", body=reason)
+    return case
+
+
+@transaction.atomic
+def decide_pause(case, *, actor, approve, note="", at=None):
+    at = _now(at)
+    _refuse_transition(case, "decide_pause")
+    pending = PauseRequest.objects.filter(case=case, state=PauseRequest.State.PENDING).first()
+    if pending is None:
+        raise CaseActionError("没有待审批的暂停申请。")
+    from_state = _state_label(case)
+    if approve:
+        ends = workdays.deadline_after(at, pending.days)
+        _commit(case, paused_at=at, pause_ends_at=ends)
+    else:
+        _commit(case)
+    PauseRequest.objects.filter(pk=pending.pk).update(
+        state=PauseRequest.State.APPROVED if approve else PauseRequest.State.REFUSED,
+        decided_by=actor, decided_at=at)
+    _audit(case, at=at, actor=actor, action="case.decide_pause",
+                 action_label="批准暂停计时" if approve else "不批准暂停计时",
+                 from_state=from_state, to_state="暂停计时" if approve else from_state,
+                 reason=note or pending.reason)
+    _tell([pending.requested_by], case, key=f"pause-decided:{pending.pk}",
+          title=f"{case.number} 暂停计时申请{'已批准' if approve else '未获批准'}", body=note)
+    return case
+
+
+@transaction.atomic
+def resume_case(case, *, actor, at=None, note=""):
+    """恢复计时: the deadline moves on by the working days the case was paused."""
+    at = _now(at)
+    _refuse_transition(case, "resume")
+    if not case.is_paused:
+        raise CaseActionError("案件没有暂停计时。")
+    end = min(at, case.pause_ends_at) if case.pause_ends_at else at
+    # A pause that ran to its end stops at midnight: that day itself was not paused.
+    last_paused_day = workdays.local_date(end - dt.timedelta(microseconds=1))
+    paused_days = workdays.working_days_between(workdays.local_date(case.paused_at),
+                                                last_paused_day)
+    new_deadline = workdays.extend_deadline(case.deadline, paused_days)
+    _commit(case, paused_at=None, pause_ends_at=None, deadline=new_deadline,
+            warned_deadline=None)
+    LevelStint.objects.filter(case=case, ended_at__isnull=True).update(
+        deadline=new_deadline, paused_days=F("paused_days") + paused_days)
+    PauseRequest.objects.filter(case=case, state=PauseRequest.State.APPROVED).update(
+        state=PauseRequest.State.ENDED, resumed_at=at)
+    _audit(case, at=at, actor=actor, action="case.resume", action_label="恢复计时",
+                 from_state="暂停计时", to_state=_state_label(case),
+                 reason=note or f"暂停{paused_days}个工作日，期限顺延至"
+                                f"{timezone.localtime(new_deadline - dt.timedelta(seconds=1)):%Y-%m-%d}",
+                 data={"paused_days": paused_days})
+    return case
+
+
+# --- After resolution --------------------------------------------------------------------------
+@transaction.atomic
+def follow_up(case, *, actor, visited_on, carried_out, satisfaction, notes="", at=None):
+    """回访: a failed follow-up (not carried out, or dissatisfied) reopens the case at the
+    level that resolved it, with a new clock; earlier levels' on-time records stay."""
+    at = _now(at)
+    _refuse_transition(case, "follow_up")
+    if visited_on > workdays.local_date(at):
+        raise CaseActionError("回访日期不能晚于今天。")
+    if visited_on < workdays.local_date(case.resolved_at):
+        raise CaseActionError("回访日期不能早于化解日期。")
+    failed = (not carried_out) or satisfaction == FollowUp.Satisfaction.DISSATISFIED
+    from_state = _state_label(case)
+    FollowUp.objects.create(case=case, visited_on=visited_on, carried_out=carried_out,
+                            satisfaction=satisfaction, notes=notes, visitor=actor,
+                            reopened=failed)
+    if failed:
+        _start_level(case, case.resolved_level or 1, at, actor=actor, action="follow_up",
+                     from_state=from_state,
+                     reason=f"回访：协议{'已' if carried_out else '未'}履行，"
+                            f"{FollowUp.Satisfaction(satisfaction).label}，重新调处。{notes}",
+                     extra={"resolved_at": None, "resolved_level": None,
+                            "resolution_method": "", "followup_due_on": None,
+                            "handler": None})
+    else:
+        _commit(case, status=Status.FOLLOWED_UP)
+        _record(case, at=at, actor=actor, action="follow_up", from_state=from_state,
+                reason=f"协议已履行，当事人{FollowUp.Satisfaction(satisfaction).label}。{notes}")
+    return case
+
+
+@transaction.atomic
+def archive_case(case, *, actor, at=None):
+    at = _now(at)
+    _refuse_transition(case, "archive")
+    from_state = _state_label(case)
+    _commit(case, status=Status.ARCHIVED, archived_at=at)
+    _record(case, at=at, actor=actor, action="archive", from_state=from_state)
+    return case
+
+
+@transaction.atomic
+def take_charge(case, *, actor, note="", at=None):
+    """领导包案: the leader takes personal charge until the case is resolved."""
+    at = _now(at)
+    _refuse_transition(case, "take_charge")
+    if case.took_charge_by_id:
+        raise CaseActionError(f"此案件已由{case.took_charge_by.last_name}"
+                              f"{case.took_charge_by.first_name}包案。")
+    _commit(case, took_charge_by=actor, took_charge_at=at)
+    _record(case, at=at, actor=actor, action="take_charge", from_state=_state_label(case),
+            reason=note)
+    _mark_acted(case, actor, at)
+    return case
+
+
+@transaction.atomic
+def confirm_judicially(case, *, actor, court, confirmed_on, at=None):
+    """司法确认: applied for within the 30 days after a written agreement."""
+    at = _now(at)
+    _refuse_transition(case, "confirm_judicially")
+    agreement = case.agreements.filter(kind=Agreement.Kind.WRITTEN).first()
+    if agreement is None:
+        raise CaseActionError("只有书面调解协议可以申请司法确认。")
+    if case.jc_applied:
+        raise CaseActionError("已登记过司法确认。")
+    if not (court or "").strip():
+        raise CaseActionError("请填写受理司法确认的法院。")
+    if confirmed_on > workdays.local_date(at) or confirmed_on < agreement.reached_on:
+        raise CaseActionError("司法确认日期应在协议达成日期和今天之间。")
+    limit = Policy.current().jc_limit_days
+    if confirmed_on > agreement.reached_on + dt.timedelta(days=limit):
+        raise CaseActionError(f"司法确认须在协议生效后{limit}日内申请。")
+    _commit(case, jc_applied=True, jc_court=court, jc_date=confirmed_on)
+    _record(case, at=at, actor=actor, action="confirm_judicially", from_state=_state_label(case),
+            reason=f"{court}，{confirmed_on:%Y-%m-%d}")
+    return case
+
+
+@transaction.atomic
+def acknowledge_referral(case, *, actor, at=None):
+    at = _now(at)
+    updated = ReferralReceipt.objects.filter(referral__case=case, recipient=actor,
+                                             acted_at__isnull=True).update(acted_at=at)
+    if not updated:
+        raise CaseActionError("没有需要您签收的推送。")
+    _audit(case, at=at, actor=actor, action="case.acknowledge", action_label="签收推送",
+                 to_state=_state_label(case))
+    return case
+
+
+@transaction.atomic
+def add_attachment(case, *, actor, upload, kind, at=None):
+    try:
+        _ext, ctype = validate_upload(upload)
+    except ValidationError as exc:
+        raise CaseActionError(exc.messages[0]) from exc
+    attachment = Attachment(case=case, kind=kind, original_name=upload.name[:200],
+                            content_type=ctype, size=upload.size, uploaded_by=actor,
+                            uploaded_at=_now(at))
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save()
+    _audit(case, at=at, actor=actor, action="case.attach", action_label="上传附件",
+                 to_state=_state_label(case),
+                 reason=f"{attachment.get_kind_display()}：{attachment.original_name}")
+    return attachment
+
+
+def available_actions(case):
+    """Actions the case's state allows (who may do them is cases.access.may)."""
+    names = {name for name, states in TRANSITIONS.items() if case.status in states}
+    top = max_level()
+    if case.level and case.level >= top:
+        names.discard("escalate")
+    if not case.level or case.level <= 1:
+        names.discard("send_down")
+    if case.is_paused:
+        names -= {"request_pause", "decide_pause"}
+    else:
+        names.discard("resume")
+    if case.took_charge_by_id:
+        names.discard("take_charge")
+    if case.jc_applied or case.jc_due_on is None:
+        names.discard("confirm_judicially")
+    return names

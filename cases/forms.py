@@ -1,0 +1,283 @@
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from cases.models import (
+    Agreement,
+    Attachment,
+    Category,
+    FollowUp,
+    Level,
+    ResolutionMethod,
+    Risk,
+    Source,
+    Status,
+)
+from grids.idcard import validate_id_number
+from grids.models import Area, Resident
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def _not_future(value, what):
+    if value and value > timezone.localdate():
+        raise ValidationError(f"{what}不能晚于今天。")
+    return value
+
+
+class CaseForm(forms.Form):
+    village = forms.ModelChoiceField(label="村(社区)", queryset=Area.objects.none(),
+                                     empty_label="请选择")
+    area = forms.ModelChoiceField(label="社/小区或网格", queryset=Area.objects.none(),
+                                  required=False, empty_label="（不细分）",
+                                  help_text="已知所在网格时请选择，网格员将直接收到。")
+    category = forms.ModelChoiceField(label="纠纷类别",
+                                      queryset=Category.objects.filter(is_active=True),
+                                      empty_label="请选择")
+    description = forms.CharField(label="简要情况", widget=forms.Textarea(attrs={"rows": 4}),
+                                  max_length=2000)
+    risk = forms.ChoiceField(label="风险等级", choices=Risk.choices, initial=Risk.BLUE)
+    source = forms.ChoiceField(label="来源", choices=Source.choices)
+    source_ref = forms.CharField(label="来源编号", required=False, max_length=100,
+                                 help_text="如 案号、警情编号、走访记录#12、信访件#7")
+    received_at = forms.DateTimeField(label="登记时间", required=False, widget=DATETIME,
+                                      input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+                                      help_text="不填为现在")
+    visit = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    petition = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    known_parties = forms.ModelMultipleChoiceField(
+        label="已建档当事人", queryset=Resident.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, villages, residents=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages
+        village_ids = list(villages.values_list("pk", flat=True))
+        self.fields["area"].queryset = (
+            Area.objects.filter(parent_id__in=village_ids) | Area.objects.filter(
+                parent__parent_id__in=village_ids, kind=Area.Kind.GRID)
+        ).order_by("path")
+        self.fields["known_parties"].queryset = residents if residents is not None else \
+            Resident.objects.none()
+
+    def clean_received_at(self):
+        value = self.cleaned_data.get("received_at")
+        if value and value > timezone.now() + dt.timedelta(minutes=5):
+            raise ValidationError("登记时间不能晚于现在。")
+        if value and value.year < 2004:
+            raise ValidationError("登记时间不正确。")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        village, area = data.get("village"), data.get("area")
+        if village and area and not area.is_under(village):
+            self.add_error("area", "所选社/网格不在该村(社区)。")
+        return data
+
+
+class PartyForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=50, required=False)
+    id_number = forms.CharField(label="身份证号", max_length=18, required=False)
+    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+
+    def clean_id_number(self):
+        value = self.cleaned_data.get("id_number", "")
+        return validate_id_number(value) if value else ""
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("id_number") or data.get("phone")) and not data.get("name"):
+            self.add_error("name", "请填写当事人姓名。")
+        return data
+
+
+PartyFormSet = forms.formset_factory(PartyForm, extra=3, max_num=10)
+
+
+class VersionedForm(forms.Form):
+    """Carries the version of the case the user saw, so a stale page cannot overwrite."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+def level_choices(numbers=None):
+    rungs = Level.objects.order_by("number")
+    if numbers is not None:
+        rungs = rungs.filter(number__in=numbers)
+    return [(r.number, str(r)) for r in rungs]
+
+
+class AcceptForm(VersionedForm):
+    level = forms.TypedChoiceField(label="受理层级", coerce=int, choices=())
+    note = forms.CharField(label="受理意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, levels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = level_choices(levels)
+
+
+class SessionForm(VersionedForm):
+    held_at = forms.DateTimeField(label="调解时间", required=False, widget=DATETIME,
+                                  input_formats=["%Y-%m-%dT%H:%M"])
+    place = forms.CharField(label="地点", max_length=100, required=False)
+    participants = forms.CharField(label="参加人员", max_length=200, required=False)
+    notes = forms.CharField(label="调解情况", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ResolveForm(VersionedForm):
+    method = forms.ChoiceField(label="化解方式", choices=ResolutionMethod.choices)
+    kind = forms.ChoiceField(label="协议形式", choices=Agreement.Kind.choices)
+    facts = forms.CharField(label="纠纷事实及争议事项", widget=forms.Textarea(attrs={"rows": 3}))
+    responsibilities = forms.CharField(label="各方责任", required=False,
+                                       widget=forms.Textarea(attrs={"rows": 2}))
+    terms = forms.CharField(label="协议内容（各方权利义务）", widget=forms.Textarea(attrs={"rows": 3}))
+    performance = forms.CharField(label="履行方式、地点和期限",
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    perform_by = forms.DateField(label="履行期限", required=False, widget=DATE)
+    reached_on = forms.DateField(label="达成日期", widget=DATE)
+
+    def clean_reached_on(self):
+        return _not_future(self.cleaned_data.get("reached_on"), "达成日期")
+
+
+class UnresolvedForm(VersionedForm):
+    route = forms.ChoiceField(label="转出去向", choices=[
+        ("人民法院（诉讼）", "人民法院（诉讼）"), ("仲裁机构", "仲裁机构"), ("行政主管部门", "行政主管部门")])
+    reason = forms.CharField(label="未化解原因", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EscalateForm(VersionedForm):
+    to_level = forms.TypedChoiceField(label="上报到", coerce=int, choices=())
+    reason = forms.CharField(label="调处不成的原因", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, levels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_level"].choices = level_choices(levels)
+
+
+class SendDownForm(VersionedForm):
+    to_level = forms.TypedChoiceField(label="交办给", coerce=int, choices=())
+    instructions = forms.CharField(label="交办意见", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, levels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_level"].choices = level_choices(levels)
+
+
+class PauseRequestForm(VersionedForm):
+    reason = forms.CharField(label="暂停理由", widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="如 等待鉴定结果、当事人外出联系不上")
+    days = forms.IntegerField(label="暂停工作日数", min_value=1, max_value=60)
+
+
+class PauseDecisionForm(VersionedForm):
+    approve = forms.TypedChoiceField(label="审批", coerce=lambda v: v == "1",
+                                     choices=[("1", "批准"), ("0", "不批准")])
+    note = forms.CharField(label="审批意见", required=False)
+
+
+class ResumeForm(VersionedForm):
+    pass
+
+
+class FollowUpForm(VersionedForm):
+    visited_on = forms.DateField(label="回访日期", widget=DATE)
+    carried_out = forms.TypedChoiceField(label="协议是否履行", coerce=lambda v: v == "1",
+                                         choices=[("1", "已履行"), ("0", "未履行")])
+    satisfaction = forms.ChoiceField(label="当事人满意度", choices=FollowUp.Satisfaction.choices)
+    notes = forms.CharField(label="回访情况", required=False,
+                            widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_visited_on(self):
+        return _not_future(self.cleaned_data.get("visited_on"), "回访日期")
+
+
+class ArchiveForm(VersionedForm):
+    pass
+
+
+class TakeChargeForm(VersionedForm):
+    note = forms.CharField(label="包案说明", required=False)
+
+
+class JudicialForm(VersionedForm):
+    court = forms.CharField(label="法院", max_length=100, initial="通渭县人民法院")
+    confirmed_on = forms.DateField(label="申请/确认日期", widget=DATE)
+
+    def clean_confirmed_on(self):
+        return _not_future(self.cleaned_data.get("confirmed_on"), "司法确认日期")
+
+
+class AcknowledgeForm(forms.Form):
+    pass
+
+
+class AttachmentForm(forms.Form):
+    kind = forms.ChoiceField(label="类型", choices=Attachment.Kind.choices)
+    file = forms.FileField(label="文件", help_text="图片（JPG、PNG、GIF）或 PDF，不超过 10 MB")
+
+
+class CaseFilterForm(forms.Form):
+    village = forms.ModelChoiceField(label="村(社区)", queryset=Area.objects.none(),
+                                     required=False, empty_label="全部")
+    category = forms.ModelChoiceField(label="类别", queryset=Category.objects.all(),
+                                      required=False, empty_label="全部")
+    level = forms.TypedChoiceField(label="层级", coerce=int, required=False, empty_value=None,
+                                   choices=[("", "全部")] + [(n, f"{n}级") for n in range(1, 6)])
+    risk = forms.ChoiceField(label="风险", required=False, choices=[("", "全部")] + Risk.choices)
+    status = forms.ChoiceField(label="状态", required=False,
+                               choices=[("", "全部"), ("active", "办理中"), ("overdue", "已逾期")]
+                               + Status.choices)
+    source = forms.ChoiceField(label="来源", required=False,
+                               choices=[("", "全部")] + Source.choices)
+    start = forms.DateField(label="登记自", required=False, widget=DATE)
+    end = forms.DateField(label="至", required=False, widget=DATE)
+    q = forms.CharField(label="编号/内容", required=False, max_length=50)
+
+    def __init__(self, *args, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", "结束日期不能早于开始日期。")
+        return data
+
+    def filter(self, qs, now=None):
+        if not self.is_valid():
+            return qs.none()
+        data = self.cleaned_data
+        if data.get("village"):
+            qs = qs.filter(village=data["village"])
+        if data.get("category"):
+            qs = qs.filter(category=data["category"])
+        if data.get("level"):
+            qs = qs.filter(level=data["level"])
+        if data.get("risk"):
+            qs = qs.filter(risk=data["risk"])
+        status = data.get("status")
+        if status == "active":
+            qs = qs.active()
+        elif status == "overdue":
+            qs = qs.overdue(now)
+        elif status:
+            qs = qs.filter(status=status)
+        if data.get("source"):
+            qs = qs.filter(source=data["source"])
+        tz = timezone.get_current_timezone()
+        if data.get("start"):
+            qs = qs.filter(received_at__gte=dt.datetime.combine(data["start"], dt.time(),
+                                                               tzinfo=tz))
+        if data.get("end"):
+            qs = qs.filter(received_at__lt=dt.datetime.combine(
+                data["end"] + dt.timedelta(days=1), dt.time(), tzinfo=tz))
+        if data.get("q"):
+            from django.db.models import Q
+
+            qs = qs.filter(Q(number__icontains=data["q"]) | Q(description__icontains=data["q"]))
+        return qs

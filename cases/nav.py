@@ -1,0 +1,25 @@
+from django.utils import timezone
+
+from cases import inbox, workdays
+from grids.models import Role
+from pingxiang.context_processors import active_role
+from pingxiang.registry import home_panel, nav_item
+
+_WORK = [Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.LEADER]
+nav_item("我的待办", "cases:my_cases", roles=_WORK, order=10)
+nav_item("矛盾纠纷", "cases:case_list", roles=[*_WORK, Role.SUPERVISOR, Role.ADMIN], order=20)
+nav_item("工作日历", "cases:calendar", roles=[Role.ADMIN, Role.CENTRE_STAFF], order=85)
+
+
+@home_panel(roles=[Role.ADMIN, Role.CENTRE_STAFF], order=1)
+def calendar_missing(request):
+    missing = workdays.missing_years(timezone.localdate())
+    if not missing:
+        return None
+    return "cases/panels/calendar_missing.html", {"years": missing}
+
+
+@home_panel(roles=_WORK, order=20)
+def case_work(request):
+    role = active_role(request)
+    return "cases/panels/work.html", {"counts": inbox.counts_for(request.user, role)}

@@ -1,0 +1,333 @@
+from django.contrib import messages
+from django.contrib.postgres.aggregates import StringAgg
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases import actions, exports, inbox
+from cases import forms as f
+from cases.access import (
+    acceptable_levels,
+    can_register,
+    check,
+    get_case_for_user,
+    intake_villages,
+    is_centre,
+    may,
+)
+from cases.models import Attachment, Case, Level, PauseRequest, Policy, Referral, Source
+from grids.access import areas_visible_to
+from grids.models import Area, Resident, Role
+from pingxiang.access import require_role, scoped
+from pingxiang.audit import log_access, timeline
+from pingxiang.models import AccessEvent
+from pingxiang.uploads import serve_file
+
+PAGE_SIZE = 50
+WORK_ROLES = (Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.LEADER)
+
+
+def _list_villages(user):
+    return areas_visible_to(user).filter(kind=Area.Kind.VILLAGE).order_by("sort_order", "name")
+
+
+def _filtered(request):
+    form = f.CaseFilterForm(request.GET or None, villages=_list_villages(request.user))
+    qs = Case.objects.visible_to(request.user)
+    if request.GET:
+        qs = form.filter(qs)
+    return form, qs
+
+
+@scoped("area", model=Case)
+@require_GET
+def case_list(request):
+    form, qs = _filtered(request)
+    qs = (qs.select_related("village", "category")
+          .annotate(party_names=StringAgg("party_links__resident__name", "、", distinct=True))
+          .order_by("-received_at", "-id"))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    warn = Policy.current().warn_hours
+    for case in page:
+        case._warn_hours = warn
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "cases/case_list.html#table" if request.htmx else "cases/case_list.html"
+    return render(request, template, {"form": form, "page": page, "query": query.urlencode(),
+                                      "can_register": can_register(request.user)})
+
+
+@scoped("area", model=Case)
+@require_GET
+def case_export(request):
+    form, qs = _filtered(request)
+    if request.GET and not form.is_valid():
+        raise Http404
+    log_access(request.user, AccessEvent.Kind.EXPORT, detail=f"矛盾纠纷台账 {request.GET.urlencode()}"[:500],
+               request=request)
+    return exports.case_ledger_response(qs, form=form)
+
+
+@scoped("area", model=Case)
+@require_GET
+def my_cases(request):
+    return render(request, "cases/my_cases.html",
+                  {"sections": inbox.sections_for(request), "now": timezone.now()})
+
+
+def _intake_initial(request, villages):
+    get = request.GET
+    initial = {"source": get.get("source") if get.get("source") in Source.values else "",
+               "description": get.get("description", "")[:2000],
+               "source_ref": get.get("ref", "")[:100]}
+    for key in ("visit", "petition"):
+        if get.get(key, "").isdigit():
+            initial[key] = int(get[key])
+    if not initial["source_ref"]:
+        if "visit" in initial:
+            initial["source_ref"] = f"走访记录#{initial['visit']}"
+        elif "petition" in initial:
+            initial["source_ref"] = f"信访件#{initial['petition']}"
+    if get.get("area", "").isdigit():
+        area = areas_visible_to(request.user).filter(pk=int(get["area"])).first() or \
+            Area.objects.filter(pk=int(get["area"]), pk__in=villages.values("pk")).first()
+        if area is not None:
+            from grids.people import village_of
+
+            village = village_of(area)
+            initial["village"] = village.pk if village else None
+            if area.kind in (Area.Kind.GROUP, Area.Kind.GRID):
+                initial["area"] = area.pk
+    return initial
+
+
+def _party_residents(request):
+    ids = [int(v) for v in request.GET.getlist("party") + request.POST.getlist("known_parties")
+           if str(v).isdigit()]
+    paths = areas_visible_to(request.user).values("pk")
+    return Resident.objects.filter(pk__in=ids, area_id__in=paths)
+
+
+@scoped("role", model=Case)
+@require_http_methods(["GET", "POST"])
+def case_create(request):
+    if not can_register(request.user):
+        raise PermissionDenied("您的岗位不能登记矛盾纠纷。")
+    villages = intake_villages(request.user)
+    residents = _party_residents(request)
+    if request.method == "POST":
+        form = f.CaseForm(request.POST, villages=villages, residents=residents)
+        parties = f.PartyFormSet(request.POST, prefix="party")
+        if form.is_valid() and parties.is_valid():
+            data = form.cleaned_data
+            given = [p for p in parties.cleaned_data if p.get("name")]
+            try:
+                case = actions.register_case(
+                    actor=request.user, area=data["area"] or data["village"],
+                    category=data["category"], description=data["description"],
+                    risk=data["risk"], source=data["source"], source_ref=data["source_ref"],
+                    source_visit_id=data["visit"], source_petition_id=data["petition"],
+                    parties=given, residents=list(data["known_parties"]),
+                    received_at=data["received_at"])
+            except actions.CaseActionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"已登记 {case.number}。")
+                return redirect("cases:case_detail", case.pk)
+    else:
+        initial = _intake_initial(request, villages)
+        form = f.CaseForm(initial={**initial, "known_parties": list(residents)},
+                          villages=villages, residents=residents)
+        parties = f.PartyFormSet(prefix="party")
+    return render(request, "cases/case_form.html", {"form": form, "parties": parties})
+
+
+def _action_forms(request, case, bound=None):
+    """The forms for what this user may do to this case now, keyed by action name."""
+    user = request.user
+    names = actions.available_actions(case)
+    pending = None
+    if case.is_open:
+        pending = PauseRequest.objects.filter(case=case, state="pending").first()
+        if pending:
+            names.discard("request_pause")
+        else:
+            names.discard("decide_pause")
+    names = {n for n in names if may(user, case, n)}
+    top = actions.max_level()
+    initial = {"version": case.version}
+    built = {}
+    for name in sorted(names):
+        cls, kwargs = ACTION_FORMS[name][0], {}
+        if name == "accept":
+            kwargs["levels"] = acceptable_levels(user, case, top)
+            if not kwargs["levels"]:
+                continue
+        elif name == "escalate":
+            first = case.level + 1
+            kwargs["levels"] = list(range(first, top + 1)) if case.risk == "red" else [first]
+        elif name == "send_down":
+            kwargs["levels"] = list(range(1, case.level))
+        data = bound[1] if bound and bound[0] == name else None
+        extra = {"reached_on": timezone.localdate(), "visited_on": timezone.localdate(),
+                 "confirmed_on": timezone.localdate()}
+        built[name] = cls(data, initial={**initial, **extra}, auto_id=f"id_{name}_%s", **kwargs)
+    return built, pending
+
+
+ACTION_FORMS = {
+    "accept": (f.AcceptForm, lambda c, u, d: actions.accept_case(
+        c, actor=u, level=d["level"], note=d["note"])),
+    "record_session": (f.SessionForm, lambda c, u, d: actions.record_session(
+        c, actor=u, notes=d["notes"], held_at=d["held_at"], place=d["place"],
+        participants=d["participants"])),
+    "resolve": (f.ResolveForm, lambda c, u, d: actions.resolve_case(
+        c, actor=u, method=d["method"], kind=d["kind"], facts=d["facts"], terms=d["terms"],
+        performance=d["performance"], responsibilities=d["responsibilities"],
+        perform_by=d["perform_by"], reached_on=d["reached_on"])),
+    "close_unresolved": (f.UnresolvedForm, lambda c, u, d: actions.close_unresolved(
+        c, actor=u, route=d["route"], reason=d["reason"])),
+    "escalate": (f.EscalateForm, lambda c, u, d: actions.escalate_case(
+        c, actor=u, reason=d["reason"], to_level=d["to_level"])),
+    "send_down": (f.SendDownForm, lambda c, u, d: actions.send_down(
+        c, actor=u, to_level=d["to_level"], instructions=d["instructions"])),
+    "request_pause": (f.PauseRequestForm, lambda c, u, d: actions.request_pause(
+        c, actor=u, reason=d["reason"], days=d["days"])),
+    "decide_pause": (f.PauseDecisionForm, lambda c, u, d: actions.decide_pause(
+        c, actor=u, approve=d["approve"], note=d["note"])),
+    "resume": (f.ResumeForm, lambda c, u, d: actions.resume_case(c, actor=u)),
+    "follow_up": (f.FollowUpForm, lambda c, u, d: actions.follow_up(
+        c, actor=u, visited_on=d["visited_on"], carried_out=d["carried_out"],
+        satisfaction=d["satisfaction"], notes=d["notes"])),
+    "archive": (f.ArchiveForm, lambda c, u, d: actions.archive_case(c, actor=u)),
+    "take_charge": (f.TakeChargeForm, lambda c, u, d: actions.take_charge(
+        c, actor=u, note=d["note"])),
+    "confirm_judicially": (f.JudicialForm, lambda c, u, d: actions.confirm_judicially(
+        c, actor=u, court=d["court"], confirmed_on=d["confirmed_on"])),
+}
+
+
+def _detail_context(request, case, *, bound=None, error=None):
+    forms_by_name, pending = _action_forms(request, case, bound)
+    receipt = None
+    referral = Referral.objects.filter(case=case).first()
+    if referral is not None:
+        receipt = referral.receipts.filter(recipient=request.user, acted_at__isnull=True).first()
+    case._warn_hours = Policy.current().warn_hours
+    return {
+        "case": case, "forms": forms_by_name, "pending_pause": pending, "error": error,
+        "parties": case.party_links.select_related("resident"),
+        "stints": case.stints.all(), "sessions": case.sessions.select_related("mediator"),
+        "agreements": case.agreements.select_related("mediator"),
+        "followups": case.followups.select_related("visitor"),
+        "attachments": case.attachments.all(), "referral": referral,
+        "receipts": referral.receipts.select_related("recipient") if referral else [],
+        "my_receipt": receipt,
+        "current_level": Level.objects.filter(number=case.level).first() if case.level else None,
+        "can_attach": may(request.user, case, "attach"),
+        "attach_form": f.AttachmentForm(), "timeline": timeline(case),
+        "is_centre": is_centre(request.user, case),
+    }
+
+
+@scoped("area", model=Case)
+@require_GET
+def case_detail(request, pk):
+    case = get_case_for_user(request.user, pk)
+    log_access(request.user, AccessEvent.Kind.VIEW, case, request=request)
+    return render(request, "cases/case_detail.html", _detail_context(request, case))
+
+
+@scoped("area", model=Case)
+@require_POST
+def case_action(request, pk, action):
+    if action not in ACTION_FORMS and action != "acknowledge":
+        raise Http404
+    case = get_case_for_user(request.user, pk, write=True)
+    seen = request.POST.get("version", "")
+    if seen.isdigit() and int(seen) != case.version:
+        # The page was stale: say so plainly before anything else (nothing is changed).
+        messages.error(request, f"案件 {case.number} 刚刚已被他人办理（当前状态："
+                                f"{case.get_status_display()}），您的操作未保存，请查看最新情况后再办理。")
+        return redirect("cases:case_detail", pk)
+    check(request.user, case, action)
+    try:
+        if action == "acknowledge":
+            actions.acknowledge_referral(case, actor=request.user)
+            messages.success(request, "已签收。")
+            return redirect("cases:case_detail", case.pk)
+        forms_by_name, _ = _action_forms(request, case, (action, request.POST))
+        form = forms_by_name.get(action)
+        if form is None:
+            raise actions.CaseActionError(
+                f"案件当前状态为“{case.get_status_display()}”，不能{actions.ACTION_LABELS[action]}。")
+        if not form.is_valid():
+            return render(request, "cases/case_detail.html",
+                          _detail_context(request, case, bound=(action, request.POST)),
+                          status=400)
+        case.version = form.cleaned_data["version"]  # the version the user saw
+        ACTION_FORMS[action][1](case, request.user, form.cleaned_data)
+    except actions.CaseActionError as exc:
+        messages.error(request, str(exc))
+        return redirect("cases:case_detail", pk)
+    messages.success(request, f"{actions.ACTION_LABELS[action]}：已办理。")
+    return redirect("cases:case_detail", case.pk)
+
+
+@scoped("area", model=Case)
+@require_POST
+def case_attach(request, pk):
+    case = get_case_for_user(request.user, pk, write=True)
+    check(request.user, case, "attach")
+    form = f.AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("cases:case_detail", pk)
+    try:
+        actions.add_attachment(case, actor=request.user, upload=form.cleaned_data["file"],
+                               kind=form.cleaned_data["kind"])
+    except actions.CaseActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "附件已上传。")
+    return redirect("cases:case_detail", pk)
+
+
+@scoped("area", model=Case)
+@require_GET
+def attachment_download(request, pk, attachment_pk):
+    case = get_case_for_user(request.user, pk)
+    attachment = get_object_or_404(Attachment, pk=attachment_pk, case=case)
+    log_access(request.user, AccessEvent.Kind.DOWNLOAD, case,
+               detail=attachment.original_name, request=request)
+    return serve_file(attachment.file, download_name=attachment.original_name,
+                      inline=attachment.content_type.startswith("image/")
+                      or attachment.content_type == "application/pdf")
+
+
+@scoped("area", model=Case)
+@require_GET
+def agreement_print(request, pk, agreement_pk):
+    case = get_case_for_user(request.user, pk)
+    agreement = get_object_or_404(case.agreements.select_related("mediator"), pk=agreement_pk)
+    return render(request, "cases/agreement_print.html", {
+        "case": case, "agreement": agreement,
+        "parties": case.party_links.select_related("resident")})
+
+
+@scoped("role")
+@require_role(Role.ADMIN, Role.CENTRE_STAFF)
+@require_GET
+def calendar_view(request):
+    from cases import workdays
+    from cases.models import CalendarDay
+
+    today = timezone.localdate()
+    return render(request, "cases/calendar.html", {
+        "missing": workdays.missing_years(today),
+        "overrides": CalendarDay.objects.filter(date__year__gte=today.year).order_by("date")[:400],
+        "levels": Level.objects.all(), "policy": Policy.current(),
+    })

@@ -1,0 +1,154 @@
+"""Working-day arithmetic for the "五级九天" ladder.
+
+Which days are working days, in this order:
+  1. the CalendarDay table (an administrator's override or an imported year);
+  2. chinese-calendar (official holidays and 调休 working weekends, 2004–2026 in 1.11);
+  3. plain weekends (Monday–Friday), for years nobody has told us about yet.
+A date nobody knows never raises: it falls through to rule 3.
+
+Every function takes an optional `overrides` mapping {date: is_working_day}. Passed
+explicitly the functions are pure (tests, hypothesis); left as None they read the table,
+one query per calendar year they touch.
+
+Time limits: a level started on date D with a limit of N working days must be finished by
+the end of the Nth working day after D (the day the clock starts does not count, as with
+legal time limits). `deadline_after(start, n)` gives that moment as an aware datetime
+(local midnight at the end of that day).
+"""
+
+import datetime as dt
+from functools import cache
+
+from django.utils import timezone
+
+try:  # the package is a dependency; stay importable without it all the same
+    import chinese_calendar
+except ImportError:  # pragma: no cover
+    chinese_calendar = None
+
+MAX_SCAN_DAYS = 366 * 3  # no run of non-working days is this long: stop instead of looping
+
+
+@cache
+def package_knows_year(year):
+    """True when chinese-calendar has official data for this year."""
+    if chinese_calendar is None:
+        return False
+    try:
+        chinese_calendar.is_workday(dt.date(year, 6, 1))
+    except (NotImplementedError, KeyError, ValueError):
+        return False
+    return True
+
+
+def package_says(day):
+    """chinese-calendar's answer, or None when it does not know the date."""
+    if chinese_calendar is None or not package_knows_year(day.year):
+        return None
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except (NotImplementedError, KeyError, ValueError):
+        return None
+
+
+class _TableOverrides:
+    """Lazy {date: bool} over the CalendarDay table, loaded one year at a time."""
+
+    def __init__(self):
+        self._years = {}
+
+    def get(self, day, default=None):
+        year = day.year
+        if year not in self._years:
+            from cases.models import CalendarDay
+
+            self._years[year] = dict(
+                CalendarDay.objects.filter(date__year=year).values_list("date", "is_working_day")
+            )
+        return self._years[year].get(day, default)
+
+
+def table_overrides():
+    return _TableOverrides()
+
+
+def _resolve(overrides):
+    return table_overrides() if overrides is None else overrides
+
+
+def is_working_day(day, *, overrides=None):
+    overrides = _resolve(overrides)
+    override = overrides.get(day)
+    if override is not None:
+        return bool(override)
+    official = package_says(day)
+    if official is not None:
+        return official
+    return day.weekday() < 5
+
+
+def add_working_days(start, n, *, overrides=None):
+    """The nth working day after `start` (n >= 1); n == 0 gives `start` itself."""
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    overrides = _resolve(overrides)
+    day = start
+    remaining = n
+    scanned = 0
+    while remaining:
+        day += dt.timedelta(days=1)
+        scanned += 1
+        if scanned > MAX_SCAN_DAYS + n:
+            raise ValueError("日历中找不到足够的工作日，请检查工作日历设置。")
+        if is_working_day(day, overrides=overrides):
+            remaining -= 1
+    return day
+
+
+def working_days_between(start, end, *, overrides=None):
+    """How many working days d with start < d <= end (0 when end <= start)."""
+    overrides = _resolve(overrides)
+    count = 0
+    day = start
+    while day < end:
+        day += dt.timedelta(days=1)
+        if is_working_day(day, overrides=overrides):
+            count += 1
+    return count
+
+
+def end_of_day(day):
+    """Local midnight at the end of `day`, as an aware datetime."""
+    tz = timezone.get_current_timezone()
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()), tz)
+
+
+def local_date(moment):
+    return timezone.localtime(moment).date()
+
+
+def deadline_after(start, n, *, overrides=None):
+    """End of the nth working day after the local date of `start` (an aware datetime)."""
+    return end_of_day(add_working_days(local_date(start), n, overrides=overrides))
+
+
+def extend_deadline(deadline, n, *, overrides=None):
+    """A deadline moved on by n working days (used when a pause ends)."""
+    last_day = local_date(deadline) - dt.timedelta(days=1)  # deadline is the next midnight
+    return end_of_day(add_working_days(last_day, n, overrides=overrides))
+
+
+def missing_years(today, *, horizon_days=60):
+    """Years starting within `horizon_days` of today (or already running) that neither the
+    package nor the CalendarDay table knows. An administrator must import them."""
+    from cases.models import CalendarDay
+
+    years = {today.year, (today + dt.timedelta(days=horizon_days)).year}
+    missing = []
+    for year in sorted(years):
+        if package_knows_year(year):
+            continue
+        if CalendarDay.objects.filter(date__year=year).exists():
+            continue
+        missing.append(year)
+    return missing

@@ -1,0 +1,267 @@
+import datetime as dt
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from cases import actions
+from cases.models import Case, Category, Status
+from grids.residents import find_or_create_resident
+
+from .conftest import RESOLVE, id_number, local
+
+pytestmark = pytest.mark.django_db
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+
+
+def detail(case):
+    return reverse("cases:case_detail", args=[case.pk])
+
+
+def act(case, name):
+    return reverse("cases:case_action", args=[case.pk, name])
+
+
+def test_intake_is_prefilled_from_a_visit_or_push(login, cast):
+    resident = find_or_create_resident(name="王大山", id_number=id_number(),
+                                       area=cast.xiguan_grid).resident
+    url = (reverse("cases:case_create") + f"?source=visit&area={cast.xiguan_grid.pk}"
+           f"&description=院墙排水纠纷&party={resident.pk}&visit=12")
+    html = login(cast.grid_xiguan).get(url).content.decode()
+    assert "院墙排水纠纷" in html and "走访记录#12" in html
+    assert f'value="{resident.pk}" checked' in html or f'value="{resident.pk}"' in html
+    assert 'value="visit" selected' in html
+
+
+def test_intake_creates_the_case_with_parties_and_source_reference(login, cast):
+    known = find_or_create_resident(name="王大山", id_number=id_number(),
+                                    area=cast.xiguan_grid).resident
+    number = id_number()
+    client = login(cast.grid_xiguan)
+    response = client.post(reverse("cases:case_create") + f"?party={known.pk}", {
+        "village": cast.xiguan.pk, "area": cast.xiguan_grid.pk,
+        "category": Category.objects.get(name="婚恋").pk, "description": "退还彩礼纠纷",
+        "risk": "yellow", "source": "petition", "source_ref": "信访件#7", "petition": "7",
+        "known_parties": [known.pk],
+        "party-TOTAL_FORMS": "3", "party-INITIAL_FORMS": "0",
+        "party-0-name": "李小河", "party-0-id_number": number, "party-0-phone": "13800001111",
+        "party-1-name": "", "party-2-name": "",
+    })
+    case = Case.objects.get()
+    assert response.status_code == 302 and response["Location"] == detail(case)
+    assert (case.source, case.source_ref, case.source_petition_id) == ("petition", "信访件#7", 7)
+    assert case.grid == cast.xiguan_grid and case.village == cast.xiguan
+    assert sorted(case.parties.values_list("name", flat=True)) == ["李小河", "王大山"]
+    assert case.status == Status.REGISTERED
+    assert "平襄-2026-" in client.get(detail(case)).content.decode()
+
+
+def test_intake_with_a_bad_id_number_shows_the_error_and_saves_nothing(login, cast):
+    good = id_number()
+    bad = good[:17] + ("0" if good[17] != "0" else "1")
+    response = login(cast.centre).post(reverse("cases:case_create"), {
+        "village": cast.xiguan.pk, "category": Category.objects.get(name="邻里").pk,
+        "description": "x", "risk": "blue", "source": "walkin",
+        "party-TOTAL_FORMS": "1", "party-INITIAL_FORMS": "0",
+        "party-0-name": "李小河", "party-0-id_number": bad})
+    assert response.status_code == 200
+    assert "校验位不正确" in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_grid_worker_cannot_open_list_export_or_attach_to_another_villages_case(
+        login, cast, make_case):
+    mine = make_case(area=cast.xiguan_grid)
+    other = make_case(area=cast.menghe)
+    other.description = "孟河村的纠纷"
+    Case.objects.filter(pk=other.pk).update(description="孟河村的纠纷")
+    client = login(cast.grid_xiguan)
+    assert client.get(detail(mine)).status_code == 200
+    assert client.get(detail(other)).status_code == 404
+    assert client.post(act(other, "accept"), {"version": 0, "level": 1}).status_code == 404
+    upload = SimpleUploadedFile("a.png", PNG, content_type="image/png")
+    assert client.post(reverse("cases:case_attach", args=[other.pk]),
+                       {"kind": "photo", "file": upload}).status_code == 404
+    html = client.get(reverse("cases:case_list")).content.decode()
+    assert mine.number in html and other.number not in html
+    book = load_workbook(io.BytesIO(b"".join(client.get(reverse("cases:case_export")).streaming_content)))
+    cells = [c for row in book.active.iter_rows(values_only=True) for c in row]
+    assert mine.number in cells and other.number not in cells
+
+
+def test_supervisor_reads_but_cannot_act_and_wrong_methods_are_refused(login, cast, make_case):
+    case = make_case()
+    client = login(cast.supervisor)
+    assert client.get(detail(case)).status_code == 200
+    assert client.post(act(case, "accept"), {"version": 0, "level": 1}).status_code == 403
+    assert client.get(act(case, "accept")).status_code == 405
+    assert client.post(detail(case)).status_code == 405
+    assert client.get(reverse("cases:case_create")).status_code == 403
+    client.logout()
+    assert client.get(detail(case)).status_code == 302
+
+
+def test_grid_worker_cannot_start_a_case_above_level_one(login, cast, make_case):
+    case = make_case()
+    client = login(cast.grid_xiguan)
+    response = client.post(act(case, "accept"), {"version": case.version, "level": 3})
+    assert response.status_code == 400
+    assert Case.objects.get(pk=case.pk).status == Status.REGISTERED
+    client.post(act(case, "accept"), {"version": case.version, "level": 1})
+    assert Case.objects.get(pk=case.pk).level == 1
+
+
+def test_each_roles_inbox(login, cast, make_case, running_case):
+    level1 = running_case(1, area=cast.xiguan_grid)
+    level2 = running_case(2, area=cast.xiguan)
+    other_level1 = running_case(1, area=cast.menghe_grid)
+    new_red = make_case(risk="red", area=cast.xiguan)
+    pushed = make_case(source="police", area=cast.xiguan_grid)
+    level4 = running_case(3, area=cast.menghe, risk="red")
+    actions.escalate_case(level4, actor=cast.centre, reason="未成")
+    charged = running_case(2, area=cast.xiguan)
+    actions.take_charge(charged, actor=cast.leader)
+    overdue = running_case(3, area=cast.xiguan, at=timezone.now() - dt.timedelta(days=10))
+
+    def sections(user):
+        page = login(user).get(reverse("cases:my_cases"))
+        return {s.key: {c.number for c in s.cases} for s in page.context["sections"]}
+
+    grid = sections(cast.grid_xiguan)
+    assert grid["level"] == {level1.number}
+    assert pushed.number in grid["pushed"] and pushed.number in grid["new"]
+    assert other_level1.number not in set().union(*grid.values())
+    cadre = sections(cast.cadre_xiguan)
+    assert cadre["level"] == {level2.number, charged.number}
+    centre = sections(cast.centre)
+    assert {new_red.number, pushed.number} <= centre["new"]
+    assert pushed.number in centre["pushed"] and new_red.number in centre["red"]
+    assert overdue.number in centre["overdue"] and overdue.number in centre["level"]
+    leader = sections(cast.leader)
+    assert leader["charge"] == {charged.number}
+    assert leader["level"] == {level4.number}
+    assert sections(cast.grid_menghe)["level"] == {other_level1.number}
+
+
+def test_overdue_is_derived_from_the_stored_deadline_without_the_sweep(login, cast,
+                                                                        running_case):
+    late = running_case(1, at=timezone.now() - dt.timedelta(days=6))
+    fine = running_case(1)
+    html = login(cast.centre).get(reverse("cases:case_list") + "?status=overdue").content.decode()
+    assert late.number in html and fine.number not in html
+    assert "已逾期" in login(cast.centre).get(detail(late)).content.decode()
+
+
+def _bulk(cast, n):
+    cat = Category.objects.get(name="邻里")
+    for _ in range(n):
+        case = actions.register_case(actor=cast.centre, area=cast.xiguan_grid, category=cat,
+                                     description="x", source="walkin",
+                                     parties=[{"name": "甲"}, {"name": "乙"}])
+        actions.accept_case(case, actor=cast.centre, level=1)
+
+
+def test_case_list_and_ledger_export_keep_a_constant_number_of_queries(login, cast):
+    client = login(cast.centre)
+    _bulk(cast, 2)
+    counts = []
+    for more in (0, 8):
+        _bulk(cast, more)
+        with CaptureQueriesContext(connection) as list_q:
+            assert client.get(reverse("cases:case_list") + "?status=active").status_code == 200
+        with CaptureQueriesContext(connection) as export_q:
+            response = client.get(reverse("cases:case_export"))
+            body = b"".join(response.streaming_content)
+        counts.append((len(list_q), len(export_q)))
+    assert counts[0] == counts[1]
+    rows = list(load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "矛盾纠纷排查化解台账"
+    assert rows[2][:3] == ("序号", "案件编号", "登记时间")
+    assert len(rows) == 3 + 10
+    assert rows[3][4] == "甲、乙" or rows[3][4] == "乙、甲"
+
+
+def test_list_filters_and_pages(login, cast, make_case):
+    _bulk(cast, 3)
+    make_case(area=cast.menghe, category="婚恋")
+    client = login(cast.centre)
+    page = client.get(reverse("cases:case_list"), {"village": cast.menghe.pk}).context["page"]
+    assert [c.village for c in page] == [cast.menghe]
+    page = client.get(reverse("cases:case_list"),
+                      {"category": Category.objects.get(name="婚恋").pk}).context["page"]
+    assert len(page) == 1
+    page = client.get(reverse("cases:case_list"), {"level": 1, "source": "walkin"}).context["page"]
+    assert len(page) == 3
+    response = client.get(reverse("cases:case_list"), {"page": 1}, HTTP_HX_REQUEST="true")
+    assert b"<html" not in response.content and b'id="case-table"' in response.content
+
+
+def test_attachments_checked_by_content_and_served_only_to_those_who_see_the_case(
+        login, cast, make_case, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    case = make_case()
+    client = login(cast.cadre_xiguan)
+    url = reverse("cases:case_attach", args=[case.pk])
+    client.post(url, {"kind": "photo", "file": SimpleUploadedFile("现场.png", PNG)})
+    fake = SimpleUploadedFile("协议.pdf", b"MZ\x90\x00 not a pdf")
+    response = client.post(url, {"kind": "agreement", "file": fake}, follow=True)
+    assert "类型不受支持" in response.content.decode()
+    settings.UPLOAD_MAX_BYTES = 50
+    response = client.post(url, {"kind": "photo", "file": SimpleUploadedFile("大.png", PNG)},
+                           follow=True)
+    assert "超过上限" in response.content.decode()
+    attachment = case.attachments.get()
+    download = reverse("cases:attachment_download", args=[case.pk, attachment.pk])
+    response = client.get(download)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PNG
+    assert login(cast.cadre_menghe).get(download).status_code == 404
+
+
+def test_a_stale_page_cannot_overwrite_and_the_user_is_told(login, cast, running_case):
+    case = running_case(1)
+    seen = case.version
+    login(cast.centre).post(act(case, "escalate"), {"version": seen, "to_level": 2,
+                                                    "reason": "调解未成"})
+    response = login(cast.cadre_xiguan).post(act(case, "resolve"), {
+        "version": seen, **RESOLVE, "reached_on": timezone.localdate().isoformat()},
+        follow=True)
+    html = response.content.decode()
+    assert "刚刚已被他人办理" in html
+    case.refresh_from_db()
+    assert (case.status, case.level) == (Status.ACCEPTED, 2)
+
+
+def test_resolving_through_the_page_prints_an_agreement(login, cast, running_case):
+    case = running_case(1)
+    client = login(cast.grid_xiguan)
+    response = client.post(act(case, "resolve"), {
+        "version": case.version, **RESOLVE, "reached_on": timezone.localdate().isoformat()},
+        follow=True)
+    html = response.content.decode()
+    assert "已化解" in html and "回访" in html
+    agreement = case.agreements.get()
+    page = client.get(reverse("cases:agreement_print", args=[case.pk, agreement.pk]))
+    text = page.content.decode()
+    assert "人民调解协议书" in text and "三十日内共同向人民法院申请司法确认" in text
+
+
+def test_acknowledging_a_push_clears_it_from_the_inbox(login, cast, make_case):
+    case = make_case(source="court", area=cast.xiguan)
+    client = login(cast.cadre_xiguan)
+    assert "签收" in client.get(detail(case)).content.decode()
+    client.post(act(case, "acknowledge"))
+    sections = {s.key: s for s in client.get(reverse("cases:my_cases")).context["sections"]}
+    assert not sections["pushed"].cases
+
+
+def test_leader_takes_charge_from_the_page(login, cast, running_case):
+    case = running_case(3, area=cast.xiguan)
+    client = login(cast.leader)
+    client.post(act(case, "take_charge"), {"version": case.version, "note": "包案"})
+    assert Case.objects.get(pk=case.pk).took_charge_by == cast.leader
+    assert local(2026, 1, 1)  # helper import used
