@@ -543,3 +543,101 @@ def schedule_reception(*, actor, town, leader, date, place, time_range="09:00-12
 
 def remind_overdue_people(petition):
     return _people_for(petition)
+
+
+@transaction.atomic
+def import_work_orders(*, actor, orders, channel=Petition.Channel.LIVELIHOOD):
+    """Bulk-load work orders already handled on the 民生信息平台 (or another channel):
+    each dict has channel_ref, order_type, area, received_at, title, content, category,
+    petitioner (name/id_number/phone), and optionally accepted_at, closed_at + reply,
+    rating (handling, result, method, at). The same rules as the one-by-one actions
+    (order of times, time limits from TimeLimit, on-time flag, audit rows with their own
+    times), in a handful of queries. Orders whose reference is already there are skipped.
+    Returns the new petitions."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from grids.idcard import birth_date_of, sex_of, validate_id_number
+    from grids.models import Resident
+    from pingxiang.models import AuditEvent
+
+    if not can_register(actor):
+        raise PetitionError("只有本镇综治中心工作人员可以登记信访件。")
+    refs = [o["channel_ref"] for o in orders]
+    done = set(Petition.objects.filter(channel=channel, channel_ref__in=refs)
+               .values_list("channel_ref", flat=True))
+    orders = [o for o in orders if o["channel_ref"] not in done]
+    if not orders:
+        return []
+    days = {row.code: row.days for row in TimeLimit.objects.all()}
+    numbers = {validate_id_number(o["petitioner"]["id_number"]): o["petitioner"]
+               for o in orders}
+    people = {r.id_number: r for r in Resident.objects.filter(id_number__in=list(numbers))}
+    fresh = [Resident(name=p["name"], id_number=n, phone=p.get("phone", ""),
+                      sex=sex_of(n), birth_date=birth_date_of(n))
+             for n, p in numbers.items() if n not in people]
+    Resident.objects.bulk_create(fresh)
+    people.update({r.id_number: r for r in fresh})
+    places = {}
+    petitions = []
+    for o in orders:
+        area = o["area"]
+        if area.pk not in places:
+            places[area.pk] = (village_of(area), town_of(area))
+        village, town = places[area.pk]
+        received, accepted, closed = o["received_at"], o.get("accepted_at"), o.get("closed_at")
+        if (accepted and accepted < received) or (closed and (not accepted or closed < accepted)):
+            raise PetitionError(f"工单{o['channel_ref']}的收到、受理、办结时间顺序不对。")
+        handle_due = deadline_after(accepted, days["handle"]) if accepted else None
+        rating = o.get("rating")
+        status = S.CLOSED if closed else (S.ACCEPTED if accepted else S.REGISTERED)
+        clock = {} if closed else (
+            _clock(C.HANDLE, handle_due, 0) if accepted else
+            _clock(C.DECIDE, deadline_after(received, days["decide"]), 0))
+        petitions.append(Petition(
+            channel=channel, order_type=o.get("order_type", ""), channel_ref=o["channel_ref"],
+            area=area, village=village, town=town, received_at=received,
+            petitioner=people[validate_id_number(o["petitioner"]["id_number"])],
+            title=o["title"], content=o["content"], category=o["category"],
+            registered_by=actor, created_at=received, status=status,
+            decide_due_at=deadline_after(received, days["decide"]),
+            decided_at=accepted, decided_by=actor if accepted else None, accepted_at=accepted,
+            handle_due_at=handle_due, closed_at=closed,
+            closed_on_time=(closed <= handle_due) if closed else None,
+            reply=o.get("reply", "") if closed else "", reply_by=actor if closed else None,
+            review_request_until=deadline_after(closed, days["review_request"]) if closed
+            else None,
+            rating_handling=rating[0] if rating else "", rating_result=rating[1] if rating else "",
+            rated_at=rating[3] if rating else None, **clock))
+    Petition.objects.bulk_create(petitions)
+    for p in petitions:
+        p.number = f"XF{timezone.localtime(p.received_at):%Y}-{p.pk:05d}"
+    Petition.objects.bulk_update(petitions, ["number"])
+    Rating.objects.bulk_create([
+        Rating(petition=p, handling=o["rating"][0], result=o["rating"][1],
+               method=o["rating"][2], recorded_by=actor, recorded_at=o["rating"][3])
+        for p, o in zip(petitions, orders, strict=True) if o.get("rating")])
+    ct_p = ContentType.objects.get_for_model(Petition)
+    ct_r = ContentType.objects.get_for_model(Resident)
+    name = audit._actor_name(actor)
+
+    def event(obj, ct, at, action, label, to_state="", from_state="", reason=""):
+        return AuditEvent(at=at, actor=actor, actor_name=name, action=action,
+                          action_label=label, content_type=ct, object_id=str(obj.pk),
+                          object_repr=str(obj)[:200], from_state=from_state,
+                          to_state=to_state, reason=reason, data={"import": True})
+
+    events = [event(r, ct_r, timezone.now(), "resident.create", "建档") for r in fresh]
+    for p, o in zip(petitions, orders, strict=True):
+        events.append(event(p, ct_p, p.received_at, "petition.register", "登记（批量导入）",
+                            to_state=S.REGISTERED.label))
+        if p.accepted_at:
+            events.append(event(p, ct_p, p.accepted_at, "petition.accept", "受理",
+                                S.ACCEPTED.label, S.REGISTERED.label))
+        if p.closed_at:
+            events.append(event(p, ct_p, p.closed_at, "petition.close", "办结",
+                                S.CLOSED.label, S.ACCEPTED.label, p.reply))
+        if o.get("rating"):
+            events.append(event(p, ct_p, p.rated_at, "petition.rate", "满意度评价",
+                                S.CLOSED.label, S.CLOSED.label))
+    AuditEvent.objects.bulk_create(events)
+    return petitions
