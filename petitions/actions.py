@@ -74,6 +74,12 @@ def _clock(clock, due, remind_days):
 _NO_CLOCK = {"clock": "", "due_at": None, "remind_at": None}
 
 
+def _allowed(petition, action, label):
+    """Refuse early (before any computation) when the status does not allow the action."""
+    if petition.status not in TRANSITIONS[action][0]:
+        raise PetitionError(f"信访件当前状态为“{S(petition.status).label}”，不能{label}。")
+
+
 def _check_actor(actor, petition):
     if not can_handle(actor, petition):
         raise PetitionError("这不是您负责的信访件，不能办理。")
@@ -271,12 +277,13 @@ def add_attachments(petition, *, actor, files, at=None):
 def accept_petition(petition, *, actor, note="", at=None):
     """受理: starts the 60-day handling clock."""
     _check_actor(actor, petition)
-    at = at or timezone.now()
-    _check_at(petition, at, what="受理")
     final = _final_predecessor(petition)
     if final is not None:
         raise PetitionError(f"同一事项已经复核终结（{final.number}），依照《信访工作条例》"
                             "第三十六条不再受理。")
+    _allowed(petition, "accept", "受理")
+    at = at or timezone.now()
+    _check_at(petition, at, what="受理")
     handle = limit(TimeLimit.Code.HANDLE)
     due = deadline_after(at, handle.days)
     _move(petition, "accept", actor=actor, at=at, label="受理", reason=note,
@@ -295,6 +302,7 @@ def accept_petition(petition, *, actor, note="", at=None):
 def decline_petition(petition, *, actor, reason, at=None):
     """不予受理 (with the reason the petitioner is told)."""
     _check_actor(actor, petition)
+    _allowed(petition, "decline", "不予受理")
     if not (reason or "").strip():
         raise PetitionError("不予受理须写明理由。")
     at = at or timezone.now()
@@ -307,6 +315,7 @@ def decline_petition(petition, *, actor, reason, at=None):
 def transfer_petition(petition, *, actor, to_body, reason="", at=None):
     """转送 to the body with authority over the matter."""
     _check_actor(actor, petition)
+    _allowed(petition, "transfer", "转送")
     if not (to_body or "").strip():
         raise PetitionError("请填写转送的机关、单位。")
     at = at or timezone.now()
@@ -322,6 +331,7 @@ def extend_petition(petition, *, actor, days, reason, approver, notice_method,
     """延期: once, by at most TimeLimit 'extend' days, with a reason, approved by a leader,
     and the petitioner told (how and when)."""
     _check_actor(actor, petition)
+    _allowed(petition, "extend", "延期")
     at = at or timezone.now()
     maximum = limit(TimeLimit.Code.EXTEND).days
     if petition.extended_at is not None:
@@ -354,6 +364,7 @@ def extend_petition(petition, *, actor, days, reason, approver, notice_method,
 def close_petition(petition, *, actor, reply, at=None):
     """办结 with the written reply (处理意见书); opens the 复查 window."""
     _check_actor(actor, petition)
+    _allowed(petition, "close", "办结")
     if not (reply or "").strip():
         raise PetitionError("办结须填写处理意见（将打印为处理意见书）。")
     at = at or timezone.now()
@@ -368,9 +379,10 @@ def close_petition(petition, *, actor, reply, at=None):
 def rate_petition(petition, *, actor, handling, result, method, note="", at=None):
     """满意度: handling and result separately; 不满意 needs a note (and 复查 is offered)."""
     _check_actor(actor, petition)
-    at = at or timezone.now()
     if petition.closed_at is None:
         raise PetitionError("信访件尚未办结，不能评价满意度。")
+    _allowed(petition, "rate", "评价满意度")
+    at = at or timezone.now()
     handling, result = Satisfaction(handling), Satisfaction(result)
     method = Rating.Method(method)
     if Satisfaction.UNSATISFIED in (handling, result) and not (note or "").strip():
@@ -392,6 +404,7 @@ def is_double_satisfied(petition):
 def request_review(petition, *, actor, reason, at=None):
     """复查: within 30 days of the reply; answered within 30 days."""
     _check_actor(actor, petition)
+    _allowed(petition, "request_review", "申请复查")
     at = at or timezone.now()
     if petition.status == S.CLOSED and at > petition.review_request_until:
         raise PetitionError(
@@ -409,6 +422,7 @@ def request_review(petition, *, actor, reason, at=None):
 @transaction.atomic
 def answer_review(petition, *, actor, opinion, at=None):
     _check_actor(actor, petition)
+    _allowed(petition, "answer_review", "复查答复")
     if not (opinion or "").strip():
         raise PetitionError("请填写复查意见。")
     at = at or timezone.now()
@@ -423,6 +437,7 @@ def answer_review(petition, *, actor, opinion, at=None):
 def request_recheck(petition, *, actor, reason, at=None):
     """复核: within 30 days of the 复查 opinion; answered within 30 days."""
     _check_actor(actor, petition)
+    _allowed(petition, "request_recheck", "申请复核")
     at = at or timezone.now()
     if petition.status == S.REVIEWED and at > petition.recheck_request_until:
         raise PetitionError(
@@ -441,6 +456,7 @@ def request_recheck(petition, *, actor, reason, at=None):
 def answer_recheck(petition, *, actor, opinion, at=None):
     """复核意见: the matter is final; the same matter is not accepted again."""
     _check_actor(actor, petition)
+    _allowed(petition, "answer_recheck", "复核答复")
     if not (opinion or "").strip():
         raise PetitionError("请填写复核意见。")
     at = at or timezone.now()
