@@ -572,8 +572,7 @@ def import_work_orders(*, actor, orders, channel=Petition.Channel.LIVELIHOOD):
     Returns the new petitions."""
     from django.contrib.contenttypes.models import ContentType
 
-    from grids.idcard import birth_date_of, sex_of, validate_id_number
-    from grids.models import Resident
+    from grids.idcard import validate_id_number
     from pingxiang.models import AuditEvent
 
     if not can_register(actor):
@@ -585,14 +584,13 @@ def import_work_orders(*, actor, orders, channel=Petition.Channel.LIVELIHOOD):
     if not orders:
         return []
     days = {row.code: row.days for row in TimeLimit.objects.all()}
-    numbers = {validate_id_number(o["petitioner"]["id_number"]): o["petitioner"]
-               for o in orders}
-    people = {r.id_number: r for r in Resident.objects.filter(id_number__in=list(numbers))}
-    fresh = [Resident(name=p["name"], id_number=n, phone=p.get("phone", ""),
-                      sex=sex_of(n), birth_date=birth_date_of(n))
-             for n, p in numbers.items() if n not in people]
-    Resident.objects.bulk_create(fresh)
-    people.update({r.id_number: r for r in fresh})
+    # 一人一档 through the one resident lookup (by ID number), once per person.
+    people = {}
+    for o in orders:
+        number = validate_id_number(o["petitioner"]["id_number"])
+        if number not in people:
+            people[number] = find_or_create_resident(actor=actor, area=o["area"],
+                                                     **o["petitioner"]).resident
     places = {}
     petitions = []
     for o in orders:
@@ -633,7 +631,6 @@ def import_work_orders(*, actor, orders, channel=Petition.Channel.LIVELIHOOD):
                method=o["rating"][2], recorded_by=actor, recorded_at=o["rating"][3])
         for p, o in zip(petitions, orders, strict=True) if o.get("rating")])
     ct_p = ContentType.objects.get_for_model(Petition)
-    ct_r = ContentType.objects.get_for_model(Resident)
     name = audit._actor_name(actor)
 
     def event(obj, ct, at, action, label, to_state="", from_state="", reason=""):
@@ -642,7 +639,7 @@ def import_work_orders(*, actor, orders, channel=Petition.Channel.LIVELIHOOD):
                           object_repr=str(obj)[:200], from_state=from_state,
                           to_state=to_state, reason=reason, data={"import": True})
 
-    events = [event(r, ct_r, timezone.now(), "resident.create", "建档") for r in fresh]
+    events = []
     for p, o in zip(petitions, orders, strict=True):
         events.append(event(p, ct_p, p.received_at, "petition.register", "登记（批量导入）",
                             to_state=S.REGISTERED.label))

@@ -4,6 +4,7 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -130,6 +131,9 @@ def _detail_context(request, petition):
         "available": _available_actions(request.user, petition),
         "timeline": timeline(petition),
         "double_satisfied": actions.is_double_satisfied(petition),
+        "access_log": AccessEvent.objects.filter(
+            content_type=ContentType.objects.get_for_model(Petition),
+            object_id=str(petition.pk))[:20],
         "now": timezone.now(),
     }
 

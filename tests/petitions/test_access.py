@@ -152,6 +152,8 @@ def test_views_and_exports_are_written_to_the_access_log(cast, login, secret):
     client.get(reverse("petitions:attachment", args=[secret.pk, secret.attachments.get().pk]))
     assert AccessEvent.objects.filter(kind=AccessEvent.Kind.DOWNLOAD,
                                       object_id=str(secret.pk)).exists()
+    page = html(client.get(reverse("petitions:detail", args=[secret.pk])))
+    assert "查阅记录" in page and "下载附件" in page
     grid = login(cast.grid_xiguan)
     grid.get(reverse("petitions:detail", args=[secret.pk]))
     assert AccessEvent.objects.filter(kind=AccessEvent.Kind.VIEW, username="grid_xiguan",
