@@ -1,0 +1,44 @@
+from django.utils import timezone
+
+from grids.models import Role
+from petitions.access import readable_by, visible_to
+from petitions.models import Petition, deadline_state
+from pingxiang.registry import home_panel, nav_item
+
+nav_item("信访", "petitions:list", order=30, roles=[
+    Role.CENTRE_STAFF, Role.LEADER, Role.SUPERVISOR, Role.VILLAGE_CADRE, Role.GRID_WORKER])
+nav_item("信访统计", "petitions:stats", order=31,
+         roles=[Role.CENTRE_STAFF, Role.LEADER, Role.SUPERVISOR])
+nav_item("公开接访", "petitions:receptions", order=32, roles=[Role.CENTRE_STAFF, Role.LEADER])
+
+
+@home_panel(roles=[Role.LEADER], order=20)
+def led_petitions(request):
+    """领导包案: the leader's own petitions with their deadlines, overdue first."""
+    now = timezone.now()
+    rows = list(readable_by(request.user).filter(leader=request.user)
+                .order_by("due_at", "-received_at")
+                .only("id", "number", "title", "status", "clock", "due_at")[:20])
+    for p in rows:
+        p.state = deadline_state(p.due_at, now)
+    overdue = sum(1 for p in rows if p.state == "overdue")
+    return "petitions/panels/leader.html", {"rows": rows, "overdue": overdue}
+
+
+@home_panel(roles=[Role.CENTRE_STAFF], order=20)
+def petition_workload(request):
+    now = timezone.now()
+    qs = readable_by(request.user)
+    return "petitions/panels/centre.html", {
+        "to_decide": qs.filter(status=Petition.Status.REGISTERED).count(),
+        "open": qs.open().count(),
+        "overdue": qs.open().overdue(now).count(),
+        "soon": qs.open().due_soon(now).count(),
+    }
+
+
+@home_panel(roles=[Role.GRID_WORKER, Role.VILLAGE_CADRE], order=40)
+def area_petitions(request):
+    """Only that petitions exist in the area and how they stand (no names, no content)."""
+    qs = visible_to(request.user)
+    return "petitions/panels/area.html", {"open": qs.open().count(), "total": qs.count()}

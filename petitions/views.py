@@ -1,0 +1,476 @@
+"""Petition pages. Thin: fetch through petitions.access, validate a form, call an action."""
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from grids.access import has_role, memberships
+from grids.idcard import mask_id, mask_phone
+from grids.models import Area, Role
+from grids.people import town_of
+from petitions import actions, forms, stats
+from petitions.access import (
+    can_register,
+    get_petition_for_user,
+    get_reception_for_user,
+    reception_days_for,
+    rows_for,
+    visible_to,
+)
+from petitions.exports import export_ledger
+from petitions.models import Petition, ReceptionDay, deadline_state
+from pingxiang.access import require_role, scoped
+from pingxiang.audit import log_access, timeline
+from pingxiang.excel import xlsx_response
+from pingxiang.models import AccessEvent
+from pingxiang.uploads import serve_file
+
+PAGE = 50
+LIST_FIELDS = ("id", "number", "channel", "order_type", "received_at", "status", "clock",
+               "due_at", "closed_at", "readable", "s_name", "s_title", "headcount",
+               "village__short_name", "leader__last_name", "leader__first_name",
+               "dispute_case_ref")
+
+
+def _filtered(request):
+    form = forms.FilterForm(request.GET or None, user=request.user)
+    return form, form.apply(visible_to(request.user))
+
+
+@scoped("area", model=Petition)
+@require_GET
+def petition_list(request):
+    form, qs = _filtered(request)
+    total = qs.count()
+    try:
+        page = max(int(request.GET.get("page", 1)), 1)
+    except ValueError:
+        page = 1
+    now = timezone.now()
+    rows = list(rows_for(request.user, qs).order_by("-received_at", "-id")
+                .values(*LIST_FIELDS)[(page - 1) * PAGE: page * PAGE])
+    for row in rows:
+        row["state"] = deadline_state(row["due_at"], now)
+        row["channel_label"] = Petition.Channel(row["channel"]).label
+        row["status_label"] = Petition.Status(row["status"]).label
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form, "rows": rows, "total": total, "page": page,
+        "has_next": page * PAGE < total, "query": query.urlencode(),
+        "can_register": can_register(request.user),
+    }
+    template = "petitions/list.html#table" if request.htmx else "petitions/list.html"
+    return render(request, template, context)
+
+
+@scoped("area", model=Petition)
+@require_GET
+def petition_export(request):
+    form, qs = _filtered(request)
+    subtitle = f"导出人：{request.user.last_name}{request.user.first_name}　" \
+               f"导出时间：{timezone.localtime():%Y-%m-%d %H:%M}　条件：{request.GET.urlencode() or '全部'}"
+    log_access(request.user, AccessEvent.Kind.EXPORT, detail=f"导出信访台账 {request.GET.urlencode()}"[:500],
+               request=request)
+    fileobj = export_ledger(request.user, qs, subtitle=subtitle)
+    return xlsx_response(fileobj, f"信访台账{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@scoped("role")
+@require_role(Role.CENTRE_STAFF)
+@require_http_methods(["GET", "POST"])
+def petition_register(request):
+    form = forms.RegisterForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            petition = actions.register_petition(
+                actor=request.user, channel=d["channel"], order_type=d["order_type"],
+                channel_ref=d["channel_ref"], area=d["area"], received_at=d["received_at"],
+                petitioner={"name": d["name"], "id_number": d["id_number"],
+                            "phone": d["phone"]},
+                co_petitioners=d["co_petitioners"], headcount=d["headcount"],
+                title=d["title"], content=d["content"], category=d["category"],
+                repeat_of=d["repeat_of_number"], reception=d["reception"],
+                attachments=d["attachments"])
+        except (actions.PetitionError, ValidationError) as exc:
+            form.add_error(None, exc.messages[0] if hasattr(exc, "messages") else str(exc))
+        else:
+            messages.success(request, f"已登记信访件{petition.number}。")
+            if petition.is_repeat_petitioner:
+                messages.warning(request, "重复信访人：该信访人此前已有信访记录，详见下方。")
+            if petition.status == Petition.Status.NOT_ACCEPTED:
+                messages.warning(request, petition.decision_reason)
+            return redirect("petitions:detail", pk=petition.pk)
+    return render(request, "petitions/register.html", {"form": form})
+
+
+def _detail_context(request, petition):
+    earlier = (Petition.objects.filter(petitioner=petition.petitioner)
+               .exclude(pk=petition.pk).order_by("-received_at")
+               .only("id", "number", "title", "received_at", "status")[:20])
+    chain = actions.same_matter_chain(petition)
+    final = next((p for p in chain if p.status == Petition.Status.FINAL), None)
+    co = [link.resident for link in petition.co_petitioner_links.select_related("resident")]
+    return {
+        "p": petition, "state": petition.deadline_state(),
+        "petitioner_id": mask_id(petition.petitioner.id_number or ""),
+        "petitioner_phone": mask_phone(petition.petitioner.phone),
+        "co_petitioners": [(r, mask_id(r.id_number or ""), mask_phone(r.phone)) for r in co],
+        "earlier": earlier, "chain": chain, "final": final,
+        "ratings": petition.ratings.select_related("recorded_by"),
+        "attachments": petition.attachments.all(),
+        "available": _available_actions(request.user, petition),
+        "timeline": timeline(petition),
+        "double_satisfied": actions.is_double_satisfied(petition),
+        "access_log": AccessEvent.objects.filter(
+            content_type=ContentType.objects.get_for_model(Petition),
+            object_id=str(petition.pk))[:20],
+        "now": timezone.now(),
+    }
+
+
+@scoped("area", model=Petition)
+@require_GET
+def petition_detail(request, pk):
+    petition, readable = get_petition_for_user(request.user, pk)
+    if not readable:
+        log_access(request.user, AccessEvent.Kind.VIEW,
+                   Petition(pk=petition.id, number=petition.number),
+                   detail="查看信访件概况（无权查看内容）", request=request)
+        can_take = has_role(request.user, Role.LEADER) and not petition.leader_id
+        return render(request, "petitions/detail_public.html",
+                      {"p": petition, "state": deadline_state(petition.due_at),
+                       "can_take": can_take})
+    log_access(request.user, AccessEvent.Kind.VIEW, petition, detail="查看信访件详情",
+               request=request)
+    return render(request, "petitions/detail.html", _detail_context(request, petition))
+
+
+def _available_actions(user, p):
+    S = Petition.Status
+    out = []
+    if p.status == S.REGISTERED:
+        out.append(("decide", "受理决定"))
+    if p.status == S.ACCEPTED:
+        if p.extended_at is None:
+            out.append(("extend", "延期"))
+        out.append(("close", "办结"))
+    if p.closed_at and p.status in (S.CLOSED, S.REVIEWED, S.FINAL):
+        out.append(("rate", "满意度评价"))
+    if p.status == S.CLOSED:
+        out.append(("review", "申请复查"))
+    if p.status == S.REVIEW:
+        out.append(("review-answer", "复查答复"))
+    if p.status == S.REVIEWED:
+        out.append(("recheck", "申请复核"))
+    if p.status == S.RECHECK:
+        out.append(("recheck-answer", "复核答复"))
+    out.append(("leader", "领导包案"))
+    out.append(("attach", "上传附件"))
+    return out
+
+
+def _do_decide(request, p, d):
+    at = d.get("at") or timezone.now()
+    if d["decision"] == "accept":
+        actions.accept_petition(p, actor=request.user, note=d["reason"], at=at)
+        return "已受理，办理期限已开始计算。"
+    if d["decision"] == "decline":
+        actions.decline_petition(p, actor=request.user, reason=d["reason"], at=at)
+        return "已决定不予受理。"
+    actions.transfer_petition(p, actor=request.user, to_body=d["to_body"], reason=d["reason"],
+                              at=at)
+    return f"已转送{d['to_body']}。"
+
+
+def _do_extend(request, p, d):
+    actions.extend_petition(p, actor=request.user, days=d["days"], reason=d["reason"],
+                            approver=d["approver"], notice_method=d["notice_method"],
+                            notified_at=d.get("notified_at"))
+    return f"已延期{d['days']}日，新的办理期限为{timezone.localtime(p.handle_due_at):%Y-%m-%d}。"
+
+
+def _do_close(request, p, d):
+    actions.close_petition(p, actor=request.user, reply=d["reply"],
+                           at=d.get("at") or timezone.now())
+    return "已办结，可打印处理意见书。"
+
+
+def _do_rate(request, p, d):
+    actions.rate_petition(p, actor=request.user, handling=d["handling"], result=d["result"],
+                          method=d["method"], note=d["note"])
+    if "不满意" in (d["handling"], d["result"]) and p.status == Petition.Status.CLOSED:
+        return "已记录评价。信访人不满意的，可在收到答复30日内申请复查。"
+    return "已记录满意度评价。"
+
+
+def _do_review(request, p, d):
+    actions.request_review(p, actor=request.user, reason=d["reason"],
+                           at=d.get("at") or timezone.now())
+    return "已登记复查申请。"
+
+
+def _do_review_answer(request, p, d):
+    actions.answer_review(p, actor=request.user, opinion=d["opinion"],
+                          at=d.get("at") or timezone.now())
+    return "已出具复查意见。"
+
+
+def _do_recheck(request, p, d):
+    actions.request_recheck(p, actor=request.user, reason=d["reason"],
+                            at=d.get("at") or timezone.now())
+    return "已登记复核申请。"
+
+
+def _do_recheck_answer(request, p, d):
+    actions.answer_recheck(p, actor=request.user, opinion=d["opinion"],
+                           at=d.get("at") or timezone.now())
+    return "已出具复核意见，该事项终结。"
+
+
+def _do_leader(request, p, d):
+    actions.assign_leader(p, actor=request.user, leader=d["leader"])
+    return "已指定包案领导。"
+
+
+def _do_attach(request, p, d):
+    actions.add_attachments(p, actor=request.user, files=d["files"])
+    return "附件已上传。"
+
+
+ACTIONS = {
+    "decide": ("受理决定", forms.DecideForm, _do_decide),
+    "extend": ("延期", forms.ExtendForm, _do_extend),
+    "close": ("办结（出具处理意见书）", forms.CloseForm, _do_close),
+    "rate": ("满意度评价", forms.RateForm, _do_rate),
+    "review": ("申请复查", forms.ReasonForm, _do_review),
+    "review-answer": ("复查答复", forms.OpinionForm, _do_review_answer),
+    "recheck": ("申请复核", forms.ReasonForm, _do_recheck),
+    "recheck-answer": ("复核答复", forms.OpinionForm, _do_recheck_answer),
+    "leader": ("领导包案", forms.LeaderForm, _do_leader),
+    "attach": ("上传附件", forms.AttachForm, _do_attach),
+}
+NEEDS_PETITION = {"extend", "leader"}
+
+
+@scoped("area", model=Petition)
+@require_http_methods(["GET", "POST"])
+def petition_action(request, pk, action):
+    if action not in ACTIONS:
+        raise Http404("没有这个操作。")
+    petition, _ = get_petition_for_user(request.user, pk, write=True)
+    title, form_class, handler = ACTIONS[action]
+    extra = {"petition": petition} if action in NEEDS_PETITION else {}
+    form = form_class(request.POST or None, request.FILES or None, **extra)
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = handler(request, petition, form.cleaned_data)
+        except actions.PetitionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, message)
+            return redirect("petitions:detail", pk=petition.pk)
+    return render(request, "petitions/action.html", {
+        "p": petition, "form": form, "title": title, "action": action,
+        "state": petition.deadline_state()})
+
+
+@scoped("area", model=Petition)
+@require_POST
+def petition_take(request, pk):
+    """A leader takes charge (包案) of a petition in their town."""
+    if not has_role(request.user, Role.LEADER):
+        raise PermissionDenied("只有领导可以包案。")
+    petition = visible_to(request.user).select_related("area", "leader", "town").filter(
+        pk=pk).first()
+    if petition is None:
+        raise Http404("信访件不存在或不在您的辖区。")
+    try:
+        actions.assign_leader(petition, actor=request.user, leader=request.user)
+    except actions.PetitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "您已包案该信访件。")
+    return redirect("petitions:detail", pk=pk)
+
+
+@scoped("area", model=Petition)
+@require_POST
+def petition_to_case(request, pk):
+    """访调对接: record the transfer, then open the cases app's intake form, prefilled."""
+    petition, _ = get_petition_for_user(request.user, pk, write=True)
+    try:
+        url = actions.transfer_to_case(petition, actor=request.user)
+    except actions.PetitionError as exc:
+        messages.error(request, str(exc))
+        return redirect("petitions:detail", pk=pk)
+    return redirect(url)
+
+
+LETTERS = {"reply": "信访事项处理意见书", "review": "信访事项复查意见书",
+           "recheck": "信访事项复核意见书"}
+
+
+@scoped("area", model=Petition)
+@require_GET
+def petition_letter(request, pk):
+    petition, readable = get_petition_for_user(request.user, pk)
+    if not readable:
+        raise PermissionDenied("信访件内容仅综治中心工作人员和包案领导可见。")
+    doc = request.GET.get("doc", "reply")
+    if doc not in LETTERS:
+        raise Http404("没有这种文书。")
+    text, at = {"reply": (petition.reply, petition.closed_at),
+                "review": (petition.review_opinion, petition.review_answered_at),
+                "recheck": (petition.recheck_opinion, petition.recheck_answered_at)}[doc]
+    if not text:
+        raise Http404("尚未出具该文书。")
+    log_access(request.user, AccessEvent.Kind.VIEW, petition, detail=f"打印{LETTERS[doc]}",
+               request=request)
+    return render(request, "petitions/letter.html", {
+        "p": petition, "doc": doc, "doc_title": LETTERS[doc], "text": text, "at": at,
+        "co": [link.resident for link in petition.co_petitioner_links.select_related("resident")]})
+
+
+@scoped("area", model=Petition)
+@require_GET
+def attachment_download(request, pk, attachment_pk):
+    petition, readable = get_petition_for_user(request.user, pk)
+    if not readable:
+        raise PermissionDenied("信访件附件仅综治中心工作人员和包案领导可见。")
+    attachment = petition.attachments.filter(pk=attachment_pk).first()
+    if attachment is None:
+        raise Http404("附件不存在。")
+    log_access(request.user, AccessEvent.Kind.DOWNLOAD, petition,
+               detail=f"下载附件 {attachment.name}", request=request)
+    return serve_file(attachment.file, download_name=attachment.name)
+
+
+# --- Rates -------------------------------------------------------------------------------
+
+def _period(request):
+    today = timezone.localdate()
+    try:
+        start = dt.date.fromisoformat(request.GET.get("date_from", ""))
+    except ValueError:
+        start = today.replace(month=1, day=1)
+    try:
+        end = dt.date.fromisoformat(request.GET.get("date_to", ""))
+    except ValueError:
+        end = today
+    return start, end
+
+
+def _links(row, base):
+    return {key: reverse("petitions:list") + "?" + urlencode({**base, "stage": key})
+            for key in stats.STAGES}
+
+
+@scoped("area", model=Petition)
+@require_role(Role.CENTRE_STAFF, Role.LEADER, Role.SUPERVISOR)
+@require_GET
+def petition_stats(request):
+    start, end = _period(request)
+    base = {"date_from": start.isoformat(), "date_to": end.isoformat()}
+    channel = request.GET.get("channel", "")
+    if channel in Petition.Channel.values:
+        base["channel"] = channel
+    qs = forms.period(visible_to(request.user), start, end)
+    if "channel" in base:
+        qs = qs.filter(channel=channel)
+    total = stats.totals(qs)
+    total["links"] = _links(total, base)
+    by_channel = stats.by(qs, "channel")
+    for row in by_channel:
+        row["label"] = Petition.Channel(row["channel"]).label
+        row["links"] = _links(row, {**base, "channel": row["channel"]})
+    by_village = stats.by(qs, "village_id")
+    names = dict(Area.objects.filter(pk__in=[r["village_id"] for r in by_village])
+                 .values_list("pk", "short_name"))
+    for row in by_village:
+        row["label"] = names.get(row["village_id"], "")
+        row["links"] = _links(row, {**base, "village": row["village_id"]})
+    by_village.sort(key=lambda r: (-r["received"], r["label"]))
+    return render(request, "petitions/stats.html", {
+        "start": start, "end": end, "channel": channel, "total": total,
+        "by_channel": by_channel, "by_village": by_village,
+        "stages": stats.STAGES, "channels": Petition.Channel.choices,
+        "year_start": timezone.localdate().replace(month=1, day=1)})
+
+
+# --- 公开接访 --------------------------------------------------------------------------
+
+def _user_town(user):
+    for m in memberships(user):
+        if m.role in (Role.CENTRE_STAFF, Role.LEADER):
+            town = town_of(m.area)
+            if town is not None:
+                return town
+    return None
+
+
+def _schedule(request):
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        year = today.year
+    from django.db.models import Count
+
+    days = (reception_days_for(request.user).filter(date__year=year)
+            .select_related("leader").annotate(n=Count("petitions")).order_by("date", "id"))
+    return year, days
+
+
+@scoped("area", model=ReceptionDay)
+@require_role(Role.CENTRE_STAFF, Role.LEADER)
+@require_http_methods(["GET", "POST"])
+def reception_list(request):
+    year, days = _schedule(request)
+    form = forms.ReceptionForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        town = _user_town(request.user)
+        try:
+            if town is None:
+                raise actions.PetitionError("您不属于任何镇，不能安排公开接访。")
+            d = form.cleaned_data
+            actions.schedule_reception(actor=request.user, town=town, leader=d["leader"],
+                                       date=d["date"], place=d["place"],
+                                       time_range=d["time_range"], topic=d["topic"])
+        except actions.PetitionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "已加入公开接访安排。")
+            return redirect(reverse("petitions:receptions") + f"?year={d['date'].year}")
+    return render(request, "petitions/receptions.html", {
+        "year": year, "days": days, "form": form, "today": timezone.localdate()})
+
+
+@scoped("area", model=ReceptionDay)
+@require_role(Role.CENTRE_STAFF, Role.LEADER)
+@require_GET
+def reception_print(request):
+    year, days = _schedule(request)
+    return render(request, "petitions/reception_print.html", {"year": year, "days": days})
+
+
+@scoped("area", model=ReceptionDay)
+@require_role(Role.CENTRE_STAFF, Role.LEADER)
+@require_GET
+def reception_detail(request, pk):
+    day = get_reception_for_user(request.user, pk)
+    qs = visible_to(request.user).filter(reception=day)
+    rows = list(rows_for(request.user, qs).order_by("received_at").values(*LIST_FIELDS))
+    for row in rows:
+        row["channel_label"] = Petition.Channel(row["channel"]).label
+        row["status_label"] = Petition.Status(row["status"]).label
+    return render(request, "petitions/reception_detail.html", {"day": day, "rows": rows})
