@@ -131,7 +131,7 @@ def create_campaign(*, actor, name, scope, start_date, end_date=None, focus="", 
 
 @transaction.atomic
 def record_inspection(*, actor, date, members, campaign=None, place=None, road_section="",
-                      area=None, findings="", at=None):
+                      area=None, target=Inspection.Target.ROAD, findings="", at=None):
     """Record one inspection of a key place, or of a road section / area.
 
     Repeat inspections of the same place in the same campaign are numbered (sequence), so
@@ -149,8 +149,7 @@ def record_inspection(*, actor, date, members, campaign=None, place=None, road_s
     else:
         if area is None:
             raise ActionError("请选择路段/区域所在的村(社区)。")
-        target, sequence = (Inspection.Target.ROAD if "路" in road_section
-                            else Inspection.Target.AREA), 1
+        target, sequence = Inspection.Target(target or Inspection.Target.ROAD), 1
     inspection = Inspection.objects.create(
         campaign=campaign, target=target, place=place,
         place_kind=place.kind if place else "", sequence=sequence,

@@ -75,6 +75,8 @@ class InspectionForm(forms.Form):
                                       required=False, empty_label="（不属于专项整治）")
     place = forms.ModelChoiceField(label="重点场所", queryset=KeyPlace.objects.none(),
                                    required=False, empty_label="（检查路段或区域）")
+    target = forms.ChoiceField(label="非场所检查的对象", required=False,
+                               choices=[("road", "路段"), ("area", "区域")], initial="road")
     road_section = forms.CharField(label="路段/区域", max_length=120, required=False,
                                    help_text="检查路段或区域时填写，如“平襄大道城关段”")
     area = AreaChoiceField(label="路段/区域所在村(社区)", queryset=Area.objects.none(),
@@ -153,8 +155,6 @@ class AssignForm(forms.Form):
     handler = forms.ModelChoiceField(label="平台内整改责任人", queryset=None, required=False,
                                      help_text="选定后由其在平台上报整改情况，并接收临期、逾期提醒")
     deadline = forms.DateField(label="整改时限", widget=DATE)
-    order_no = forms.CharField(label="交办单号", max_length=40, required=False,
-                               help_text="不填则自动编号")
 
     def __init__(self, *args, handlers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -171,6 +171,8 @@ class AssignForm(forms.Form):
 
 class HazardAssignForm(AssignForm):
     measures = forms.CharField(label="整改措施", widget=forms.Textarea(attrs={"rows": 3}))
+    order_no = forms.CharField(label="交办单号", max_length=40, required=False,
+                               help_text="不填则自动编号")
 
 
 class NoteForm(forms.Form):
