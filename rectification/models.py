@@ -233,6 +233,16 @@ class HazardQuerySet(models.QuerySet):
     def overdue(self, on=None):
         return self.filter(status__in=Hazard.RECTIFYING_STATES, deadline__lt=on or today())
 
+    def with_due_flags(self):
+        """Annotate `flag_due_soon` in SQL, so a list shows 临期 without a query per row."""
+        import datetime as dt
+
+        on = today()
+        horizon = on + dt.timedelta(days=Policy.current().due_soon_days)
+        return self.annotate(flag_due_soon=models.ExpressionWrapper(
+            Q(status__in=Hazard.RECTIFYING_STATES, deadline__gte=on, deadline__lte=horizon),
+            output_field=models.BooleanField()))
+
 
 class Hazard(models.Model):
     class Status(models.TextChoices):
@@ -333,6 +343,8 @@ class Hazard(models.Model):
 
     @property
     def is_due_soon(self):
+        if hasattr(self, "flag_due_soon"):
+            return self.flag_due_soon
         if self.status not in self.RECTIFYING_STATES or self.deadline is None:
             return False
         days = (self.deadline - today()).days

@@ -1,5 +1,7 @@
 """Thin views: fetch through access.py, validate a form, call an action, render or redirect."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -137,6 +139,7 @@ def inspection_list(request):
         "kinds": KeyPlace.Kind.choices,
         "campaigns": Campaign.objects.visible_to(request.user),
         "filters": _params(request, ["campaign", "kind"]),
+        "query": urlencode(_params(request, ["campaign", "kind"])),
     })
 
 
@@ -184,8 +187,9 @@ def _hazard_filter(request):
 @require_GET
 def hazard_list(request):
     form, qs = _hazard_filter(request)
-    qs = qs.select_related("category", "village", "place").order_by("-found_date", "-pk")
-    params = form.as_params() if request.GET else {}
+    qs = (qs.select_related("category", "village", "place").with_due_flags()
+          .order_by("-found_date", "-pk"))
+    params = urlencode(form.as_params()) if request.GET else ""
     context = {"form": form, "page": _page(request, qs), "params": params,
                "can_register": holds_role_over_any(request.user, REPORTERS)}
     template = "rectification/hazard_list.html"
@@ -483,7 +487,7 @@ def _visit_page(request, visit, *, issue_form=None):
     writable = can_supervise(request.user, visit.round.team)
     context = {
         "visit": visit, "items": items, "filter_form": filter_form,
-        "params": filter_form.as_params() if request.GET else {},
+        "params": urlencode(filter_form.as_params()) if request.GET else "",
         "issue_form": issue_form or (forms.IssueForm() if writable else None),
         "timeline": timeline(visit),
     }
@@ -538,7 +542,7 @@ def issue_list(request):
         "status", "deadline", "pk")
     return render(request, "rectification/issue_list.html", {
         "page": _page(request, qs), "filter_form": filter_form,
-        "params": filter_form.as_params() if request.GET else {},
+        "params": urlencode(filter_form.as_params()) if request.GET else "",
     })
 
 
