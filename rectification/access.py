@@ -8,8 +8,19 @@ from grids.access import memberships, q_under_user_areas
 from grids.models import Role
 
 from .models import (
-    Campaign, Centre, CentrePhoto, ExportJob, Hazard, HazardPhoto, Inspection, IssueEvidence,
-    IssueItem, LegalActivity, SupervisionRound, SupervisionTeam, SupervisionVisit,
+    Campaign,
+    Centre,
+    CentrePhoto,
+    ExportJob,
+    Hazard,
+    HazardPhoto,
+    Inspection,
+    IssueEvidence,
+    IssueItem,
+    LegalActivity,
+    SupervisionRound,
+    SupervisionTeam,
+    SupervisionVisit,
 )
 
 # Who may register hazards and record inspections (over the area concerned).

@@ -19,9 +19,21 @@ from pingxiang.notify import notify
 from pingxiang.uploads import validate_upload
 
 from .models import (
-    Campaign, Centre, CentreCheck, CentrePhoto, ExportJob, Hazard, HazardPhoto, Inspection,
-    IssueEvidence, IssueItem, LegalActivity, SupervisionRound, SupervisionTeam,
-    SupervisionVisit, TeamMember,
+    Campaign,
+    Centre,
+    CentreCheck,
+    CentrePhoto,
+    ExportJob,
+    Hazard,
+    HazardPhoto,
+    Inspection,
+    IssueEvidence,
+    IssueItem,
+    LegalActivity,
+    SupervisionRound,
+    SupervisionTeam,
+    SupervisionVisit,
+    TeamMember,
 )
 
 
@@ -185,7 +197,7 @@ def register_hazard(*, actor, source, category, area, description, found_date,
         found_date=found_date, reported_by=actor, created_at=now)
     hazard.number = f"YH{found_date:%Y}{hazard.pk:05d}"
     hazard.save(update_fields=["number"])
-    for upload, (_ext, ctype) in zip(photos or (), kinds):
+    for upload, (_ext, ctype) in zip(photos or (), kinds, strict=True):
         HazardPhoto.objects.create(hazard=hazard, stage=HazardPhoto.Stage.BEFORE, file=upload,
                                    content_type=ctype, uploaded_by=actor, uploaded_at=now)
     audit.record(hazard, actor=actor, action="hazard.register", action_label="登记隐患",
@@ -222,7 +234,7 @@ def assign_hazard(hazard, *, actor, responsible_unit, responsible_person, measur
 
 
 def _add_hazard_photos(hazard, photos, kinds, stage, actor, now):
-    for upload, (_ext, ctype) in zip(photos or (), kinds):
+    for upload, (_ext, ctype) in zip(photos or (), kinds, strict=True):
         HazardPhoto.objects.create(hazard=hazard, stage=stage, file=upload, content_type=ctype,
                                    uploaded_by=actor, uploaded_at=now)
 
@@ -379,7 +391,7 @@ def add_issue(visit, *, actor, category, description, requirement="", evidence=(
         visit=visit, number=number, area=visit.area, village=village, category=category,
         centre=centre, description=description, requirement=requirement, created_by=actor,
         created_at=now)
-    for upload, (_ext, ctype) in zip(evidence or (), kinds):
+    for upload, (_ext, ctype) in zip(evidence or (), kinds, strict=True):
         IssueEvidence.objects.create(item=item, stage=IssueEvidence.Stage.FOUND, file=upload,
                                      content_type=ctype, original_name=upload.name[:120],
                                      uploaded_by=actor, uploaded_at=now)
@@ -424,7 +436,7 @@ def report_issue(item, *, actor, report, evidence=(), at=None):
     now = _now(at)
     _move(item, ISSUE_TRANSITIONS, ISSUE_ACTION_LABELS, "report", actor=actor, reason=report,
           report=report, reported_at=now, reported_by=actor)
-    for upload, (_ext, ctype) in zip(evidence or (), kinds):
+    for upload, (_ext, ctype) in zip(evidence or (), kinds, strict=True):
         IssueEvidence.objects.create(item=item, stage=IssueEvidence.Stage.REPORT, file=upload,
                                      content_type=ctype, original_name=upload.name[:120],
                                      uploaded_by=actor, uploaded_at=now)

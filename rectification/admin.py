@@ -4,8 +4,16 @@ workflow records are read-only in the admin: they change only through the action
 from django.contrib import admin
 
 from .models import (
-    Campaign, Centre, Hazard, HazardCategory, IssueCategory, IssueItem, Policy, StandardItem,
-    SupervisionTeam, TeamMember,
+    Campaign,
+    Centre,
+    Hazard,
+    HazardCategory,
+    IssueCategory,
+    IssueItem,
+    Policy,
+    StandardItem,
+    SupervisionTeam,
+    TeamMember,
 )
 
 

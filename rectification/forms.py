@@ -9,8 +9,16 @@ from grids.models import Area, KeyPlace
 from pingxiang.uploads import validate_upload
 
 from .models import (
-    Campaign, Centre, Hazard, HazardCategory, HazardPhoto, IssueCategory, IssueItem,
-    LegalActivity, TeamMember, today,
+    Campaign,
+    Centre,
+    Hazard,
+    HazardCategory,
+    HazardPhoto,
+    IssueCategory,
+    IssueItem,
+    LegalActivity,
+    TeamMember,
+    today,
 )
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -361,6 +369,9 @@ class IssueFilterForm(forms.Form):
     category = forms.ModelChoiceField(label="类别", queryset=IssueCategory.objects.all(),
                                       required=False, empty_label="全部")
     FIELDS = ("status", "category")
+
+    def __init__(self, data=None):
+        super().__init__(data, auto_id="f_%s")  # the page also holds the add-item form
 
     def filter(self, qs):
         if not self.is_valid():

@@ -372,6 +372,9 @@ class HazardPhoto(models.Model):
         verbose_name_plural = "隐患照片"
         ordering = ["uploaded_at", "pk"]
 
+    def __str__(self):
+        return f"{self.get_stage_display()}照片"
+
 
 # --- Supervision -----------------------------------------------------------------------------
 
@@ -566,6 +569,9 @@ class IssueEvidence(models.Model):
         verbose_name_plural = "佐证材料"
         ordering = ["uploaded_at", "pk"]
 
+    def __str__(self):
+        return self.original_name or "佐证材料"
+
     @property
     def is_image(self):
         return self.content_type.startswith("image/")
@@ -627,6 +633,9 @@ class CentreCheck(models.Model):
         verbose_name_plural = "对标检查"
         constraints = [models.UniqueConstraint(fields=["centre", "item"], name="centre_check_unique")]
 
+    def __str__(self):
+        return f"{self.centre_id}·{self.item_id}"
+
 
 class CentrePhoto(models.Model):
     centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="photos")
@@ -640,6 +649,9 @@ class CentrePhoto(models.Model):
         verbose_name = "阵地照片"
         verbose_name_plural = "阵地照片"
         ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.caption or "阵地照片"
 
 
 # --- Legal-awareness activities (普法宣传) ---------------------------------------------------
@@ -717,6 +729,9 @@ class ExportJob(models.Model):
         verbose_name_plural = "导出任务"
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["requested_by", "created_at"], name="exportjob_user")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
 
     @property
     def percent(self):

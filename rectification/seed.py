@@ -19,8 +19,16 @@ from grids.models import KeyPlace, Role
 
 from . import actions
 from .models import (
-    Campaign, Centre, Hazard, HazardCategory, Inspection, IssueCategory, IssueItem,
-    LegalActivity, StandardItem, SupervisionVisit,
+    Campaign,
+    Centre,
+    Hazard,
+    HazardCategory,
+    Inspection,
+    IssueCategory,
+    IssueItem,
+    LegalActivity,
+    StandardItem,
+    SupervisionVisit,
 )
 
 CAMPAIGNS = [
@@ -69,8 +77,7 @@ def _name(user):
 
 def run(ctx):
     town, villages, users = ctx["town"], ctx["villages"], ctx["users"]
-    centre_user, leader = users["centre_demo"], users["leader_demo"]
-    supervisor, cadre, grid = users["supervisor_demo"], users["village_demo"], users["grid_demo"]
+    centre_user, leader, cadre = users["centre_demo"], users["leader_demo"], users["village_demo"]
     today = timezone.localdate()
     day = lambda n: today - dt.timedelta(days=n)  # noqa: E731 - n days ago
 

@@ -22,17 +22,41 @@ from pingxiang.uploads import serve_file
 
 from . import actions, forms, stats
 from .access import (
-    CENTRE_EDITORS, LEGAL_RECORDERS, REPORTERS, TOWN_STAFF, can_manage_hazard, can_rectify_hazard, can_report_issue, can_supervise,
-    get_campaign_for_user, get_centre_for_user, get_centre_photo_for_user,
-    get_evidence_for_user, get_export_job_for_user, get_hazard_for_user,
-    get_hazard_photo_for_user, get_inspection_for_user, get_issue_for_user, get_round_for_user,
-    get_team_for_user, get_visit_for_user, holds_role_over, teams_visible_to,
+    CENTRE_EDITORS,
+    LEGAL_RECORDERS,
+    REPORTERS,
+    TOWN_STAFF,
+    can_manage_hazard,
+    can_rectify_hazard,
+    can_report_issue,
+    can_supervise,
+    get_campaign_for_user,
+    get_centre_for_user,
+    get_centre_photo_for_user,
+    get_evidence_for_user,
+    get_export_job_for_user,
+    get_hazard_for_user,
+    get_hazard_photo_for_user,
+    get_inspection_for_user,
+    get_issue_for_user,
+    get_round_for_user,
+    get_team_for_user,
+    get_visit_for_user,
+    holds_role_over,
+    teams_visible_to,
 )
 from .actions import ActionError
 from .exports import build_export
 from .models import (
-    Campaign, Centre, ExportJob, Hazard, Inspection, IssueItem, LegalActivity,
-    Policy, StandardItem,
+    Campaign,
+    Centre,
+    ExportJob,
+    Hazard,
+    Inspection,
+    IssueItem,
+    LegalActivity,
+    Policy,
+    StandardItem,
 )
 
 PAGE_SIZE = 50

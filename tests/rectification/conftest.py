@@ -43,9 +43,13 @@ def _media(settings, tmp_path):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    from django.test import override_settings
+
     from tests.conftest import build_cast
 
-    with django_db_blocker.unblock():
+    # Same (fast) hasher as the tests' autouse fixture, so the cast can log in.
+    with django_db_blocker.unblock(), override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         build_cast()
 
 

@@ -150,7 +150,7 @@ def test_oversized_photo_refused(rx, make_hazard, settings):
 
 def test_major_hazard_notifies_the_village_leader_at_once(rx, make_hazard,
                                                            django_capture_on_commit_callbacks):
-    from grids.actions import grant_membership, ensure_user
+    from grids.actions import ensure_user, grant_membership
     from grids.models import Role
 
     baocun = ensure_user("baocun_xiguan", full_name="周包村", password="pw")
@@ -178,10 +178,10 @@ def test_hazard_number_and_village_are_derived(rx, make_hazard):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_verifiers_at_once_one_wins(cast):
-    from tests.rectification.conftest import png  # noqa: F401 - keep fixture module loaded
     from django.utils import timezone
 
     from rectification.models import HazardCategory
+    from tests.rectification.conftest import png  # noqa: F401 - keep fixture module loaded
 
     hazard = actions.register_hazard(
         actor=cast.grid_xiguan, source=Hazard.Source.VISIT,
