@@ -66,16 +66,26 @@ class AreaChoiceField(forms.ModelChoiceField):
 
 class CampaignForm(forms.Form):
     name = forms.CharField(label="专项整治名称", max_length=60)
+    scope = AreaChoiceField(label="范围", queryset=Area.objects.none(), empty_label=None,
+                            help_text="全镇，或某个村(社区)")
     start_date = forms.DateField(label="开始日期", widget=DATE)
     end_date = forms.DateField(label="结束日期", widget=DATE, required=False)
     focus = forms.CharField(label="重点内容", widget=forms.Textarea(attrs={"rows": 3}),
                             required=False)
+
+    def __init__(self, *args, scopes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].queryset = scopes
 
     def clean(self):
         data = super().clean()
         if data.get("end_date") and data.get("start_date") and data["end_date"] < data["start_date"]:
             self.add_error("end_date", "结束日期不能早于开始日期。")
         return data
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label="督导组名称", max_length=40, initial="第三督导组")
 
 
 class InspectionForm(forms.Form):

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from grids.access import areas_visible_to, get_area_for_user
+from grids.access import areas_visible_to, get_area_for_user, has_role
 from grids.models import Area, KeyPlace
 from pingxiang.access import require_role, scoped
 from pingxiang.audit import log_access, timeline
@@ -123,10 +123,12 @@ def campaign_create(request):
     town = _town_of_user(request.user)
     if town is None or not holds_role_over(request.user, town, TOWN_STAFF):
         raise Http404
-    form = forms.CampaignForm(request.POST or None)
+    scopes = Area.objects.filter(Q(pk=town.pk) | Q(parent=town, kind=Area.Kind.VILLAGE)).order_by(
+        "depth", "sort_order")
+    form = forms.CampaignForm(request.POST or None, scopes=scopes, initial={"scope": town.pk})
     if request.method == "POST" and form.is_valid():
         try:
-            campaign = actions.create_campaign(actor=request.user, scope=town, **form.cleaned_data)
+            campaign = actions.create_campaign(actor=request.user, **form.cleaned_data)
         except ActionError as exc:
             form.add_error(None, str(exc))
         else:
@@ -215,15 +217,9 @@ def hazard_list(request):
           .order_by("-found_date", "-pk"))
     params = urlencode(form.as_params()) if request.GET else ""
     context = {"form": form, "page": _page(request, qs), "params": params,
-               "can_register": holds_role_over_any(request.user, REPORTERS)}
+               "can_register": has_role(request.user, *REPORTERS)}
     template = "rectification/hazard_list.html"
     return render(request, template + "#table" if request.htmx else template, context)
-
-
-def holds_role_over_any(user, roles):
-    from grids.access import has_role
-
-    return has_role(user, *roles)
 
 
 @scoped("role")
@@ -434,9 +430,28 @@ def export_download(request, pk):
 def team_list(request):
     teams = (teams_visible_to(request.user).distinct().select_related("town")
              .prefetch_related("members", "rounds").order_by("name"))
+    town = _town_of_user(request.user)
+    can_create = bool(town) and holds_role_over(request.user, town, TOWN_STAFF)
     return render(request, "rectification/team_list.html", {
         "teams": teams, "figures": stats.issue_counts(IssueItem.objects.visible_to(request.user)),
+        "team_form": forms.TeamForm() if can_create else None,
     })
+
+
+@scoped("role")
+@require_POST
+@require_role(*TOWN_STAFF)
+def team_create(request):
+    """Town centre staff and leaders set up a supervision team; members are added on its page."""
+    town = _town_of_user(request.user)
+    if town is None or not holds_role_over(request.user, town, TOWN_STAFF):
+        raise PermissionDenied("只有镇综治中心或镇领导可以组建督导组。")
+    form = forms.TeamForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写督导组名称。")
+        return redirect("rectification:team_list")
+    team = actions.create_team(actor=request.user, town=town, name=form.cleaned_data["name"])
+    return redirect("rectification:team_detail", team.pk)
 
 
 @scoped("area", model=IssueItem)
@@ -684,8 +699,24 @@ def centre_list(request):
         "figures": stats.centre_counts(Centre.objects.visible_to(request.user)),
         "n_items": StandardItem.objects.filter(is_active=True).count(),
         "upgrade_choices": Centre.Upgrade.choices,
+        "can_setup": has_role(request.user, *TOWN_STAFF),
         "filters": _params(request, ["demo", "upgrade"]),
     })
+
+
+@scoped("role")
+@require_POST
+@require_role(*TOWN_STAFF)
+def centre_setup(request):
+    """Create the centre records of the town and each of its villages (idempotent)."""
+    town = _town_of_user(request.user)
+    if town is None or not holds_role_over(request.user, town, TOWN_STAFF):
+        raise PermissionDenied("只有镇综治中心或镇领导可以建立阵地档案。")
+    before = Centre.objects.count()
+    for area in [town, *Area.objects.filter(parent=town, kind=Area.Kind.VILLAGE)]:
+        actions.ensure_centre(area, actor=request.user)
+    messages.success(request, f"已建立 {Centre.objects.count() - before} 处综治中心档案。")
+    return redirect("rectification:centre_list")
 
 
 def _centre_page(request, centre, *, upgrade_form=None, status=200):
@@ -782,7 +813,7 @@ def legal_list(request):
         "page": _page(request, qs), "totals": stats.legal_totals(qs),
         "villages": forms.village_choices(request.user),
         "filters": _params(request, ["village", "date_from", "date_to"]),
-        "can_create": holds_role_over_any(request.user, LEGAL_RECORDERS),
+        "can_create": has_role(request.user, *LEGAL_RECORDERS),
     })
 
 

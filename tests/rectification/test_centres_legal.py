@@ -107,7 +107,8 @@ def test_legal_activities_counted_per_village_and_period(rx, login):
 def test_campaign_pages(rx, login):
     client = login(rx.cast.centre)
     response = client.post(reverse("rectification:campaign_create"), {
-        "name": "防范电信诈骗", "start_date": rx.today.isoformat(), "end_date": ""})
+        "name": "防范电信诈骗", "scope": rx.cast.town.pk, "start_date": rx.today.isoformat(),
+        "end_date": ""})
     assert response.status_code == 302
     html = client.get(reverse("rectification:campaign_list")).content.decode()
     assert "防范电信诈骗" in html and "校园及周边环境" in html
@@ -121,3 +122,37 @@ def test_home_panels_show_hazard_figures(rx, make_hazard, login):
     make_hazard()
     html = login(rx.cast.centre).get(reverse("home")).content.decode()
     assert "隐患整改" in html and "未销号隐患" in html
+
+
+def test_town_staff_set_up_centres_and_teams(rx, login):
+    from rectification.models import SupervisionTeam
+
+    client = login(rx.cast.centre)
+    assert client.post(reverse("rectification:centre_setup")).status_code == 302
+    assert Centre.objects.count() == 33
+    client.post(reverse("rectification:centre_setup"))
+    assert Centre.objects.count() == 33
+    response = client.post(reverse("rectification:team_create"), {"name": "第三督导组"})
+    team = SupervisionTeam.objects.get(name="第三督导组")
+    assert response["Location"] == reverse("rectification:team_detail", args=[team.pk])
+    client.post(reverse("rectification:team_member_add", args=[team.pk]),
+                {"name": "吴敏", "unit": "司法所"})
+    assert team.members.get().unit == "司法所"
+    cadre = login(rx.cast.cadre_xiguan)
+    assert cadre.post(reverse("rectification:centre_setup")).status_code == 403
+    assert cadre.post(reverse("rectification:team_create"), {"name": "x"}).status_code == 403
+    assert cadre.get(reverse("rectification:team_detail", args=[team.pk])).status_code == 404
+
+
+def test_campaign_scope_can_be_a_village(rx, login):
+    from rectification.models import Campaign
+
+    client = login(rx.cast.centre)
+    client.post(reverse("rectification:campaign_create"), {
+        "name": "孟河村安全生产", "scope": rx.cast.menghe.pk, "start_date": rx.today.isoformat()})
+    campaign = Campaign.objects.get(name="孟河村安全生产")
+    assert campaign.scope == rx.cast.menghe
+    assert Campaign.objects.visible_to(rx.cast.cadre_menghe).filter(pk=campaign.pk).exists()
+    assert not Campaign.objects.visible_to(rx.cast.cadre_xiguan).filter(pk=campaign.pk).exists()
+    # A town-wide campaign is seen by every village.
+    assert Campaign.objects.visible_to(rx.cast.grid_xiguan).filter(pk=rx.campaign.pk).exists()
