@@ -120,7 +120,14 @@ def _validated(files):
     return kinds
 
 
-def _on_commit_notify(recipients, **kwargs):
+# Events recorded with an `at=` older than this (backfilled history, e.g. seed data or a
+# paper ledger typed in later) go into the audit trail but do not ring anyone's inbox.
+BACKFILL_AGE = dt.timedelta(days=3)
+
+
+def _on_commit_notify(recipients, *, at=None, **kwargs):
+    if at is not None and at < timezone.now() - BACKFILL_AGE:
+        return
     recipients = [u for u in recipients if u is not None]
     if recipients:
         transaction.on_commit(lambda: notify(recipients, **kwargs))
@@ -207,7 +214,7 @@ def register_hazard(*, actor, source, category, area, description, found_date,
         _on_commit_notify(
             village_leaders(village), key=f"rectification:hazard:{hazard.pk}:major",
             title=f"重大隐患：{village} {category.name}", body=description[:200],
-            url=reverse("rectification:hazard_detail", args=[hazard.pk]), kind="hazard")
+            url=reverse("rectification:hazard_detail", args=[hazard.pk]), kind="hazard", at=at)
     return hazard
 
 
@@ -229,7 +236,7 @@ def assign_hazard(hazard, *, actor, responsible_unit, responsible_person, measur
         [handler] if handler and handler != actor else [],
         key=f"rectification:hazard:{hazard.pk}:assigned", title=f"隐患交办：{hazard.number}",
         body=f"请于 {deadline:%Y-%m-%d} 前完成整改。{hazard.description[:100]}",
-        url=reverse("rectification:hazard_detail", args=[hazard.pk]), kind="hazard")
+        url=reverse("rectification:hazard_detail", args=[hazard.pk]), kind="hazard", at=at)
     return hazard
 
 
@@ -266,7 +273,7 @@ def submit_hazard_rectification(hazard, *, actor, note, photos=(), at=None):
         [hazard.assigned_by] if hazard.assigned_by and hazard.assigned_by != actor else [],
         key=f"rectification:hazard:{hazard.pk}:submitted:{hazard.failed_verifications}",
         title=f"隐患待验收：{hazard.number}", body=note[:200],
-        url=reverse("rectification:hazard_detail", args=[hazard.pk]), kind="hazard")
+        url=reverse("rectification:hazard_detail", args=[hazard.pk]), kind="hazard", at=at)
     return hazard
 
 
@@ -295,7 +302,7 @@ def verify_hazard(hazard, *, actor, passed, note="", at=None):
             [hazard.handler or hazard.rectified_by],
             key=f"rectification:hazard:{hazard.pk}:failed:{hazard.failed_verifications}",
             title=f"隐患验收未通过：{hazard.number}", body=note[:200],
-            url=reverse("rectification:hazard_detail", args=[hazard.pk]), kind="hazard")
+            url=reverse("rectification:hazard_detail", args=[hazard.pk]), kind="hazard", at=at)
     return hazard
 
 
@@ -418,7 +425,7 @@ def assign_issue(item, *, actor, responsible_unit, responsible_person, deadline,
         [handler] if handler and handler != actor else [],
         key=f"rectification:issue:{item.pk}:assigned", title=f"督导问题交办：{item.visit.area}",
         body=f"请于 {deadline:%Y-%m-%d} 前整改：{item.description[:100]}",
-        url=reverse("rectification:issue_detail", args=[item.pk]), kind="supervision")
+        url=reverse("rectification:issue_detail", args=[item.pk]), kind="supervision", at=at)
     return item
 
 

@@ -290,7 +290,7 @@ def _seed_supervision(town, villages, campaigns, users, rectifier, day):
     ]
     for t, (team_name, members, visits, member_user) in enumerate(teams):
         team = actions.create_team(actor=centre_user, town=town, name=team_name, members=members)
-        rnd = actions.create_round(team, actor=centre_user, name="第一轮巡回督导",
+        rnd = actions.create_round(team, actor=centre_user, name="第一轮",
                                    start_date=day(visits[0][1] + 1),
                                    campaign=campaigns["常态化扫黑除恶"],
                                    focus="矛盾纠纷排查化解、走访台账、阵地建设、信访办理",

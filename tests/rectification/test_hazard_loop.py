@@ -216,3 +216,19 @@ def test_two_verifiers_at_once_one_wins(cast):
     assert final.status in (S.VERIFIED, S.RECTIFYING)
     assert AuditEvent.objects.filter(object_id=str(hazard.pk),
                                      action__in=["hazard.pass", "hazard.fail"]).count() == 1
+
+
+def test_backfilled_history_does_not_ring_the_inbox(rx, make_hazard,
+                                                    django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from grids.actions import ensure_user, grant_membership
+    from grids.models import Role
+
+    baocun = ensure_user("baocun_xiguan", full_name="周包村", password="pw")
+    grant_membership(baocun, rx.cast.xiguan, Role.LEADER)
+    old = timezone.now() - dt.timedelta(days=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        hazard = make_hazard(grade=Hazard.Grade.MAJOR, found_date=timezone.localdate(old), at=old)
+    assert not Notification.objects.exists()
+    assert AuditEvent.objects.filter(object_id=str(hazard.pk), action="hazard.register").exists()
