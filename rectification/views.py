@@ -367,7 +367,7 @@ def hazard_close(request, pk):
 def hazard_photo_add(request, pk):
     hazard = get_hazard_for_user(request.user, pk)
     if not (can_manage_hazard(request.user, hazard) or can_rectify_hazard(request.user, hazard)):
-        return get_hazard_for_user(request.user, pk, write="manage")  # raises 403
+        raise PermissionDenied("您的岗位没有此项权限。")
     form = forms.PhotoForm(request.POST, request.FILES)
     if not form.is_valid():
         for error in form.errors.get("photo", []) + form.errors.get("stage", []):

@@ -189,3 +189,29 @@ def test_centre_counts(rx):
                                                    "demonstration": 5}
     assert centre_counts(Centre.objects.visible_to(cast.cadre_xiguan)) == {
         "total": 1, "upgraded": 1, "demonstration": 1}
+
+
+def test_issue_list_page_and_export_queries_do_not_grow(rx, supervision, login,
+                                                        django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(rx.cast.supervisor)
+    page = reverse("rectification:visit_detail", args=[supervision.visit.pk])
+    export = reverse("rectification:issue_export", args=[supervision.visit.pk])
+    _item(rx, supervision)
+    client.get(page)
+    b"".join(client.get(export).streaming_content)
+    with CaptureQueriesContext(connection) as page_few:
+        client.get(page)
+    with CaptureQueriesContext(connection) as export_few:
+        b"".join(client.get(export).streaming_content)
+    for _ in range(10):
+        item = _item(rx, supervision)
+        actions.assign_issue(item, actor=rx.cast.supervisor, responsible_unit="村",
+                             responsible_person="李", handler=rx.cast.cadre_xiguan,
+                             deadline=rx.today)
+    with django_assert_max_num_queries(len(page_few)):
+        assert client.get(page).status_code == 200
+    with django_assert_max_num_queries(len(export_few)):
+        b"".join(client.get(export).streaming_content)
