@@ -142,7 +142,8 @@ def household_list(request):
     context = {"page": page, "q": query, "area": area, "flag": flag, "campaign": campaign,
                "visited": request.GET.get("visited", ""), "mask": Masker(user),
                "flags": HouseholdFlag.objects.filter(is_active=True),
-               "qs": _querystring(request), "can_add": bool(area_paths(user, roles=MANAGE_ROLES))}
+               "qs": _querystring(request), "can_add": bool(area_paths(user, roles=MANAGE_ROLES)),
+               "can_visit": bool(area_paths(user, roles=VISIT_ROLES))}
     template = "grids/household_list.html#results" if request.htmx else \
         "grids/household_list.html"
     return render(request, template, context)
