@@ -13,6 +13,7 @@ _seq = itertools.count(1)
 
 def valid_id(born=dt.date(1980, 5, 17), male=True, seq=None):
     seq = next(_seq) if seq is None else seq
+    born = born + dt.timedelta(days=seq // 500)
     last = (seq % 50) * 2 + (1 if male else 0)
     first = f"621121{born:%Y%m%d}{seq // 50 % 10}{last:02d}"[:17]
     return first + check_digit(first)
