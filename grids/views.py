@@ -3,8 +3,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -261,6 +262,11 @@ def _visit_form(request, *, household=None, key_place=None):
                 messages.success(request, f"走访已保存：{visit.subject}，{visit.findings_text}。")
             else:
                 messages.info(request, "这次走访已经保存过，没有重复记录。")
+            if request.headers.get("X-Pingxiang-Visit"):
+                # The page's script sent it (visit-form.js): tell it where to go; the flash
+                # message waits for that page.
+                return JsonResponse({"url": reverse("grids:visit_detail", args=[visit.pk]),
+                                     "created": created})
             return redirect("grids:visit_detail", visit.pk)
     grid = (household or key_place).grid
     return render(request, "grids/visit_form.html", {

@@ -66,7 +66,10 @@ def visit():
 def django_db_setup(django_db_setup, django_db_blocker):
     """Build the fixed cast once per session: each test's `cast` then only looks it up
     (build_cast is idempotent), which keeps this app's tests fast on a shared machine."""
+    from django.test.utils import override_settings
+
     from tests.conftest import build_cast
 
-    with django_db_blocker.unblock():
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as tests/conftest.py sets
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=hashers):
         build_cast()

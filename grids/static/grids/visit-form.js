@@ -55,7 +55,14 @@
     pairs.forEach(function (p) {
       body.append(p[0], p[0] === "csrfmiddlewaretoken" && token ? token : p[1]);
     });
-    return window.fetch(action, { method: "POST", body: body, credentials: "same-origin" });
+    return window.fetch(action, { method: "POST", body: body, credentials: "same-origin",
+                                  headers: { "X-Pingxiang-Visit": "1" } });
+  }
+  // Saved: the server answers JSON {url} (a plain POST gets a redirect instead).
+  function savedUrl(resp) {
+    var type = resp.headers.get("Content-Type") || "";
+    if (!resp.ok || type.indexOf("application/json") !== 0) { return Promise.resolve(null); }
+    return resp.json().then(function (data) { return data.url || null; });
   }
   function pendingNote() {
     var queue = load(QUEUE, []);
@@ -69,10 +76,10 @@
     if (flushing || !queue.length || navigator.onLine === false) { pendingNote(); return; }
     flushing = true;
     var item = queue[0];
-    post(item.action, item.pairs).then(function (resp) {
+    post(item.action, item.pairs).then(savedUrl).then(function (url) {
       var rest = load(QUEUE, []).filter(function (q) { return q.key !== item.key; });
       store(QUEUE, rest);
-      if (!(resp.redirected && resp.ok)) {
+      if (!url) {
         // Refused by the server (e.g. a field no longer valid): back into the form as a draft.
         store(DRAFT + item.action, item.pairs);
       } else {
@@ -100,11 +107,13 @@
       if (button) { button.disabled = true; button.textContent = "正在保存…"; }
       var pairs = pairsOf(form);
       var keyField = form.querySelector("input[name=idempotency_key]");
-      window.fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
-        .then(function (resp) {
-          if (resp.redirected && resp.ok) {
+      window.fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+                                  headers: { "X-Pingxiang-Visit": "1" } })
+        .then(savedUrl)
+        .then(function (url) {
+          if (url) {
             store(draftKey, null);
-            window.location.assign(resp.url);
+            window.location.assign(url);
           } else {
             form.submit();  // let the server show its messages next to the fields
           }
