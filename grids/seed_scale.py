@@ -399,7 +399,7 @@ def _seed_key_persons(village_grids, people, rng, today):
     # The demo grid worker's grid gets a few, some of them overdue.
     demo_grid = next(g for p in village_grids.values() for _x, g in p
                      if g.name == "高家庄社第一网格")
-    demo = [c for c in candidates if c[2] == demo_grid.pk][:6]
+    demo = [c for c in candidates if c[2] == demo_grid.pk][::15][:6]
     chosen = list(dict.fromkeys(demo + chosen))[:TOTAL_KEY_PERSONS]
     last_visit = {}
     for household_id, day in (Visit.objects.filter(household_id__in=[c[1] for c in chosen])

@@ -71,3 +71,18 @@ def test_every_grids_page_opens_for_every_role(login, cast, make_household, camp
                 reverse("grids:key_place_detail", args=[place.pk])]:
         assert client.get(url).status_code == 200, url
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_a_visitor_assigned_to_a_group_visits_there_and_nowhere_else(login, cast,
+                                                                    make_household):
+    from django.contrib.auth import get_user_model
+
+    volunteer = get_user_model().objects.create_user("volunteer", password="pw")
+    group = cast.xiguan_grid.parent
+    actions.assign_responsibility(volunteer, group, Responsibility.Kind.RESIDENT_CADRE)
+    inside = make_household(cast.grids["高家庄社第二网格"])
+    outside = make_household(cast.grids["西关一社网格"])
+    client = login(volunteer)
+    assert client.get(reverse("grids:visit_new", args=[inside.pk])).status_code == 200
+    assert client.get(reverse("grids:visit_new", args=[outside.pk])).status_code == 404
+    assert "走访工作台" in client.get(reverse("home")).content.decode()
