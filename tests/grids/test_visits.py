@@ -201,3 +201,22 @@ def test_my_history_and_worklist(login, cast, make_household, campaign, visit):
     assert other_grid.address not in page
     mine = client.get(reverse("grids:visit_list") + "?mine=1").content.decode()
     assert done.address in mine and todo.address not in mine
+
+
+def test_visit_photo_is_checked_by_content_and_served_after_the_access_check(
+        login, cast, make_household, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    household = make_household(cast.xiguan_grid)
+    client = login(cast.grid_xiguan)
+    fake = SimpleUploadedFile("照片.jpg", b"not really a picture", content_type="image/jpeg")
+    response = _post(client, household, photo=fake)
+    assert "类型不受支持" in " ".join(response.context["form"].errors["photo"])
+    png = SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, content_type="image/png")
+    _post(client, household, photo=png)
+    visit = Visit.objects.get()
+    assert client.get(reverse("grids:visit_photo", args=[visit.pk])).status_code == 200
+    other = login(cast.grid_menghe)
+    assert other.get(reverse("grids:visit_photo", args=[visit.pk])).status_code == 404
+    assert other.get(reverse("grids:visit_detail", args=[visit.pk])).status_code == 404
