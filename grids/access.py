@@ -77,3 +77,116 @@ def get_area_for_user(user, pk):
 
 def user_can_see_area(user, area):
     return any(area.path.startswith(p) for p in area_paths(user))
+
+
+# --- Households, key persons and places, visits ---------------------------------------
+# Who may log visits: everyone in the "全员走访" campaign, within their own areas.
+VISIT_ROLES = (Role.GRID_WORKER, Role.VISITOR, Role.VILLAGE_CADRE, Role.CENTRE_STAFF,
+               Role.LEADER)
+# Who keeps the registers (import, key persons, key places, 包抓).
+MANAGE_ROLES = (Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.ADMIN)
+# Who needs ID numbers in full (to register people and take cases) and phone numbers in full
+# (to call a household). Everyone else sees 620000********1234 and 138****1234, on pages and
+# in exports alike. A security decision, so it lives in code and is reviewed with it.
+FULL_ID_ROLES = (Role.VILLAGE_CADRE, Role.CENTRE_STAFF)
+FULL_PHONE_ROLES = (Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.CENTRE_STAFF)
+
+
+def _covers(user, area, roles):
+    return any(area.path.startswith(p) for p in area_paths(user, roles=roles))
+
+
+def can_visit(user, area):
+    return _covers(user, area, VISIT_ROLES)
+
+
+def can_manage(user, area):
+    return _covers(user, area, MANAGE_ROLES)
+
+
+class Masker:
+    """Shows or masks ID and phone numbers for one user (see FULL_ID_ROLES)."""
+
+    def __init__(self, user):
+        self.full_id = has_role(user, *FULL_ID_ROLES)
+        self.full_phone = has_role(user, *FULL_PHONE_ROLES)
+
+    def id(self, number):
+        from grids.idcard import mask_id
+        if not number:
+            return ""
+        return number if self.full_id else mask_id(number)
+
+    def phone(self, phone):
+        from grids.idcard import mask_phone
+        if not phone:
+            return ""
+        return phone if self.full_phone else mask_phone(phone)
+
+
+def households_visible_to(user):
+    from grids.models import Household
+    return Household.objects.filter(q_under_user_areas(user, "grid"))
+
+
+def get_household_for_user(user, pk, *, write=False):
+    """404 unless the household lies in the user's areas; with write=True, 403 unless the
+    user also holds a visiting role there."""
+    from django.core.exceptions import PermissionDenied
+
+    household = get_object_or_404(
+        households_visible_to(user).select_related("grid__parent__parent", "head"), pk=pk)
+    if write and not can_visit(user, household.grid):
+        raise PermissionDenied("您的岗位不能在此户记录走访。")
+    return household
+
+
+def key_places_visible_to(user):
+    from grids.models import KeyPlace
+    return KeyPlace.objects.filter(q_under_user_areas(user, "grid"))
+
+
+def get_key_place_for_user(user, pk, *, write=False):
+    from django.core.exceptions import PermissionDenied
+
+    place = get_object_or_404(key_places_visible_to(user).select_related("grid__parent"), pk=pk)
+    if write and not can_visit(user, place.grid):
+        raise PermissionDenied("您的岗位不能在此场所记录巡查。")
+    return place
+
+
+def key_persons_visible_to(user):
+    from grids.models import KeyPerson
+    return KeyPerson.objects.filter(q_under_user_areas(user, "grid"))
+
+
+def get_key_person_for_user(user, pk, *, write=False):
+    from django.core.exceptions import PermissionDenied
+
+    person = get_object_or_404(
+        key_persons_visible_to(user).select_related("resident__household", "grid",
+                                                    "responsible"), pk=pk)
+    if write and not can_manage(user, person.grid):
+        raise PermissionDenied("您的岗位不能修改重点人员信息。")
+    return person
+
+
+def visits_visible_to(user):
+    from grids.models import Visit
+    return Visit.objects.filter(q_under_user_areas(user, "area"))
+
+
+def get_visit_for_user(user, pk):
+    return get_object_or_404(
+        visits_visible_to(user).select_related("household__head", "key_place", "area__parent",
+                                               "village", "visitor", "campaign"), pk=pk)
+
+
+def campaigns_visible_to(user):
+    """Campaigns over an area the user can see or that contains one of their areas."""
+    from grids.models import Campaign
+    paths = area_paths(user)
+    if not paths:
+        return Campaign.objects.none()
+    ids = {int(i) for p in paths for i in p.strip("/").split("/")}
+    return Campaign.objects.filter(Q(area_id__in=ids) | Q(area__in=areas_visible_to(user)))

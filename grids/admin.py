@@ -1,6 +1,18 @@
 from django.contrib import admin
 
-from grids.models import Area, Membership
+from grids.actions import assign_responsibility
+from grids.models import (
+    Area,
+    Campaign,
+    Household,
+    HouseholdFlag,
+    KeyPerson,
+    KeyPersonCategory,
+    KeyPlace,
+    Membership,
+    Responsibility,
+    Visit,
+)
 
 
 @admin.register(Area)
@@ -22,3 +34,83 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__last_name", "area__name")
     autocomplete_fields = ("area",)
     list_select_related = ("user", "area")
+
+
+# Reference data an administrator edits.
+@admin.register(HouseholdFlag)
+class HouseholdFlagAdmin(admin.ModelAdmin):
+    list_display = ("name", "sort_order", "is_active")
+    list_editable = ("sort_order", "is_active")
+
+
+@admin.register(KeyPersonCategory)
+class KeyPersonCategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "visit_every_days", "sort_order", "is_active")
+    list_editable = ("visit_every_days", "sort_order", "is_active")
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ("name", "mode", "focus", "start_date", "end_date", "area")
+    autocomplete_fields = ("area",)
+
+
+@admin.register(Responsibility)
+class ResponsibilityAdmin(admin.ModelAdmin):
+    """New assignments go through grids.actions.assign_responsibility (membership + audit)."""
+
+    list_display = ("user", "kind", "area", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("user__username", "user__last_name", "area__name")
+    autocomplete_fields = ("area", "user")
+    list_select_related = ("user", "area")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user", "area", "kind", "is_active") if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            saved = assign_responsibility(obj.user, obj.area, obj.kind, actor=request.user)
+            obj.pk = saved.pk
+
+
+# Workflow records: read-only here, written by the app's pages and actions.
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Household)
+class HouseholdAdmin(ReadOnlyAdmin):
+    list_display = ("address", "grid", "member_count")
+    search_fields = ("address", "search_text")
+    list_select_related = ("grid",)
+
+
+@admin.register(KeyPerson)
+class KeyPersonAdmin(ReadOnlyAdmin):
+    list_display = ("resident", "grid", "risk_level", "status", "next_visit_due")
+    list_filter = ("status", "risk_level")
+    list_select_related = ("resident", "grid")
+
+
+@admin.register(KeyPlace)
+class KeyPlaceAdmin(ReadOnlyAdmin):
+    list_display = ("name", "kind", "grid")
+    list_filter = ("kind",)
+    search_fields = ("name",)
+    list_select_related = ("grid",)
+
+
+@admin.register(Visit)
+class VisitAdmin(ReadOnlyAdmin):
+    list_display = ("visited_on", "visit_type", "area", "visitor")
+    list_filter = ("visit_type",)
+    list_select_related = ("area", "visitor")
+    date_hierarchy = "visited_on"

@@ -1,8 +1,13 @@
 """The area tree every record and every user hangs on, and who is attached where."""
 
+import datetime as dt
+
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+
+from pingxiang.uploads import UploadTo
 
 
 class Role(models.TextChoices):
@@ -128,6 +133,44 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.area}"
 
 
+class HouseholdFlag(models.Model):
+    """A tag a household can carry (外出务工, 低保, 特困, 独居老人…). Reference data: an
+    administrator edits the list in the admin; defaults come from a data migration."""
+
+    name = models.CharField("名称", max_length=20, unique=True)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "户标签"
+        verbose_name_plural = "户标签"
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def under(self, area):
+        return self.filter(grid__path__startswith=area.path)
+
+    def search(self, text):
+        """One box: head's or any member's name, pinyin initials, house number, address."""
+        text = (text or "").strip().lower()
+        if not text:
+            return self
+        q = Q()
+        for word in text.split():
+            q &= Q(search_text__contains=word)
+        return self.filter(q)
+
+    def with_visit_flag(self, start, end):
+        """Annotate `visited`: at least one visit dated within [start, end]."""
+        return self.annotate(visited=Exists(
+            Visit.objects.filter(household=OuterRef("pk"), visited_on__gte=start,
+                                 visited_on__lte=end)))
+
+
 class Household(models.Model):
     """A household (户) under a grid. Address in the local form: 西关村高家庄社45号."""
 
@@ -137,7 +180,16 @@ class Household(models.Model):
     address = models.CharField("住址", max_length=200)
     head = models.ForeignKey("Resident", on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="+", verbose_name="户主")
+    flags = ArrayField(models.CharField(max_length=20), verbose_name="户标签", default=list,
+                       blank=True)
+    member_count = models.PositiveSmallIntegerField("人口数", default=0)
+    notes = models.CharField("备注", max_length=200, blank=True)
+    # Lower-case text the one search box matches: address, house number, every member's
+    # name and its pinyin initials ("wjg" for 王建国). Rebuilt by grids.actions.
+    search_text = models.TextField("检索文本", blank=True, editable=False)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = HouseholdQuerySet.as_manager()
 
     class Meta:
         verbose_name = "户"
@@ -179,6 +231,14 @@ class Resident(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def age(self):
+        if not self.birth_date:
+            return None
+        today = dt.date.today()
+        return today.year - self.birth_date.year - (
+            (today.month, today.day) < (self.birth_date.month, self.birth_date.day))
+
 
 class KeyPlace(models.Model):
     """重点场所: a place watched in the campaign (logistics firm, freight station, school…),
@@ -212,3 +272,254 @@ class KeyPlace(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class KeyPersonCategory(models.Model):
+    """重点人员类别 (../shared/domain.md §5.5). Reference data with a default visit frequency."""
+
+    name = models.CharField("名称", max_length=40, unique=True)
+    visit_every_days = models.PositiveSmallIntegerField("默认走访频次（天）", default=30)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "重点人员类别"
+        verbose_name_plural = "重点人员类别"
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class KeyPersonQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=KeyPerson.Status.ACTIVE)
+
+    def overdue(self, today=None):
+        return self.active().filter(next_visit_due__lt=today or dt.date.today())
+
+
+class KeyPerson(models.Model):
+    """重点人员: a resident under watch. `next_visit_due` is the stored deadline (last visit,
+    or registration, plus the frequency); pages derive overdue from it."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "在管", "在管"
+        RELEASED = "解除", "解除"
+        MOVED = "迁出", "迁出"
+
+    class Risk(models.TextChoices):
+        BLUE = "蓝", "蓝（低）"
+        YELLOW = "黄", "黄（中）"
+        ORANGE = "橙", "橙（较高）"
+        RED = "红", "红（高）"
+
+    resident = models.OneToOneField(Resident, on_delete=models.PROTECT,
+                                    related_name="key_person", verbose_name="居民")
+    grid = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="key_persons",
+                             verbose_name="所属网格")
+    categories = models.ManyToManyField(KeyPersonCategory, verbose_name="类别",
+                                        related_name="key_persons")
+    risk_level = models.CharField("风险等级", max_length=2, choices=Risk.choices,
+                                  default=Risk.BLUE)
+    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+",
+                                    verbose_name="包联责任人")
+    visit_every_days = models.PositiveSmallIntegerField("走访频次（天）", default=30)
+    status = models.CharField("状态", max_length=4, choices=Status.choices,
+                              default=Status.ACTIVE)
+    last_visited_on = models.DateField("最近走访", null=True, blank=True)
+    next_visit_due = models.DateField("下次走访期限", db_index=True)
+    notes = models.CharField("情况说明", max_length=500, blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = KeyPersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "重点人员"
+        verbose_name_plural = "重点人员"
+        indexes = [models.Index(fields=["grid", "status", "next_visit_due"],
+                                name="keyperson_grid_due")]
+
+    def __str__(self):
+        return self.resident.name
+
+    def is_overdue(self, today=None):
+        return (self.status == self.Status.ACTIVE
+                and self.next_visit_due < (today or dt.date.today()))
+
+
+class Responsibility(models.Model):
+    """包抓: who answers for a village, a 社/小区 or a grid (../shared/domain.md §5.1).
+
+    科级领导包村 → village; 驻村干部/帮扶干部/村干部/治安民警包社 → 社/小区; 网格员包户 → grid
+    (its households and key places). Made by grids.actions.assign_responsibility, which
+    also gives the user a membership so they can see and visit what they answer for."""
+
+    class Kind(models.TextChoices):
+        VILLAGE_LEADER = "包村领导", "包村领导"
+        RESIDENT_CADRE = "驻村干部", "驻村干部"
+        AID_CADRE = "帮扶干部", "帮扶干部"
+        VILLAGE_CADRE = "村干部", "村干部"
+        POLICE = "治安民警", "治安民警"
+        GRID_WORKER = "网格员", "网格员"
+
+    # Which level of the tree each kind hangs on.
+    LEVEL = {
+        Kind.VILLAGE_LEADER: "village",
+        Kind.RESIDENT_CADRE: "group",
+        Kind.AID_CADRE: "group",
+        Kind.VILLAGE_CADRE: "group",
+        Kind.POLICE: "group",
+        Kind.GRID_WORKER: "grid",
+    }
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="responsibilities", verbose_name="责任人")
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="responsibilities",
+                             verbose_name="包抓辖区")
+    kind = models.CharField("包抓类型", max_length=8, choices=Kind.choices)
+    is_active = models.BooleanField("有效", default=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "包抓责任"
+        verbose_name_plural = "包抓责任"
+        constraints = [models.UniqueConstraint(fields=["user", "area", "kind"],
+                                               name="responsibility_unique")]
+
+    def __str__(self):
+        return f"{self.user} · {self.kind} · {self.area}"
+
+
+class CampaignQuerySet(models.QuerySet):
+    def current(self, today=None):
+        today = today or dt.date.today()
+        return self.filter(start_date__lte=today, end_date__gte=today).order_by("-start_date")
+
+
+class Campaign(models.Model):
+    """专项活动: a named period of screening with its mode and focus areas. Coverage is
+    households with at least one visit in [start_date, end_date] ÷ households."""
+
+    class Mode(models.TextChoices):
+        FULL = "全面排查", "全面排查"
+        FOCUSED = "重点排查", "重点排查"
+        SPECIAL = "专项排查", "专项排查"
+
+    name = models.CharField("活动名称", max_length=100, unique=True)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="campaigns",
+                             verbose_name="范围")
+    start_date = models.DateField("开始日期")
+    end_date = models.DateField("结束日期")
+    mode = models.CharField("排查方式", max_length=8, choices=Mode.choices, default=Mode.FULL)
+    focus = models.CharField("排查重点", max_length=200, blank=True,
+                             help_text="用顿号分隔，如：婚恋纠纷、民间借贷")
+    description = models.TextField("说明", blank=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "专项活动"
+        verbose_name_plural = "专项活动"
+        ordering = ["-start_date"]
+        constraints = [models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")),
+                                              name="campaign_dates_ordered")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def focus_list(self):
+        return [f.strip() for f in self.focus.replace(",", "、").replace("，", "、").split("、")
+                if f.strip()]
+
+    def is_current(self, today=None):
+        today = today or dt.date.today()
+        return self.start_date <= today <= self.end_date
+
+
+class VisitQuerySet(models.QuerySet):
+    def in_period(self, start, end):
+        return self.filter(visited_on__gte=start, visited_on__lte=end)
+
+
+class Visit(models.Model):
+    """One entry of the 走访台账 (../shared/domain.md §5.4).
+
+    `findings` is a list of Finding values (empty list never: 无异常 when nothing was
+    found). `persons_met` links the household members met; `persons_met_text` keeps
+    their names (and anyone else met) as written on the ledger. `idempotency_key` is made
+    by the browser when the form opens, so a resend or double submit saves one visit."""
+
+    class Type(models.TextChoices):
+        ROUTINE = "常规走访", "常规走访"
+        KEY_PERSON = "重点人员走访", "重点人员走访"
+        KEY_PLACE = "重点场所巡查", "重点场所巡查"
+        FOLLOW_UP = "回访", "回访"
+
+    class Finding(models.TextChoices):
+        NONE = "无异常", "无异常"
+        DISPUTE = "矛盾纠纷", "矛盾纠纷"
+        HAZARD = "安全隐患", "安全隐患"
+        LIVELIHOOD = "民生诉求", "民生诉求"
+        POLICY = "政策咨询", "政策咨询"
+        KEY_PERSON = "重点人员动态", "重点人员动态"
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="visits", verbose_name="户")
+    key_place = models.ForeignKey(KeyPlace, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="visits", verbose_name="重点场所")
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="visits",
+                             verbose_name="网格")
+    village = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
+                                verbose_name="村(社区)")
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="visits", verbose_name="专项活动")
+    visited_on = models.DateField("走访日期")
+    visit_type = models.CharField("走访类型", max_length=8, choices=Type.choices)
+    persons_met = models.ManyToManyField(Resident, blank=True, related_name="visits_met",
+                                         verbose_name="见到的家庭成员")
+    persons_met_text = models.CharField("走访对象", max_length=200, blank=True)
+    findings = ArrayField(models.CharField(max_length=8, choices=Finding.choices),
+                          verbose_name="发现问题", default=list)
+    notes = models.TextField("情况说明", max_length=1000, blank=True)
+    visitor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                related_name="visits", verbose_name="走访人")
+    companions = models.CharField("同行人员", max_length=200, blank=True)
+    photo = models.FileField("照片", upload_to=UploadTo("visits"), blank=True)
+    idempotency_key = models.UUIDField("提交编号", unique=True)
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "走访记录"
+        verbose_name_plural = "走访台账"
+        ordering = ["-visited_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(household__isnull=False) | Q(key_place__isnull=False),
+                name="visit_has_subject"),
+        ]
+        indexes = [
+            # Coverage: households with ≥1 visit in a period, per grid / per village.
+            models.Index(fields=["area", "visited_on", "household"], name="visit_area_date"),
+            models.Index(fields=["village", "visited_on", "household"],
+                         name="visit_village_date"),
+            models.Index(fields=["household", "visited_on"], name="visit_household_date"),
+            models.Index(fields=["key_place", "visited_on"], name="visit_place_date"),
+            models.Index(fields=["visitor", "visited_on"], name="visit_visitor_date"),
+        ]
+
+    def __str__(self):
+        subject = self.household or self.key_place
+        return f"{self.visited_on:%Y-%m-%d} {subject}"
+
+    @property
+    def subject(self):
+        return self.household or self.key_place
+
+    @property
+    def findings_text(self):
+        return "、".join(self.findings) or "无异常"

@@ -1,4 +1,34 @@
-from grids.models import Role
-from pingxiang.registry import nav_item
+from django.utils import timezone
 
+from grids.access import VISIT_ROLES, area_paths, key_persons_visible_to
+from grids.models import Area, Role
+from pingxiang.registry import home_panel, nav_item
+
+_VISITING = [Role.GRID_WORKER, Role.VISITOR]
+_WATCHING = [Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.LEADER, Role.SUPERVISOR]
+
+nav_item("走访", "grids:worklist", roles=list(VISIT_ROLES), order=5)
+nav_item("住户", "grids:household_list", roles=[*_VISITING, *_WATCHING, Role.ADMIN], order=6)
+nav_item("重点人员", "grids:key_person_list", roles=[*_VISITING, *_WATCHING], order=7)
+nav_item("重点场所", "grids:key_place_list", roles=[*_VISITING, *_WATCHING], order=8)
+nav_item("走访台账", "grids:visit_list", roles=[*_VISITING, *_WATCHING], order=9)
+nav_item("走访覆盖", "grids:campaign_list", roles=_WATCHING, order=10)
 nav_item("辖区", "grids:area_list", roles=list(Role), order=90)
+
+
+@home_panel(roles=[*VISIT_ROLES, Role.SUPERVISOR], order=5)
+def visit_progress(request):
+    """Coverage of the current campaign over the user's own area, and overdue key persons."""
+    from grids.actions import campaign_for
+    from grids.coverage import coverage
+
+    paths = area_paths(request.user)
+    if not paths:
+        return None
+    top = Area.objects.filter(path__in=paths).order_by("depth", "path").first()
+    today = timezone.localdate()
+    campaign = campaign_for(top, today)
+    total = coverage(top, campaign.start_date, campaign.end_date)[0] if campaign else None
+    overdue = key_persons_visible_to(request.user).overdue(today).count()
+    return "grids/panels/visit_progress.html", {"campaign": campaign, "total": total,
+                                                "area": top, "overdue": overdue}

@@ -5,6 +5,7 @@ answer is stored (memberships, 包抓 assignments) may grow behind them.
 """
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from grids.models import Area, Role
 
@@ -42,8 +43,30 @@ def county_of(area):
 
 
 def village_leaders(village):
-    """包村领导: leaders assigned to this village itself (not the town's leaders at large)."""
-    return _users(Role.LEADER, [village])
+    """包村领导: the leaders assigned to this village by a 包抓 responsibility, plus anyone
+    holding a LEADER membership on the village itself (not the town's leaders at large)."""
+    from grids.models import Responsibility
+
+    User = get_user_model()
+    assigned = User.objects.filter(
+        is_active=True, responsibilities__is_active=True, responsibilities__area=village,
+        responsibilities__kind=Responsibility.Kind.VILLAGE_LEADER,
+    ).values("pk")
+    by_membership = User.objects.filter(
+        is_active=True, memberships__is_active=True, memberships__role=Role.LEADER,
+        memberships__area=village,
+    ).values("pk")
+    return list(User.objects.filter(Q(pk__in=assigned) | Q(pk__in=by_membership))
+                .order_by("pk"))
+
+
+def responsible_for(area):
+    """Active 包抓 responsibilities at and above area (grid → 社 → village), nearest first."""
+    from grids.models import Responsibility
+
+    ids = area.ancestor_ids()
+    return list(Responsibility.objects.filter(area_id__in=ids, is_active=True)
+                .select_related("user", "area").order_by("-area__depth", "kind"))
 
 
 def village_cadres(village):

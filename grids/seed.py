@@ -2,7 +2,17 @@
 and one demo login per role. Goes through the same actions users use; idempotent."""
 
 from grids.actions import create_area, ensure_user, grant_membership
-from grids.models import Area, Role
+from grids.models import (
+    Area,
+    Campaign,
+    Household,
+    KeyPerson,
+    KeyPlace,
+    Resident,
+    Responsibility,
+    Role,
+    Visit,
+)
 from grids.roles import sync_role_groups
 from grids.villages import COUNTY, DEMO_GROUPS, TOWN, VILLAGES
 
@@ -52,4 +62,18 @@ def run(ctx):
             user.save(update_fields=["is_staff"])
         users[username] = user
     ctx["users"] = users
-    return f"{Area.objects.count()} areas, {len(users)} demo users"
+    from grids.seed_scale import seed_scale  # the article's scale: households, visits...
+
+    seed_scale(ctx, demo_groups=DEMO_GROUPS)
+    counts = {
+        "areas": Area.objects.count(),
+        "grids": Area.objects.filter(kind=Area.Kind.GRID).count(),
+        "households": Household.objects.count(),
+        "residents": Resident.objects.count(),
+        "key persons": KeyPerson.objects.count(),
+        "key places": KeyPlace.objects.count(),
+        "visits": Visit.objects.count(),
+        "campaigns": Campaign.objects.count(),
+        "responsibilities": Responsibility.objects.count(),
+    }
+    return ", ".join(f"{v} {k}" for k, v in counts.items()) + f", {len(users)} demo users"

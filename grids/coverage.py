@@ -1,0 +1,53 @@
+"""Coverage: households with at least one visit in a period ÷ households, per area.
+
+Four queries whatever the size of the area: its child areas, its grids, household counts
+per grid and visited-household counts per grid (index visit_area_date); the roll-up to
+社, village and town is done in Python over the grids' paths."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count
+
+from grids.models import Area, Household, Visit
+
+
+@dataclass
+class CoverageRow:
+    area: Area
+    households: int = 0
+    visited: int = 0
+
+    @property
+    def unvisited(self):
+        return self.households - self.visited
+
+    @property
+    def rate(self):
+        return round(100 * self.visited / self.households, 1) if self.households else 0.0
+
+
+def coverage(area, start, end):
+    """(total row for area, [rows for each child area]) for the period [start, end]."""
+    grids = list(Area.objects.under(area).filter(kind=Area.Kind.GRID).values_list("id", "path"))
+    grid_ids = [g for g, _ in grids]
+    households = dict(Household.objects.filter(grid_id__in=grid_ids).values("grid_id")
+                      .annotate(n=Count("id")).values_list("grid_id", "n"))
+    visited = dict(
+        Visit.objects.filter(area_id__in=grid_ids, household__isnull=False,
+                             visited_on__gte=start, visited_on__lte=end)
+        .values("area_id").annotate(n=Count("household", distinct=True))
+        .values_list("area_id", "n"))
+    children = list(area.children.order_by("sort_order", "name")) \
+        if area.kind != Area.Kind.GRID else []
+    total = CoverageRow(area)
+    rows = [CoverageRow(child) for child in children]
+    for grid_id, path in grids:
+        h, v = households.get(grid_id, 0), visited.get(grid_id, 0)
+        total.households += h
+        total.visited += v
+        for row in rows:
+            if path.startswith(row.area.path):
+                row.households += h
+                row.visited += v
+                break
+    return total, rows

@@ -1,0 +1,199 @@
+"""Form validation with Chinese messages next to the fields; views hand cleaned_data to
+grids.actions."""
+
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from grids.idcard import validate_id_number
+from grids.models import Area, HouseholdFlag, KeyPerson, KeyPersonCategory, KeyPlace, Visit
+from pingxiang.uploads import validate_upload
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _id_number(value):
+    return validate_id_number(value) if value else ""
+
+
+class VisitForm(forms.Form):
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput,
+                                      error_messages={"required": "提交编号缺失，请刷新页面重填。",
+                                                      "invalid": "提交编号无效，请刷新页面重填。"})
+    visited_on = forms.DateField(label="走访日期", widget=DateInput())
+    visit_type = forms.ChoiceField(label="走访类型", choices=Visit.Type.choices,
+                                   widget=forms.RadioSelect)
+    persons_met = forms.ModelMultipleChoiceField(
+        label="见到的家庭成员", queryset=None, required=False,
+        widget=forms.CheckboxSelectMultiple)
+    persons_met_other = forms.CharField(label="其他走访对象", max_length=60, required=False,
+                                        help_text="不在本户名单上的人，如邻居、场所负责人")
+    findings = forms.MultipleChoiceField(
+        label="发现问题", choices=Visit.Finding.choices, widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "请选择发现的问题；没有问题请选“无异常”。"})
+    notes = forms.CharField(label="情况说明", max_length=1000, required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+    companions = forms.CharField(label="同行人员", max_length=100, required=False,
+                                 help_text="如包社干部、治安民警、网格辅助人员，用顿号分隔")
+    photo = forms.FileField(label="照片（可选）", required=False)
+
+    def __init__(self, *args, household=None, key_place=None, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+        self.fields["visited_on"].widget.attrs["max"] = self.today.isoformat()
+        if household is not None:
+            self.fields["persons_met"].queryset = household.members.order_by("pk")
+        else:
+            del self.fields["persons_met"]
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4())
+            self.initial.setdefault("visited_on", self.today)
+            self.initial.setdefault(
+                "visit_type", Visit.Type.KEY_PLACE if key_place else Visit.Type.ROUTINE)
+
+    def clean_visited_on(self):
+        day = self.cleaned_data["visited_on"]
+        if day > self.today:
+            raise ValidationError("走访日期不能晚于今天。")
+        if (self.today - day).days > 366:
+            raise ValidationError("走访日期不能早于一年前，请核对。")
+        return day
+
+    def clean_findings(self):
+        findings = self.cleaned_data["findings"]
+        if Visit.Finding.NONE in findings and len(findings) > 1:
+            raise ValidationError("“无异常”不能与其他问题同时选择。")
+        return findings
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo:
+            validate_upload(photo, kinds=("image",))
+        return photo
+
+    def clean(self):
+        data = super().clean()
+        findings = data.get("findings") or []
+        if findings and Visit.Finding.NONE not in findings and not data.get("notes"):
+            self.add_error("notes", "发现了问题，请简要写明情况。")
+        return data
+
+
+class HouseholdForm(forms.Form):
+    grid = forms.ModelChoiceField(label="网格", queryset=Area.objects.none())
+    house_number = forms.CharField(label="门牌号", max_length=20)
+    head_name = forms.CharField(label="户主姓名", max_length=50)
+    head_id_number = forms.CharField(label="户主身份证号", max_length=18, required=False)
+    head_phone = forms.CharField(label="户主联系电话", max_length=20, required=False)
+    flags = forms.MultipleChoiceField(label="户标签", required=False,
+                                      widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, grids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].queryset = grids
+        self.fields["flags"].choices = flag_choices()
+
+    def clean_head_id_number(self):
+        return _id_number(self.cleaned_data["head_id_number"])
+
+
+def flag_choices():
+    return [(f, f) for f in HouseholdFlag.objects.filter(is_active=True)
+            .values_list("name", flat=True)]
+
+
+class FlagsForm(forms.Form):
+    flags = forms.MultipleChoiceField(label="户标签", required=False,
+                                      widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["flags"].choices = flag_choices()
+
+
+class MemberForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=50)
+    relation = forms.CharField(label="与户主关系", max_length=20,
+                               help_text="如：配偶、子、女、父亲、母亲、孙子")
+    id_number = forms.CharField(label="身份证号", max_length=18, required=False)
+    sex = forms.ChoiceField(label="性别", required=False,
+                            choices=[("", "—"), ("男", "男"), ("女", "女")])
+    birth_date = forms.DateField(label="出生日期", required=False, widget=DateInput())
+    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+
+    def clean_id_number(self):
+        return _id_number(self.cleaned_data["id_number"])
+
+
+class KeyPersonForm(forms.Form):
+    resident = forms.ModelChoiceField(label="人员", queryset=None)
+    categories = forms.ModelMultipleChoiceField(
+        label="类别", queryset=KeyPersonCategory.objects.filter(is_active=True),
+        widget=forms.CheckboxSelectMultiple)
+    risk_level = forms.ChoiceField(label="风险等级", choices=KeyPerson.Risk.choices)
+    visit_every_days = forms.IntegerField(label="走访频次（天）", min_value=1, max_value=365,
+                                          required=False,
+                                          help_text="留空则按所选类别中最短的频次")
+    responsible = forms.ModelChoiceField(label="包联责任人", queryset=None, required=False)
+    notes = forms.CharField(label="情况说明", max_length=500, required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, residents, responsible_users, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resident"].queryset = residents
+        self.fields["responsible"].queryset = responsible_users
+
+
+class KeyPersonStatusForm(forms.Form):
+    status = forms.ChoiceField(label="新状态", choices=KeyPerson.Status.choices)
+    reason = forms.CharField(label="理由", max_length=200)
+
+
+class KeyPlaceForm(forms.Form):
+    grid = forms.ModelChoiceField(label="所属网格", queryset=Area.objects.none())
+    kind = forms.ChoiceField(label="类别", choices=KeyPlace.Kind.choices)
+    name = forms.CharField(label="名称", max_length=100)
+    address = forms.CharField(label="地址", max_length=200, required=False)
+    responsible_person = forms.CharField(label="负责人", max_length=50, required=False)
+    contact = forms.CharField(label="联系电话", max_length=20, required=False)
+
+    def __init__(self, *args, grids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].queryset = grids
+
+    def clean(self):
+        data = super().clean()
+        if data.get("grid") and data.get("name") and KeyPlace.objects.filter(
+                grid=data["grid"], name=data["name"]).exists():
+            self.add_error("name", "该网格已有同名重点场所。")
+        return data
+
+
+class PeriodForm(forms.Form):
+    """Area and period for the ledger export and the visit list."""
+
+    area = forms.ModelChoiceField(label="辖区", queryset=Area.objects.none(), required=False,
+                                  empty_label="我的全部辖区")
+    start = forms.DateField(label="开始日期", required=False, widget=DateInput())
+    end = forms.DateField(label="结束日期", required=False, widget=DateInput())
+
+    def __init__(self, *args, areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", "结束日期不能早于开始日期。")
+        return data
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="Excel 文件（.xlsx）")

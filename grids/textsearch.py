@@ -1,0 +1,20 @@
+"""The text the one household search box matches (names, pinyin initials, address)."""
+
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+
+@lru_cache(maxsize=20000)
+def initials(name):
+    """王建国 → "wjg" (non-Chinese characters kept as they are, lower-cased)."""
+    return "".join(lazy_pinyin(name or "", style=Style.FIRST_LETTER, errors="default")).lower()
+
+
+def household_search_text(address, house_number, names):
+    parts = [address or "", house_number or ""]
+    for name in names:
+        if name:
+            parts.append(name)
+            parts.append(initials(name))
+    return " ".join(parts).lower()
