@@ -230,7 +230,8 @@ class CaseFilterForm(forms.Form):
                                    choices=[("", "全部")] + [(n, f"{n}级") for n in range(1, 6)])
     risk = forms.ChoiceField(label="风险", required=False, choices=[("", "全部")] + Risk.choices)
     status = forms.ChoiceField(label="状态", required=False,
-                               choices=[("", "全部"), ("active", "办理中"), ("overdue", "已逾期")]
+                               choices=[("", "全部"), ("active", "办理中"), ("overdue", "已逾期"),
+                                        ("done", "已化解（含回访、归档）")]
                                + Status.choices)
     source = forms.ChoiceField(label="来源", required=False,
                                choices=[("", "全部")] + Source.choices)
@@ -265,6 +266,8 @@ class CaseFilterForm(forms.Form):
             qs = qs.active()
         elif status == "overdue":
             qs = qs.overdue(now)
+        elif status == "done":
+            qs = qs.resolved()
         elif status:
             qs = qs.filter(status=status)
         if data.get("source"):

@@ -182,6 +182,10 @@ class CaseQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status__in=ACTIVE_STATUSES)
 
+    def resolved(self):
+        """化解 at some level (a way of resolving is recorded; reopening clears it)."""
+        return self.exclude(resolution_method="")
+
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 

@@ -109,8 +109,9 @@ def _campaign(ctx, rng, people, actors):
     levels = list(CAMPAIGN_LEVELS)
     rng.shuffle(names)
     rng.shuffle(levels)
-    start_day = dt.date(2026, 3, 2)
-    span = (dt.date(2026, 10, 31) - start_day).days
+    finished = ctx.get("finished_campaign")
+    start_day = finished.start_date if finished else dt.date(2026, 3, 4)
+    span = ((finished.end_date if finished else dt.date(2026, 9, 30)) - start_day).days + 1
     days = sorted(start_day + dt.timedelta(days=rng.randrange(0, span)) for _ in range(154))
     made = 0
     done = set(Case.objects.filter(source_ref__startswith="排查台账#")

@@ -23,6 +23,7 @@ from grids.access import areas_visible_to
 from grids.models import Area, Resident, Role
 from pingxiang.access import require_role, scoped
 from pingxiang.audit import log_access, timeline
+from pingxiang.listfilters import narrow
 from pingxiang.models import AccessEvent
 from pingxiang.uploads import serve_file
 
@@ -39,6 +40,8 @@ def _filtered(request):
     qs = Case.objects.visible_to(request.user)
     if request.GET:
         qs = form.filter(qs)
+    # ?area/from/to: the dashboard's drill-down (same query as the number it came from).
+    qs = narrow(request, qs, area_field="village", datetime_field="received_at")
     return form, qs
 
 

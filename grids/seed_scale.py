@@ -132,8 +132,12 @@ def seed_scale(ctx, *, demo_groups):
     _seed_households(villages, village_grids, rng)
     places = _seed_key_places(village_grids, rng)
     finished, current = _seed_campaigns(town, today)
+    # Later seeds (cases, petitions, rectification) date the article's records inside the
+    # finished campaign, so its dashboard states exactly the article's figures.
+    ctx.update(finished_campaign=finished, current_campaign=current)
     _seed_visits(finished, current, village_grids, people, rng, today)
     _seed_key_persons(village_grids, people, rng, today)
+    _date_screening(finished)
     return {"grids": len(grids), "places": places}
 
 
@@ -309,6 +313,22 @@ def _seed_key_places(village_grids, rng):
                                contact=f"1{rng.choice('3579')}{rng.randrange(10**9):09d}"))
     KeyPlace.objects.bulk_create(places, batch_size=2000)
     return len(places)
+
+
+def _date_screening(finished):
+    """Key persons and places were screened (registered) during the finished campaign:
+    spread their registration over its first 60 days. bulk_create stamps auto_now_add with
+    the seed's own time; an UPDATE sets the real dates (idempotent: same ids, same dates)."""
+    from django.db.models import DurationField, ExpressionWrapper, F, Value
+    from django.db.models.functions import Mod
+    from django.utils import timezone
+
+    start = timezone.make_aware(dt.datetime.combine(finished.start_date, dt.time(9)))
+    day = dt.timedelta(days=1)
+    for model in (KeyPerson, KeyPlace):
+        model.objects.filter(created_at__gt=start + 60 * day).update(
+            created_at=ExpressionWrapper(Value(start) + Mod(F("id"), Value(60)) * Value(day),
+                                         output_field=model._meta.get_field("created_at")))
 
 
 def _seed_campaigns(town, today):

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -58,8 +60,16 @@ from grids.models import (
 from pingxiang.access import require_role, scoped
 from pingxiang.audit import log_access, timeline
 from pingxiang.excel import xlsx_response
+from pingxiang.listfilters import narrow
 from pingxiang.models import AccessEvent
 from pingxiang.uploads import serve_file
+
+
+def _iso(raw):
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        raise Http404("日期格式应为 2026-11-29。") from None
 
 
 def _page(request, queryset, per_page=50):
@@ -133,9 +143,15 @@ def household_list(request):
     flag = request.GET.get("flag", "")
     if flag:
         households = households.filter(flags__contains=[flag])
+    period = None
     if request.GET.get("campaign", "").isdigit():
         campaign = get_object_or_404(campaigns_visible_to(user), pk=request.GET["campaign"])
-        households = households.with_visit_flag(campaign.start_date, campaign.end_date)
+        period = (campaign.start_date, campaign.end_date)
+    elif request.GET.get("from") or request.GET.get("to"):  # a dashboard drill-down
+        period = (_iso(request.GET.get("from")) or dt.date(1900, 1, 1),
+                  _iso(request.GET.get("to")) or dt.date(2999, 12, 31))
+    if period:
+        households = households.with_visit_flag(*period)
         if request.GET.get("visited") in ("0", "1"):
             households = households.filter(visited=request.GET["visited"] == "1")
     page = _page(request, households.select_related("grid__parent", "head")
@@ -328,6 +344,7 @@ def visit_list(request):
     form, data = _period_filter(request)
     visits = exports.visit_ledger_queryset(request.user, area=data.get("area"),
                                            start=data.get("start"), end=data.get("end"))
+    visits = narrow(request, visits, area_field="village", date_field="visited_on")
     mine = request.GET.get("mine") == "1"
     if mine:
         visits = visits.filter(visitor=request.user)
@@ -427,9 +444,7 @@ def key_person_list(request):
     overdue = request.GET.get("overdue") == "1"
     if overdue:
         people = people.overdue(today)
-    if request.GET.get("area", "").isdigit():
-        area = get_area_for_user(user, request.GET["area"])
-        people = people.filter(grid__path__startswith=area.path)
+    people = narrow(request, people, area_field="grid", upto_field="created_at")
     query = request.GET.get("q", "").strip()[:30]
     if query:
         people = people.filter(resident__name__contains=query)
@@ -512,6 +527,7 @@ def key_place_list(request):
     query = request.GET.get("q", "").strip()[:30]
     if query:
         places = places.filter(name__contains=query)
+    places = narrow(request, places, area_field="grid", upto_field="created_at")
     page = _page(request, places.select_related("grid__parent").order_by("grid__path", "name"))
     return render(request, "grids/key_place_list.html", {
         "page": page, "kind": kind, "kinds": KeyPlace.Kind.choices, "q": query,

@@ -30,6 +30,7 @@ from petitions.models import Petition, ReceptionDay, deadline_state
 from pingxiang.access import require_role, scoped
 from pingxiang.audit import log_access, timeline
 from pingxiang.excel import xlsx_response
+from pingxiang.listfilters import narrow
 from pingxiang.models import AccessEvent
 from pingxiang.uploads import serve_file
 
@@ -42,7 +43,9 @@ LIST_FIELDS = ("id", "number", "channel", "order_type", "received_at", "status",
 
 def _filtered(request):
     form = forms.FilterForm(request.GET or None, user=request.user)
-    return form, form.apply(visible_to(request.user))
+    qs = form.apply(visible_to(request.user))
+    # ?area/from/to: the dashboard's drill-down (same query as the number it came from).
+    return form, narrow(request, qs, area_field="village", datetime_field="received_at")
 
 
 @scoped("area", model=Petition)

@@ -97,10 +97,17 @@ def briefing_paragraphs(figures):
         out.append("至目前，" + "，".join(safety) + "。")
 
     centres = []
-    if "centres_upgraded" in t:
-        centres.append(f"巩固提升综治中心{t['centres_upgraded']}处")
+    if t.get("centres_upgraded"):
+        in_villages = sum(figures.per_village.get("centres_upgraded", {}).values())
+        own = t["centres_upgraded"] - in_villages
+        if figures.area.kind == Area.Kind.TOWN and own:
+            centres.append(f"对镇综治中心和{in_villages}个村(社区)场所全部进行了巩固提升"
+                           if in_villages == len(figures.villages)
+                           else f"对镇综治中心和{in_villages}个村(社区)场所进行了巩固提升")
+        else:
+            centres.append(f"巩固提升综治中心{t['centres_upgraded']}处")
     if t.get("centres_demonstration"):
-        centres.append(f"打造示范综治中心{t['centres_demonstration']}处")
+        centres.append(f"重点打造了{t['centres_demonstration']}处示范综治中心")
     if t.get("legal_activities"):
         centres.append(f"开展普法宣传活动{t['legal_activities']}场次")
     if centres:

@@ -14,7 +14,7 @@ from grids.access import areas_visible_to, memberships
 from grids.models import Area, Role
 from pingxiang.access import require_role, scoped
 from pingxiang.charts import line_chart
-from pingxiang.metrics import Period, compute, get_metric, metrics, ratios
+from pingxiang.metrics import Period, breakdowns, compute, get_metric, metrics, ratios
 from pingxiang.stats import trend
 
 DASHBOARD_ROLES = (Role.LEADER, Role.CENTRE_STAFF, Role.VILLAGE_CADRE, Role.SUPERVISOR,
@@ -99,7 +99,13 @@ def _cards(figures):
     for m in metrics():
         order.setdefault(m.group, m.order)
     cards.sort(key=lambda c: order.get(c["group"], 999))
-    return [(group, list(items)) for group, items in groupby(cards, key=lambda c: c["group"])]
+    tables = {}
+    for b in breakdowns():
+        table = b.func(area, period)  # {"headers": [...], "rows": [{"label", "cells"}]}
+        if table and table["rows"]:
+            tables.setdefault(b.group, []).append({"label": b.label, "code": b.code, **table})
+    return [(group, list(items), tables.get(group, []))
+            for group, items in groupby(cards, key=lambda c: c["group"])]
 
 
 def _village_rows(figures, sort, direction):

@@ -12,8 +12,8 @@ Each app declares its figures in its own metrics.py (autodiscovered):
                     .values_list("village_id").annotate(n=Count("id")))
 
 A metric function answers for every village under `area` in ONE grouped query: a dict
-{village_id: count}. Totals are sums over villages, so every record must belong to one
-village. `period.start`/`period.end` are inclusive dates (None = open); for a figure that is a
+{owning area id: count} (the village, or the town itself for a record of the town's own).
+Totals are sums of those values, so every record counts once. `period.start`/`period.end` are inclusive dates (None = open); for a figure that is a
 state rather than a flow ("in progress", "overdue") the period's end is the "as of" day.
 Ratios (办结率, 双满意率) are declared from two counts and computed, never stored.
 """
@@ -178,12 +178,73 @@ def compute(area, period, codes=None):
     figures = Figures(area=area, period=period, villages=villages)
     village_ids = {v.pk for v in villages}
     for m in wanted:
-        values = {vid: n for vid, n in (m.func(area, period) or {}).items()
-                  if vid in village_ids}
-        figures.per_village[m.code] = values
+        # Keys are the owning area of each record: a village, or the town/county itself for
+        # records that belong to no village (the town's own centre). All count in the total;
+        # the per-village table shows the villages.
+        values = m.func(area, period) or {}
+        figures.per_village[m.code] = {k: n for k, n in values.items() if k in village_ids}
         figures.totals[m.code] = sum(values.values())
     for r in ratios():
         if r.numerator in figures.totals and r.denominator in figures.totals:
             figures.rates[r.code] = share(figures.totals[r.numerator],
                                           figures.totals[r.denominator])
     return figures
+
+
+def village_key(path_field):
+    """SQL expression: the village id inside a materialised path ("/county/town/village/...").
+    Lets records that hang on a grid or 社 be grouped per village in one query."""
+    from django.db.models import F, Func, IntegerField, Value
+    from django.db.models.functions import Cast, NullIf
+
+    return Cast(NullIf(Func(F(path_field), Value("/"), Value(4), function="split_part"),
+                       Value("")), IntegerField())
+
+
+def grouped(qs, key, *, distinct=None):
+    """{village_id: count} from one GROUP BY; rows without a village are dropped."""
+    from django.db.models import Count
+
+    counter = Count(distinct, distinct=True) if distinct else Count("pk")
+    rows = qs.order_by().annotate(_k=key).values("_k").annotate(_n=counter).values_list("_k", "_n")
+    return {k: n for k, n in rows if k is not None}
+
+
+def list_url(url_name, area, period, *, cumulative=False, **extra):
+    """A drill-down link: the list's own filters plus ?area/from/to (pingxiang.listfilters)."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    from pingxiang.listfilters import drill_params
+
+    if cumulative:
+        period = Period(None, period.end)
+    return reverse(url_name) + "?" + urlencode(drill_params(area, period, **extra))
+
+
+_BREAKDOWNS: dict = {}
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A figure split by a dimension (level, category, source, channel...): one grouped
+    query returning rows of (label, count, drill URL)."""
+
+    code: str
+    label: str
+    func: object
+    group: str = "其他"
+    order: int = 100
+
+
+def breakdown(code, label, *, group="其他", order=100):
+    def decorate(func):
+        _BREAKDOWNS[code] = Breakdown(code, label, func, group, order)
+        return func
+
+    return decorate
+
+
+def breakdowns():
+    return sorted(_BREAKDOWNS.values(), key=lambda b: (b.order, b.code))

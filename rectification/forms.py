@@ -375,7 +375,7 @@ class EvidenceForm(forms.Form):
 class IssueFilterForm(forms.Form):
     status = forms.ChoiceField(label="状态", required=False,
                                choices=[("", "全部")] + IssueItem.Status.choices
-                               + [("overdue", "逾期未整改")])
+                               + [("overdue", "逾期未整改"), ("pending", "未销号")])
     category = forms.ModelChoiceField(label="类别", queryset=IssueCategory.objects.all(),
                                       required=False, empty_label="全部")
     FIELDS = ("status", "category")
@@ -391,6 +391,8 @@ class IssueFilterForm(forms.Form):
             qs = qs.filter(category=d["category"])
         if d.get("status") == "overdue":
             qs = qs.overdue()
+        elif d.get("status") == "pending":
+            qs = qs.exclude(status=IssueItem.Status.CLOSED)
         elif d.get("status"):
             qs = qs.filter(status=d["status"])
         return qs

@@ -17,6 +17,7 @@ from grids.models import Area, KeyPlace
 from pingxiang.access import require_role, scoped
 from pingxiang.audit import log_access, timeline
 from pingxiang.excel import xlsx_response
+from pingxiang.listfilters import narrow
 from pingxiang.models import AccessEvent
 from pingxiang.uploads import serve_file
 
@@ -160,8 +161,13 @@ def inspection_list(request):
         qs = qs.filter(campaign_id=request.GET["campaign"])
     if request.GET.get("kind"):
         qs = qs.filter(place_kind=request.GET["kind"])
+    qs = narrow(request, qs, area_field="area", date_field="date")
+    rows = qs
+    if request.GET.get("distinct") == "place":  # one row per place: "places inspected"
+        rows = qs.filter(place__isnull=False).order_by("place_id", "date", "pk").distinct(
+            "place_id")
     return render(request, "rectification/inspection_list.html", {
-        "page": _page(request, qs), "counts": qs.counts(), "by_kind": stats.inspections_by_kind(qs),
+        "page": _page(request, rows), "counts": qs.counts(), "by_kind": stats.inspections_by_kind(qs),
         "kinds": KeyPlace.Kind.choices,
         "campaigns": Campaign.objects.visible_to(request.user),
         "filters": _params(request, ["campaign", "kind"]),
@@ -206,7 +212,9 @@ def inspection_detail(request, pk):
 def _hazard_filter(request):
     form = forms.HazardFilterForm(request.GET or None, user=request.user)
     qs = Hazard.objects.visible_to(request.user)
-    return form, (form.filter(qs) if request.GET else qs)
+    qs = form.filter(qs) if request.GET else qs
+    # ?area/from/to: the dashboard's drill-down (same query as the number it came from).
+    return form, narrow(request, qs, area_field="area", date_field="found_date")
 
 
 @scoped("area", model=Hazard)
@@ -576,6 +584,7 @@ def issue_export(request, pk):
 def issue_list(request):
     filter_form = forms.IssueFilterForm(request.GET or None)
     qs = IssueItem.objects.visible_to(request.user)
+    qs = narrow(request, qs, area_field="area", datetime_field="created_at")
     qs = (filter_form.filter(qs) if request.GET else qs).select_related(
         "category", "visit", "visit__round", "visit__round__team", "area").order_by(
         "status", "deadline", "pk")
@@ -694,6 +703,7 @@ def centre_list(request):
         qs = qs.filter(is_demonstration=True)
     if request.GET.get("upgrade"):
         qs = qs.filter(upgrade_status=request.GET["upgrade"])
+    qs = narrow(request, qs, area_field="area", upto_date_field="upgraded_on")
     return render(request, "rectification/centre_list.html", {
         "centres": qs.order_by("area__depth", "area__sort_order"),
         "figures": stats.centre_counts(Centre.objects.visible_to(request.user)),
@@ -809,6 +819,7 @@ def legal_list(request):
         qs = qs.filter(date__gte=request.GET["date_from"])
     if request.GET.get("date_to"):
         qs = qs.filter(date__lte=request.GET["date_to"])
+    qs = narrow(request, qs, area_field="area", date_field="date")
     return render(request, "rectification/legal_list.html", {
         "page": _page(request, qs), "totals": stats.legal_totals(qs),
         "villages": forms.village_choices(request.user),

@@ -33,4 +33,14 @@ class Command(BaseCommand):
             with transaction.atomic():
                 summary = module.run(ctx)
             self.stdout.write(f"{dotted}: {summary or 'ok'}")
+        # Trend charts need history: snapshot the last 30 days the way the nightly job does.
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from pingxiang.stats import backfill
+
+        today = timezone.localdate()
+        days = backfill(today - dt.timedelta(days=29), today)
+        self.stdout.write(f"pingxiang.stats: {days} days of statistics")
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))

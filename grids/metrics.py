@@ -1,0 +1,63 @@
+"""Dashboard figures of the grids app: households, visits and coverage, key persons and places."""
+
+from django.db.models import F
+
+from grids.models import Household, KeyPerson, KeyPlace, Visit
+from pingxiang.metrics import Period, grouped, list_url, metric, ratio, village_key
+
+GROUP = "走访排查"
+
+
+@metric("households", "在册户数", group=GROUP, unit="户", order=10,
+        drill=lambda a, p: list_url("grids:household_list", a, Period()))
+def households(area, period):
+    return grouped(Household.objects.filter(grid__path__startswith=area.path),
+                   village_key("grid__path"))
+
+
+@metric("households_visited", "走访排查群众", group=GROUP, unit="户", order=11,
+        drill=lambda a, p: list_url("grids:household_list", a, p, visited="1"))
+def households_visited(area, period):
+    visits = Visit.objects.filter(village__path__startswith=area.path, household__isnull=False,
+                                  **period.date_filter("visited_on"))
+    return grouped(visits, F("village_id"), distinct="household_id")
+
+
+ratio("coverage", "走访覆盖率", numerator="households_visited", denominator="households",
+      group=GROUP, order=12, bad_below=80)
+
+
+@metric("visits", "走访次数", group=GROUP, unit="次", order=13,
+        drill=lambda a, p: list_url("grids:visit_list", a, p))
+def visits(area, period):
+    return grouped(Visit.objects.filter(village__path__startswith=area.path,
+                                        **period.date_filter("visited_on")), F("village_id"))
+
+
+@metric("key_persons", "排查重点人员", group=GROUP, unit="人", order=14,
+        drill=lambda a, p: list_url("grids:key_person_list", a, p, cumulative=True,
+                                    status="all"))
+def key_persons(area, period):
+    qs = KeyPerson.objects.filter(grid__path__startswith=area.path)
+    if period.end:
+        qs = qs.filter(**Period(None, period.end).datetime_filter("created_at"))
+    return grouped(qs, village_key("grid__path"))
+
+
+@metric("key_places", "排查重点场所", group=GROUP, unit="处", order=15,
+        drill=lambda a, p: list_url("grids:key_place_list", a, p, cumulative=True))
+def key_places(area, period):
+    qs = KeyPlace.objects.filter(grid__path__startswith=area.path)
+    if period.end:
+        qs = qs.filter(**Period(None, period.end).datetime_filter("created_at"))
+    return grouped(qs, village_key("grid__path"))
+
+
+@metric("key_persons_overdue", "重点人员走访逾期", group=GROUP, unit="人", order=16,
+        bad_when_high=True,
+        drill=lambda a, p: list_url("grids:key_person_list", a, Period(), overdue="1"))
+def key_persons_overdue(area, period):
+    from django.utils import timezone
+
+    qs = KeyPerson.objects.filter(grid__path__startswith=area.path).overdue(timezone.localdate())
+    return grouped(qs, village_key("grid__path"))
