@@ -319,7 +319,7 @@ def _date_screening(finished):
     """Key persons and places were screened (registered) during the finished campaign:
     spread their registration over its first 60 days. bulk_create stamps auto_now_add with
     the seed's own time; an UPDATE sets the real dates (idempotent: same ids, same dates)."""
-    from django.db.models import DurationField, ExpressionWrapper, F, Value
+    from django.db.models import ExpressionWrapper, F, Value
     from django.db.models.functions import Mod
     from django.utils import timezone
 

@@ -19,6 +19,7 @@ def area_events(monkeypatch):
     """A metric counting area-creation audit events per village, as any app would."""
     monkeypatch.setattr(registry, "_METRICS", {})
     monkeypatch.setattr(registry, "_RATIOS", {})
+    monkeypatch.setattr(registry, "_BREAKDOWNS", {})
     from django.db.models import Count
 
     from grids.models import Area

@@ -29,20 +29,6 @@ def test_each_role_logs_in_and_lands_on_its_own_home(client, cast, who, role):
             assert f"<h1>{title}</h1>" not in html
 
 
-def test_demo_users_from_seed_demo_log_in(client, settings):
-    from django.core.management import call_command
-
-    settings.DEBUG = True
-    call_command("seed_demo")
-    for username in ["grid_demo", "village_demo", "centre_demo", "leader_demo",
-                     "supervisor_demo", "admin_demo"]:
-        client.logout()
-        response = client.post(reverse("login"), {"username": username,
-                                                  "password": settings.DEMO_PASSWORD})
-        assert response.status_code == 302, username
-        assert client.get(reverse("home")).status_code == 200
-
-
 def test_anonymous_requests_go_to_login(client, cast):
     for url in [reverse("home"), reverse("inbox"), reverse("grids:area_list"),
                 reverse("grids:area_detail", args=[cast.xiguan.pk]), reverse("password_change")]:

@@ -1,0 +1,69 @@
+"""Every figure moves when a user adds a record, and the dashboard's query count does not
+grow with the data."""
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from pingxiang.metrics import Period, compute
+
+pytestmark = pytest.mark.django_db
+
+
+def _add_records(cast, n):
+    from cases.actions import register_case
+    from cases.models import Category
+    from grids.actions import create_household, record_visit
+    from grids.models import Visit
+    from petitions.actions import register_petition
+    from petitions.models import Category as PetitionCategory
+    from petitions.models import Petition
+    from rectification.actions import register_hazard
+    from rectification.models import HazardCategory
+
+    today = timezone.localdate()
+    for i in range(n):
+        household = create_household(grid=cast.xiguan_grid, house_number=f"{100 + i}号",
+                                     head_name=f"测试户主{i}", actor=cast.grid_xiguan)
+        record_visit(actor=cast.grid_xiguan, idempotency_key=uuid.uuid4(), visited_on=today,
+                     visit_type=Visit.Type.ROUTINE, findings=[Visit.Finding.NONE],
+                     household=household)
+        register_case(actor=cast.centre, area=cast.xiguan, category=Category.objects.first(),
+                      description="邻里因排水沟发生争执", source="walkin",
+                      parties=[{"name": f"当事人{i}", "id_number": "", "phone": ""}])
+        register_petition(actor=cast.centre, channel=Petition.Channel.ONLINE, area=cast.xiguan,
+                          received_at=timezone.now(), petitioner={"name": f"信访人{i}"},
+                          title="道路维修", content="村道坑洼，请求维修",
+                          category=PetitionCategory.objects.first())
+        register_hazard(actor=cast.centre, source="public",
+                        category=HazardCategory.objects.get(name="消防"), area=cast.xiguan,
+                        description="楼道堆放杂物", found_date=today)
+
+
+def test_each_figure_moves_when_a_record_is_added(cast):
+    period = Period(timezone.localdate(), timezone.localdate())
+    before = compute(cast.town, period).totals
+    _add_records(cast, 1)
+    after = compute(cast.town, period).totals
+    for code in ["households", "households_visited", "visits", "disputes_found",
+                 "disputes_in_progress", "petitions_received", "petitions_online",
+                 "hazards_found", "hazards_fire"]:
+        assert after[code] == before[code] + 1, code
+    village = compute(cast.xiguan, period)
+    assert village.per_village["disputes_found"] == {cast.xiguan.pk: 1}
+
+
+def test_dashboard_queries_do_not_grow_with_the_data(login, cast):
+    client = login(cast.leader)
+    url = reverse("dashboard")
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    _add_records(cast, 5)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small), (len(small), len(large))
