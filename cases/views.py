@@ -81,6 +81,19 @@ def my_cases(request):
                   {"sections": inbox.sections_for(request), "now": timezone.now()})
 
 
+def _check_sources(user, form):
+    """A visit or petition named as the source must be one the user may see."""
+    from grids.access import visits_visible_to
+    from petitions.access import visible_to as petitions_visible_to
+
+    data = form.cleaned_data
+    if data.get("visit") and not visits_visible_to(user).filter(pk=data["visit"]).exists():
+        form.add_error(None, "来源走访记录不存在或不在您的辖区内。")
+    if data.get("petition") and not petitions_visible_to(user).filter(
+            pk=data["petition"]).exists():
+        form.add_error(None, "来源信访件不存在或不在您的辖区内。")
+
+
 def _intake_initial(request, villages):
     get = request.GET
     initial = {"source": get.get("source") if get.get("source") in Source.values else "",
@@ -124,6 +137,8 @@ def case_create(request):
     if request.method == "POST":
         form = f.CaseForm(request.POST, villages=villages, residents=residents)
         parties = f.PartyFormSet(request.POST, prefix="party")
+        if form.is_valid() and parties.is_valid():
+            _check_sources(request.user, form)
         if form.is_valid() and parties.is_valid():
             data = form.cleaned_data
             given = [p for p in parties.cleaned_data if p.get("name")]

@@ -311,9 +311,17 @@ def visit_new_place(request, pk):
 def visit_detail(request, pk):
     visit = get_visit_for_user(request.user, pk)
     met = list(visit.persons_met.all())
+    from cases.models import Case
+    from rectification.models import Hazard
+
+    # What was opened from this visit, as far as the user may see it.
+    cases = Case.objects.visible_to(request.user).filter(source_visit_id=visit.pk)
+    hazards = Hazard.objects.visible_to(request.user).filter(source_visit_id=visit.pk)
     return render(request, "grids/visit_detail.html", {
         "visit": visit, "persons_met": met,
         "links": follow_up_links(visit, [p.pk for p in met]), "timeline": timeline(visit),
+        "opened_cases": list(cases.only("pk", "number", "status")),
+        "opened_hazards": list(hazards.only("pk", "number", "status")),
     })
 
 
