@@ -67,3 +67,9 @@ def test_dashboard_queries_do_not_grow_with_the_data(login, cast):
     with CaptureQueriesContext(connection) as large:
         assert client.get(url).status_code == 200
     assert len(large) == len(small), (len(small), len(large))
+
+
+def test_leader_home_shows_overdue_items_linking_to_lists(login, cast):
+    html = login(cast.leader).get(reverse("home")).content.decode()
+    assert "逾期事项 · 平襄镇" in html and "逾期未化解" in html
+    assert reverse("cases:case_list") + "?area=" in html
