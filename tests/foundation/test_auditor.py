@@ -30,3 +30,10 @@ def test_auditor_reads_both_logs(login, cast, auditor):
 def test_nobody_else_reads_the_logs(login, cast):
     for user in (cast.leader, cast.centre, cast.admin, cast.grid_xiguan):
         assert login(user).get(reverse("audit_log")).status_code == 403
+
+
+def test_auditor_sees_no_casework(login, cast, auditor):
+    client = login(auditor)
+    assert client.get(reverse("grids:area_detail", args=[cast.xiguan.pk])).status_code == 404
+    assert "西关村" not in client.get(reverse("grids:area_list")).content.decode()
+    assert client.get(reverse("cases:case_list")).context["page"].paginator.count == 0
