@@ -42,11 +42,22 @@ def test_intake_creates_the_case_with_parties_and_source_reference(login, cast):
     known = find_or_create_resident(name="王大山", id_number=id_number(),
                                     area=cast.xiguan_grid).resident
     number = id_number()
+    from django.utils import timezone
+
+    from petitions.actions import register_petition
+    from petitions.models import Category as PetitionCategory
+    from petitions.models import Petition
+
+    petition = register_petition(
+        actor=cast.centre, channel=Petition.Channel.VISIT, area=cast.xiguan_grid,
+        received_at=timezone.now(), petitioner={"name": "李小河"}, title="彩礼",
+        content="要求退还彩礼", category=PetitionCategory.objects.first())
     client = login(cast.grid_xiguan)
     response = client.post(reverse("cases:case_create") + f"?party={known.pk}", {
         "village": cast.xiguan.pk, "area": cast.xiguan_grid.pk,
         "category": Category.objects.get(name="婚恋").pk, "description": "退还彩礼纠纷",
-        "risk": "yellow", "source": "petition", "source_ref": "信访件#7", "petition": "7",
+        "risk": "yellow", "source": "petition", "source_ref": f"信访件#{petition.pk}",
+        "petition": str(petition.pk),
         "known_parties": [known.pk],
         "party-TOTAL_FORMS": "3", "party-INITIAL_FORMS": "0",
         "party-0-name": "李小河", "party-0-id_number": number, "party-0-phone": "13800001111",
@@ -54,7 +65,10 @@ def test_intake_creates_the_case_with_parties_and_source_reference(login, cast):
     })
     case = Case.objects.get()
     assert response.status_code == 302 and response["Location"] == detail(case)
-    assert (case.source, case.source_ref, case.source_petition_id) == ("petition", "信访件#7", 7)
+    assert (case.source, case.source_ref, case.source_petition_id) == (
+        "petition", f"信访件#{petition.pk}", petition.pk)
+    petition.refresh_from_db()
+    assert petition.dispute_case_id == case.pk  # 访调对接: the petition shows the case
     assert case.grid == cast.xiguan_grid and case.village == cast.xiguan
     assert sorted(case.parties.values_list("name", flat=True)) == ["李小河", "王大山"]
     assert case.status == Status.REGISTERED
