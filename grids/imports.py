@@ -39,6 +39,9 @@ COLUMNS = [
 HEAD = "户主"
 MAX_ROWS = 20000
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+# A 20,000-row sheet of this template inflates to about 10 MB; a few hundred KB of zip can
+# inflate to gigabytes (a zip bomb), which the reader would hold in memory. Refuse early.
+MAX_INFLATED_BYTES = 100 * 1024 * 1024
 _LIMITS = {"门牌号": 20, "姓名": 50, "与户主关系": 20, "联系电话": 20}
 
 
@@ -77,11 +80,16 @@ def check_file(fileobj, size, name=""):
     try:
         with zipfile.ZipFile(fileobj) as zf:
             names = set(zf.namelist())
+            inflated = sum(info.file_size for info in zf.infolist())
             types = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
     except zipfile.BadZipFile as exc:
         raise ImportRefused("文件已损坏，无法读取，请重新保存后再导入。") from exc
     finally:
         fileobj.seek(0)
+    if inflated > MAX_INFLATED_BYTES:
+        raise ImportRefused(f"文件解压后达 {inflated / 1024 / 1024:.0f} MB，超过上限 "
+                            f"{MAX_INFLATED_BYTES / 1024 / 1024:.0f} MB，不能导入。"
+                            "请使用下载的模板，只填写户籍数据。")
     if any(n.lower().endswith("vbaproject.bin") for n in names) or b"macroEnabled" in types:
         raise ImportRefused("文件中含有宏，出于安全考虑不能导入。请另存为不含宏的 .xlsx 文件。")
     if "xl/workbook.xml" not in names:

@@ -1,0 +1,44 @@
+"""Fixtures for the trust suites.
+
+`world` is built once per module inside an outer transaction that is rolled back when the
+module ends: each test runs in a savepoint within it (pytest-django's `db`), so what a test
+writes is undone, and nothing the world holds leaks into other modules' tests.
+"""
+
+import pytest
+from django.test import Client, override_settings
+
+from tests.trust.world import ROLES, build_world
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    from django.db import connection, transaction
+
+    media = tmp_path_factory.mktemp("media")
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=str(media),
+                                                       PASSWORD_HASHERS=hashers):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            w = build_world()
+            w.clients = {}
+            for role in ROLES:
+                client = Client(raise_request_exception=False)
+                if role != "anon":
+                    client.force_login(w.users[role],
+                                       backend="django.contrib.auth.backends.ModelBackend")
+                w.clients[role] = client
+            # on_commit callbacks never run inside this block: nothing is enqueued.
+            yield w
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            connection.close()
+
+
+@pytest.fixture
+def wdb(world, db):
+    """The world, inside this test's own savepoint."""
+    return world
