@@ -63,7 +63,7 @@ def selected_period(request):
 
     campaign = request.GET.get("campaign")
     if campaign:
-        period = campaign_period(campaign)
+        period = campaign_period(campaign, request.user)
         if period is not None:
             return period
     start, end = _date(request.GET.get("start")), _date(request.GET.get("end"))
@@ -153,16 +153,16 @@ def dashboard(request):
         "area": area, "period": period, "figures": figures, "groups": _cards(figures),
         "columns": columns, "rows": rows, "sort": sort, "dir": direction,
         "areas": dashboard_areas(request.user), "period_query": period.as_query(),
-        "campaigns": _campaign_choices(),
+        "campaigns": _campaign_choices(request.user),
     }
     template = "dashboard/dashboard.html#villages" if request.htmx else "dashboard/dashboard.html"
     return render(request, template, context)
 
 
-def _campaign_choices():
+def _campaign_choices(user):
     from pingxiang.periods import campaign_choices
 
-    return campaign_choices()
+    return campaign_choices(user)
 
 
 @scoped("area", model=Area)

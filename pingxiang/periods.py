@@ -12,12 +12,18 @@ def _campaign_model():
         return None
 
 
-def campaign_period(raw):
+def _visible(user):
+    from grids.access import campaigns_visible_to
+
+    return campaigns_visible_to(user)
+
+
+def campaign_period(raw, user):
     Campaign = _campaign_model()
     if Campaign is None:
         return None
     try:
-        campaign = Campaign.objects.filter(pk=int(raw)).first()
+        campaign = _visible(user).filter(pk=int(raw)).first()
     except (TypeError, ValueError):
         return None
     if campaign is None:
@@ -26,8 +32,8 @@ def campaign_period(raw):
                   campaign_id=campaign.pk)
 
 
-def campaign_choices():
-    Campaign = _campaign_model()
-    if Campaign is None:
+def campaign_choices(user):
+    """The campaigns over the user's areas (never another county's)."""
+    if _campaign_model() is None:
         return []
-    return list(Campaign.objects.order_by("-start_date")[:20])
+    return list(_visible(user).order_by("-start_date")[:20])

@@ -59,7 +59,9 @@ def test_demo_town_states_the_article_figures(client, settings):
     call_command("seed_demo")
     town = Area.objects.get(code="621121100")
     campaign = Campaign.objects.get(name="矛盾大排查纠纷大化解基础大夯实活动")
-    period = campaign_period(campaign.pk)
+    from django.contrib.auth import get_user_model
+
+    period = campaign_period(campaign.pk, get_user_model().objects.get(username="leader_demo"))
 
     # The figures, computed from the data.
     figures = compute(town, period)

@@ -55,10 +55,7 @@ MATRIX = {
     "inbox_read_all": Post("302 302 302 302 302 302 302 302 302"),
     "password_change": Get("200 200 200 200 200 200 200 200 302"),
     "password_change_done": Get("200 200 200 200 200 200 200 200 302"),
-    # KNOWN DEFECT (pingxiang/dashboard.py _campaign_choices, the lead's file): the campaign
-    # filter lists every campaign in the database, other counties' included; see
-    # test_dashboard_lists_only_campaigns_of_the_users_area (xfail, strict).
-    "dashboard": Get("403 403 200 200 200 200 200 403 302", marks_ok=[MARK["far"]]),
+    "dashboard": Get("403 403 200 200 200 200 200 403 302"),
     "dashboard_trends": Get("403 403 200 200 200 200 200 403 302"),
     "briefing": Get("403 403 200 200 200 200 200 403 302"),
     "briefing_docx": Get("403 403 200 200 200 200 200 403 302"),
@@ -321,8 +318,6 @@ def test_own_record_with_another_areas_file_id_is_404(wdb, name, second):
         assert wdb.clients[role].get(url).status_code == 404, (role, url)
 
 
-@pytest.mark.xfail(strict=True, reason="pingxiang/dashboard.py _campaign_choices() lists "
-                   "every campaign in the database (lead's file; reported, not fixed here)")
 def test_dashboard_lists_only_campaigns_of_the_users_area(wdb):
     body = wdb.clients["centre"].get("/dashboard/").content.decode()
     assert MARK["far"] not in body
