@@ -182,3 +182,24 @@ def centres_demonstration(area, period):
 def legal_activities(area, period):
     return grouped(_under(LegalActivity, area).filter(**period.date_filter("date")), OWNER)
 
+
+
+@breakdown("inspections_by_kind", "检查按场所类别", group=SAFETY, order=83)
+def inspections_by_kind(area, period):
+    counts = {kind: (n, places) for kind, n, places in _inspections(area, period).order_by()
+              .values_list("place_kind").annotate(n=Count("pk"), p=Count("place", distinct=True))
+              .values_list("place_kind", "n", "p")}
+    rows = []
+    for kind, label in [*KeyPlace.Kind.choices, ("", "路段/区域")]:
+        if kind not in counts:
+            continue
+        n, places = counts[kind]
+        if kind:
+            cells = [{"value": places, "url": _inspection_url(area, period, kind=kind,
+                                                              distinct="place")},
+                     {"value": n, "url": _inspection_url(area, period, kind=kind)}]
+        else:  # road sections and areas: no key place to count
+            cells = [{"value": "—"}, {"value": n,
+                                      "url": _inspection_url(area, period, kind="none")}]
+        rows.append({"label": label, "cells": cells})
+    return {"headers": ["场所类别", "检查场所", "检查次数"], "rows": rows}

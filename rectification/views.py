@@ -159,7 +159,9 @@ def inspection_list(request):
     qs = Inspection.objects.visible_to(request.user).select_related("place", "campaign", "village")
     if request.GET.get("campaign"):
         qs = qs.filter(campaign_id=request.GET["campaign"])
-    if request.GET.get("kind"):
+    if request.GET.get("kind") == "none":  # road sections and areas, no key place
+        qs = qs.filter(place_kind="")
+    elif request.GET.get("kind"):
         qs = qs.filter(place_kind=request.GET["kind"])
     qs = narrow(request, qs, area_field="area", date_field="date")
     rows = qs
