@@ -20,6 +20,11 @@ class DatabaseUnavailableMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, (OperationalError, InterfaceError)):
+            # The session could not be loaded either; give the session middleware an empty
+            # one so it can finish the response (a 5xx response is never saved).
+            session = getattr(request, "session", None)
+            if session is not None and not hasattr(session, "_session_cache"):
+                session._session_cache = {}
             html = render_to_string("503.html", {"request": request})
             return HttpResponse(html, status=503, headers={"Retry-After": "10"})
         return None

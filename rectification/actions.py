@@ -594,6 +594,8 @@ def start_export(kind, *, actor, filters, total):
     """Queue a background export; the task is sent only after this transaction commits."""
     from .tasks import run_export
 
+    from pingxiang.tasks import send_on_commit
+
     job = ExportJob.objects.create(kind=kind, requested_by=actor, filters=filters, total=total)
-    run_export.delay_on_commit(job.pk)
+    send_on_commit(run_export, job.pk)  # Redis down: the job stays queued; the sweep re-sends
     return job
