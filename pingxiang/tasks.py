@@ -2,14 +2,12 @@
 
 import logging
 
-from django.db import transaction
-
 from celery import shared_task
+from django.db import transaction
 from django.utils import timezone
 
 from pingxiang.models import Heartbeat
 from pingxiang.timers import run_sweepers
-
 
 logger = logging.getLogger(__name__)
 

@@ -592,9 +592,9 @@ def record_legal_activity(*, actor, area, date, form, title, campaign=None, mate
 @transaction.atomic
 def start_export(kind, *, actor, filters, total):
     """Queue a background export; the task is sent only after this transaction commits."""
-    from .tasks import run_export
-
     from pingxiang.tasks import send_on_commit
+
+    from .tasks import run_export
 
     job = ExportJob.objects.create(kind=kind, requested_by=actor, filters=filters, total=total)
     send_on_commit(run_export, job.pk)  # Redis down: the job stays queued; the sweep re-sends
