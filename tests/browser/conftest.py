@@ -1,0 +1,174 @@
+"""Shared helpers for the role journeys (tests/browser/test_*.py).
+
+Every journey is a transactional test on the live server: it builds the fixed cast
+(tests/conftest.py) and its own data through the apps' actions, then drives Chromium
+through `browser_page` (console errors, CSP violations and foreign requests recorded;
+screenshot and HTML saved to tests/artifacts/ on failure)."""
+
+import os
+import re
+
+import pytest
+
+from tests.conftest import ARTIFACTS, PASSWORD, assert_clean_page, build_cast
+
+
+DATA_MIGRATIONS = ["cases.migrations.0002_defaults",
+                   "grids.migrations.0005_default_reference_data",
+                   "petitions.migrations.0002_default_limits_and_categories",
+                   "rectification.migrations.0002_default_reference_data"]
+
+
+def ensure_reference_data():
+    """The rows the data migrations create (levels, categories, time limits...). Serialized
+    rollback restores them after each journey's flush; with --reuse-db the serialized copy may
+    have been taken from an emptied database, so make sure here."""
+    import importlib
+
+    from django.apps import apps
+
+    from cases.models import Level
+
+    if Level.objects.exists():
+        return
+    for name in DATA_MIGRATIONS:
+        importlib.import_module(name).forwards(apps, None)
+
+
+@pytest.fixture
+def cast(_django_db_helper):
+    """The fixed cast, built through the actions (the database starts empty but for what the
+    migrations made: a journey's flush removes everything else)."""
+    ensure_reference_data()
+    return build_cast()
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def log_in(page, username, password=PASSWORD, *, title=None):
+    """Log in through the form; with `title`, check the role's home page heading."""
+    page.goto(page.base_url + "/account/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("domcontentloaded")
+    if title:
+        assert page.locator("h1").first.inner_text() == title
+    return page
+
+
+def log_out(page):
+    page.locator("form[action$='/account/logout/'] button").click()
+    page.wait_for_url(re.compile(r".*/account/login/.*"))
+
+
+def go(page, path):
+    page.goto(page.base_url + path)
+    return page
+
+
+def main_text(page):
+    return page.locator("main").inner_text()
+
+
+def open_action(page, name):
+    """Open one of the case page's action panels (<details id="action-NAME">) by clicking its
+    summary, as a user does; returns the form inside."""
+    details = page.locator(f"#action-{name}")
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    return details.locator("form")
+
+
+def shoot(page, name, *, full_page=True):
+    """Save a screenshot of what the user sees to tests/artifacts/<name>.png."""
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    path = os.path.join(ARTIFACTS, f"{name}.png")
+    page.screenshot(path=path, full_page=full_page)
+    return path
+
+
+# The innermost elements sticking out past the right edge (to name the culprit when a page
+# scrolls sideways); elements inside a scrolling box (.table-wrap) are fine.
+WIDEST = """() => {
+  const limit = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= window.innerWidth) return [];
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.right <= limit + 0.5 || r.width === 0) continue;
+    let p = el.parentElement, clipped = false;
+    while (p && p !== document.body) {
+      const o = getComputedStyle(p).overflowX;
+      if (o === 'auto' || o === 'scroll' || o === 'hidden') { clipped = true; break; }
+      p = p.parentElement;
+    }
+    if (clipped) continue;
+    if ([...el.children].some(c => c.getBoundingClientRect().right > limit + 0.5)) continue;
+    out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+             (el.className && typeof el.className === 'string' ? '.' + el.className.trim().replace(/\\s+/g, '.') : '') +
+             ' right=' + Math.round(r.right) + ' "' + (el.innerText || el.value || '').slice(0, 40) + '"');
+  }
+  return out.slice(0, 8);
+}"""
+
+
+def check_narrow(page, path, *, shot=None, width=360, height=780):
+    """Open `path` on a 360 px wide screen: nothing scrolls sideways, no console errors, no
+    foreign requests. Saves a screenshot named `shot`; restores the viewport afterwards."""
+    before = page.viewport_size
+    page.set_viewport_size({"width": width, "height": height})
+    try:
+        go(page, path)
+        page.wait_for_load_state("networkidle")
+        wide = page.evaluate(WIDEST)
+        assert not wide, f"{path} is wider than {width}px: {wide}"
+        assert_clean_page(page)
+        if shot:
+            shoot(page, shot)
+    finally:
+        page.set_viewport_size(before)
+
+
+def unread_count(page):
+    """The unread-message badge in the header (0 when there is none)."""
+    badge = page.locator("#unread-count")
+    return int(badge.inner_text()) if badge.count() else 0
+
+
+def wait_until(page, predicate, *, timeout_ms=5000, step_ms=100):
+    """Poll a Python predicate while the page runs (wait_for_function needs eval, which the
+    CSP forbids)."""
+    for _ in range(timeout_ms // step_ms):
+        if predicate():
+            return True
+        page.wait_for_timeout(step_ms)
+    return predicate()
+
+
+_serial = iter(range(1, 10_000))
+
+
+def id_number(born="19800517", male=True):
+    """A valid 18-digit ID number of 通渭县 (a new one at each call)."""
+    from grids.idcard import check_digit
+
+    n = next(_serial)
+    first17 = f"621121{born}{n // 50 % 10}{(n % 50) * 2 + (1 if male else 0):02d}"
+    return first17 + check_digit(first17)
+
+
+def make_household(grid, *, head, house, members=(), actor=None):
+    """A household with its head and members, through the grids actions."""
+    from grids import actions
+
+    household = actions.create_household(grid=grid, house_number=str(house), head_name=head,
+                                         head_id_number=id_number(), head_phone="13800001234",
+                                         actor=actor)
+    for name, relation in members:
+        actions.add_member(household, name=name, relation=relation,
+                           id_number=id_number(male=False), actor=actor)
+    return household
