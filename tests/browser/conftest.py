@@ -172,3 +172,15 @@ def make_household(grid, *, head, house, members=(), actor=None):
         actions.add_member(household, name=name, relation=relation,
                            id_number=id_number(male=False), actor=actor)
     return household
+
+
+def png_bytes():
+    """A real 1×1 PNG (browsers render it; the upload check sniffs its signature)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
