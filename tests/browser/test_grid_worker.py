@@ -8,8 +8,8 @@ when the network returns."""
 import datetime as dt
 
 import pytest
-from playwright.sync_api import expect
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from cases.models import Case
 from grids.models import Visit
