@@ -238,3 +238,13 @@ def png_bytes():
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+def assert_menu_labels_unbroken(page):
+    """On a desktop screen every menu label stays on one line (a squeezed flex row used to
+    break 首页 into 首 / 页)."""
+    heights = page.eval_on_selector_all(
+        ".mainnav li a", "links => links.map(a => [a.innerText, a.getClientRects().length,"
+        " Math.round(a.getBoundingClientRect().height)])")
+    broken = [label for label, rects, height in heights if height > 40]
+    assert not broken, f"menu labels broken over lines: {broken}"

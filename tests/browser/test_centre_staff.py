@@ -9,7 +9,15 @@ from django.utils import timezone
 from cases.models import Case
 from pingxiang.models import Notification
 
-from .conftest import check_narrow, go, log_in, main_text, open_action, shoot
+from .conftest import (
+    assert_menu_labels_unbroken,
+    check_narrow,
+    go,
+    log_in,
+    main_text,
+    open_action,
+    shoot,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,6 +27,7 @@ def test_centre_staff_registers_a_police_push_mediates_and_prints_the_agreement(
     page = browser_page
     log_in(page, "centre", title="综治中心工作台")
     assert "推送待签收：0" in main_text(page)
+    assert_menu_labels_unbroken(page)  # the longest menu of all roles
     shoot(page, "centre_staff_home")
 
     # Register the police push from the 派出所.
