@@ -171,15 +171,17 @@ WIDEST = """() => {
 }"""
 
 
-def check_narrow(page, path, *, shot=None, width=360, height=780):
-    """Open `path` on a 360 px wide screen: nothing scrolls sideways, no console errors, no
-    foreign requests. Saves a screenshot named `shot`; restores the viewport afterwards."""
+def check_narrow(page, path=None, *, shot=None, width=360, height=780):
+    """The page at `path` (or the page already open) on a 360 px wide screen: nothing scrolls
+    sideways, no console errors, no foreign requests. Saves a screenshot named `shot`;
+    restores the viewport afterwards."""
     before = page.viewport_size
     page.set_viewport_size({"width": width, "height": height})
     try:
-        go(page, path)  # waits for "load": the app's scripts and styles are in
+        if path is not None:
+            go(page, path)  # waits for "load": the app's scripts and styles are in
         wide = page.evaluate(WIDEST)
-        assert not wide, f"{path} is wider than {width}px: {wide}"
+        assert not wide, f"{path or page.url} is wider than {width}px: {wide}"
         assert_clean_page(page)
         if shot:
             shoot(page, shot)

@@ -131,7 +131,8 @@ def test_grid_worker_visits_settles_a_dispute_on_the_spot_and_works_offline(
                               if "ERR_INTERNET_DISCONNECTED" not in e]
 
     # The main pages fit a 360 px screen.
-    for path, shot in [("/", "grid_worker_home_360"), ("/grids/worklist/", None),
+    check_narrow(page, shot="grid_worker_home_360")
+    for path, shot in [("/grids/worklist/", None),
                        ("/grids/households/?q=李芳", None), (f"/cases/{case.pk}/", "grid_worker_case_360"),
                        (f"/grids/households/{wang.pk}/visit/", None), ("/cases/mine/", None)]:
         check_narrow(page, path, shot=shot)

@@ -82,6 +82,7 @@ def test_livelihood_order_registered_accepted_extended_closed_and_rated(browser_
     page.click("a:has-text('打印处理意见书')")
     page.wait_for_selector("text=信访事项处理意见书")
     assert page.is_visible("text=已协调水务站调整放水时间")
+    check_narrow(page)
     page.emulate_media(media="print")
     assert not page.locator("header.topbar").is_visible()
     page.emulate_media(media="screen")
@@ -107,4 +108,3 @@ def test_livelihood_order_registered_accepted_extended_closed_and_rated(browser_
     check_narrow(page, "/petitions/stats/", shot="petition_stats_360")
     check_narrow(page, "/petitions/")
     check_narrow(page, f"/petitions/{pk}/")
-    check_narrow(page, f"/petitions/{pk}/letter/")

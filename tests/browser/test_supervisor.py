@@ -100,4 +100,3 @@ def test_supervisor_builds_an_issue_list_hands_it_out_and_downloads_it(
     check_narrow(page, "/", shot="supervisor_home_360")
     check_narrow(page, visit_url.removeprefix(page.base_url), shot="supervisor_issue_list_360")
     check_narrow(page, "/rectification/supervision/")
-    check_narrow(page, "/rectification/supervision/items/")
