@@ -1,0 +1,116 @@
+"""Journey 3: centre staff register a police push (一警情三推送), see every recipient notified,
+mediate, resolve with a written 调解协议书, print it, and see the follow-up visit scheduled."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from cases.models import Case
+from pingxiang.models import Notification
+
+from .conftest import (
+    assert_menu_labels_unbroken,
+    check_narrow,
+    go,
+    log_in,
+    main_text,
+    open_action,
+    shoot,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_centre_staff_registers_a_police_push_mediates_and_prints_the_agreement(
+        browser_page, cast):
+    page = browser_page
+    log_in(page, "centre", title="综治中心工作台")
+    assert "推送待签收：0" in main_text(page)
+    assert_menu_labels_unbroken(page)  # the longest menu of all roles
+    shoot(page, "centre_staff_home")
+
+    # Register the police push from the 派出所.
+    page.get_by_role("link", name="登记矛盾纠纷").first.click()
+    page.wait_for_selector("h1:has-text('登记矛盾纠纷')")
+    page.select_option("#id_village", label="西关村")
+    page.select_option("#id_area", label="高家庄社第一网格")
+    page.select_option("#id_category", label="邻里")
+    page.fill("#id_description", "两户因宅前道路通行发生推搡，派出所出警后推送。")
+    page.select_option("#id_risk", label="橙")
+    page.select_option("#id_source", label="警情推送")
+    page.fill("#id_source_ref", "警情20261128-007")
+    page.fill("#id_party-0-name", "马建军")
+    page.fill("#id_party-1-name", "牛桂兰")
+    page.click("button:has-text('登记')")
+    page.wait_for_selector("text=已登记")
+    case = Case.objects.get()
+    assert "警情推送（警情20261128-007）" in main_text(page)
+
+    # 三推送: the centre, the village (cadre and grid worker) and the leader of the village.
+    pushed = page.locator("section.card", has_text="推送（警情推送）").inner_text()
+    for line in ["镇综治中心工作人员：张明", "村(社区)干部：李秀英", "网格员：王建国", "包村领导：赵志强"]:
+        assert line in pushed, pushed
+    assert pushed.count("未签收") == 4
+    told = set(Notification.objects.filter(kind="case_push").values_list(
+        "recipient__username", flat=True))
+    assert told == {"centre", "cadre_xiguan", "grid_xiguan", "leader"}
+    go(page, "/")
+    assert "推送待签收：1" in main_text(page)
+
+    # Take it at level 3 (the centre with 司法所 and 派出所); the push counts as signed for.
+    page.get_by_role("link", name="打开我的待办").click()
+    section = page.locator("#section-pushed")
+    assert "推送待签收" in section.inner_text()
+    section.get_by_role("link", name=case.number).click()
+    form = open_action(page, "accept")
+    form.locator("select[name=level]").select_option("3")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("text=受理：已办理")
+    assert "第3级" in page.inner_text("#case-state")
+    pushed = page.locator("section.card", has_text="推送（警情推送）").inner_text()
+    assert pushed.count("已签收") == 1 and pushed.count("未签收") == 3
+
+    # Mediate, then resolve with a written agreement.
+    form = open_action(page, "record_session")
+    form.locator("input[name=place]").fill("镇综治中心调解室")
+    form.locator("input[name=participants]").fill("马建军、牛桂兰、司法所、派出所民警")
+    form.locator("textarea[name=notes]").fill("双方陈述经过，民警说明出警情况，双方同意协商。")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("text=调解记录：已办理")
+    form = open_action(page, "resolve")
+    form.locator("select[name=method]").select_option("people")
+    form.locator("select[name=kind]").select_option("written")
+    form.locator("textarea[name=facts]").fill("两户因宅前道路通行发生争执并推搡。")
+    form.locator("textarea[name=terms]").fill("马建军家三日内清除堆放的柴草，保持道路畅通；双方互不追究。")
+    form.locator("textarea[name=performance]").fill("三日内在现场履行，村调委会监督。")
+    form.locator("input[name=perform_by]").fill(
+        (timezone.localdate() + dt.timedelta(days=3)).isoformat())
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("text=化解：已办理")
+    assert "已化解" in page.inner_text("#case-state")
+
+    # The follow-up visit is scheduled, and the judicial-confirmation window shown.
+    due = Case.objects.get(pk=case.pk).followup_due_on
+    assert due == timezone.localdate() + dt.timedelta(days=7)
+    assert page.inner_text("#followup-due") == f"{due:%Y-%m-%d} 回访"
+    assert "可在" in main_text(page) and "前申请" in main_text(page)
+
+    # The written agreement, ready to print: the header, menus and buttons disappear on paper.
+    page.get_by_role("link", name="书面调解协议书").click()
+    page.wait_for_selector("h1:has-text('人民调解协议书')")
+    paper = page.locator("article.agreement").inner_text()
+    assert "马建军" in paper and "牛桂兰" in paper and "清除堆放的柴草" in paper
+    assert "人民调解员（签名）：张明" in paper
+    page.get_by_role("button", name="打印").click()  # window.print(): no error, no navigation
+    page.emulate_media(media="print")
+    assert not page.locator("header.topbar").is_visible()
+    assert not page.get_by_role("button", name="打印").is_visible()
+    assert page.locator("article.agreement h1").is_visible()
+    page.emulate_media(media="screen")
+    check_narrow(page, shot="centre_staff_agreement_360")
+
+    # The centre's queue: nothing waits to be signed for; the case waits for its follow-up.
+    check_narrow(page, "/", shot="centre_staff_home_360")
+    assert "推送待签收：0" in main_text(page)
+    check_narrow(page, "/cases/")
