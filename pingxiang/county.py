@@ -253,7 +253,7 @@ def _households(n, areas, rng, ids, now):
     by_grid = {}
     r_rows = []
     hid = h_first
-    for (gid, vid, gname), count in zip(grids, per_grid, strict=True):
+    for (gid, _vid, gname), count in zip(grids, per_grid, strict=True):
         by_grid[gid] = []
         for house in range(1, count + 1):
             surname = rng.choice(SURNAMES)
