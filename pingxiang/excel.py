@@ -9,6 +9,7 @@ the title/header rows repeated on every printed page. Any text cell starting wit
 
 import datetime as dt
 import tempfile
+from copy import copy
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -98,10 +99,19 @@ def write_ledger(rows, *, title, subtitle, columns, sheet_title="台账", serial
     ws.append([styled(subtitle, _BODY_FONT, Alignment(horizontal="left"))])
     ws.append([styled(c.header, _HEADER_FONT, _CENTER, _BORDER, _HEADER_FILL) for c in columns])
 
+    # Setting font/alignment/border on each cell hashes every style object each time (three
+    # quarters of the export's time at 100k rows); style one cell, copy its style array.
+    body_style = styled(None, _BODY_FONT, _WRAP, _BORDER)._style
+
+    def body(value):
+        cell = WriteOnlyCell(ws, value=value)
+        cell._style = copy(body_style)
+        return cell
+
     count = 0
     for count, row in enumerate(rows, start=1):
         values = ([count] if serial else []) + [_cell_value(v) for v in row]
-        ws.append([styled(v, _BODY_FONT, _WRAP, _BORDER) for v in values])
+        ws.append([body(v) for v in values])
         if progress and count % progress_every == 0:
             progress(count)
     ws.print_area = f"A1:{last}{count + 3}"

@@ -1,0 +1,153 @@
+"""In-process measurements for the benchmark, one job per process (peak memory is its own):
+
+    python -m bench.probe queries '<pages json>'   queries per page (test client)
+    python -m bench.probe export                     100,000-row visit ledger via the app
+    python -m bench.probe bare                       the same rows, bare openpyxl write-only
+    python -m bench.probe sweep                      one run of every deadline sweeper
+    python -m bench.probe nightly                    the nightly statistics for yesterday
+
+Each prints one JSON line last."""
+
+import datetime as dt
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+
+ROWS = 100_000
+
+
+def _rss_mb():
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def queries(pages):
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    User = get_user_model()
+    out = {}
+    for name, user, method, path, body in pages:
+        client = Client(HTTP_HOST="127.0.0.1")
+        if user:
+            client.force_login(User.objects.get(username=user))
+        if method == "POST":
+            body = body + f"&idempotency_key=00000000-0000-4000-8000-{int(time.time()):012d}"
+        client.get("/account/login/")  # warm caches the same way for every page
+        with CaptureQueriesContext(connection) as ctx:
+            if method == "POST":
+                r = client.post(path, body, content_type="application/x-www-form-urlencoded")
+            else:
+                r = client.get(path)
+        out[name] = len(ctx.captured_queries) if r.status_code < 400 else f"HTTP {r.status_code}"
+    return out
+
+
+def _export_user_and_start():
+    """The town centre's user and the first day such that the visit ledger from that day on
+    has at least ROWS rows (the newest ROWS-odd visits)."""
+    from django.contrib.auth import get_user_model
+
+    from grids.exports import visit_ledger_queryset
+
+    user = get_user_model().objects.get(username="t01_centre")
+    days = list(visit_ledger_queryset(user).order_by("-visited_on")
+                .values_list("visited_on", flat=True)[ROWS - 1:ROWS])
+    return user, (days[0] if days else None)
+
+
+def export():
+    from grids.exports import visit_ledger, visit_ledger_queryset
+
+    user, start = _export_user_and_start()
+    rows = visit_ledger_queryset(user, start=start).count()
+    before = _rss_mb()
+    t = time.perf_counter()
+    with tempfile.TemporaryFile() as f:
+        visit_ledger(user, start=start, fileobj=f)
+        size = f.seek(0, 2)
+    return {"rows": rows, "seconds": round(time.perf_counter() - t, 2), "bytes": size,
+            "rss_before_mb": before, "peak_rss_mb": _rss_mb()}
+
+
+def bare():
+    """The same rows (fetched first, not timed) written by bare openpyxl write-only."""
+    from openpyxl import Workbook
+
+    from grids.access import Masker
+    from grids.exports import visit_ledger_queryset
+
+    user, start = _export_user_and_start()
+    mask = Masker(user)
+    data = [
+        [day, village, group, grid, head, address, mask.id(idn), mask.phone(phone), vtype,
+         met, "、".join(findings), notes, f"{last}{first}", comp]
+        for (day, village, group, grid, head, address, idn, phone, vtype, met, findings, notes,
+             last, first, comp) in visit_ledger_queryset(user, start=start).values_list(
+            "visited_on", "village__short_name", "area__parent__name", "area__name",
+            "household__head__name", "household__address", "household__head__id_number",
+            "household__head__phone", "visit_type", "persons_met_text", "findings", "notes",
+            "visitor__last_name", "visitor__first_name", "companions").iterator(2000)]
+    before = _rss_mb()
+    t = time.perf_counter()
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("走访台账")
+    for i, row in enumerate(data, start=1):
+        ws.append([i, *row])
+    with tempfile.TemporaryFile() as f:
+        wb.save(f)
+        size = f.seek(0, 2)
+    return {"rows": len(data), "seconds": round(time.perf_counter() - t, 2), "bytes": size,
+            "rss_before_mb": before, "peak_rss_mb": _rss_mb(),
+            "note": "rows fetched into memory before timing: write cost only"}
+
+
+def sweep():
+    from django.utils import timezone
+
+    from cases.models import Case
+    from pingxiang.timers import registered, run_sweepers
+
+    open_cases = Case.objects.open().count()
+    overdue = Case.objects.overdue().count()
+    t = time.perf_counter()
+    results = run_sweepers(timezone.now())
+    first = round(time.perf_counter() - t, 2)
+    t = time.perf_counter()
+    again = run_sweepers(timezone.now())
+    return {"open_cases": open_cases, "overdue_before": overdue, "sweepers": len(registered()),
+            "seconds_first_run": first, "results": results,
+            "seconds_second_run": round(time.perf_counter() - t, 2), "second": again}
+
+
+def nightly():
+    from django.utils import timezone
+
+    from pingxiang.stats import snapshot_day
+
+    day = timezone.localdate() - dt.timedelta(days=1)
+    t = time.perf_counter()
+    rows = snapshot_day(day)
+    return {"day": day.isoformat(), "rows": rows, "seconds": round(time.perf_counter() - t, 2)}
+
+
+def main():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    os.environ.setdefault("BENCH_FLOOR", "1")
+    import django
+
+    django.setup()
+    job = sys.argv[1]
+    if job == "queries":
+        result = queries(json.loads(sys.argv[2]))
+    else:
+        result = {"export": export, "bare": bare, "sweep": sweep, "nightly": nightly}[job]()
+    print(json.dumps(result, ensure_ascii=False, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,278 @@
+"""The benchmark driver (issue 8). See bench/README.md.
+
+    .venv/bin/python -m bench.run [--workers 4] [--duration 4] [--skip-jobs] [--label NAME]
+
+1. Finds the users and objects to request in the generated county (generate_county).
+2. Runs the in-process probe (bench.probe) for queries per page and the jobs (export,
+   sweep, nightly statistics), each in its own process so peak memory is its own.
+3. Starts gunicorn (sync workers, CONN_MAX_AGE=60) with bench.settings and BENCH_FLOOR=1,
+   logs in as each role over HTTP, and drives every page with wrk from a separate process
+   on loopback at 1 and 8 concurrent connections for a fixed duration each.
+4. Writes bench/out/<label>.json and prints a markdown table.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = str(ROOT / ".venv" / "bin" / "python")
+PASSWORD = "bench-pass-2026"
+
+
+def setup_django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def targets():
+    """(name, username, method, path, body) for every measured page."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from cases.models import Case
+    from grids.models import Household, Membership, Role
+
+    def user_of(role, kind=None):
+        m = Membership.objects.filter(role=role, user__username__startswith="t01")
+        if kind:
+            m = Membership.objects.filter(role=role, user__username__startswith="cty")
+        return m.order_by("user__username").values_list("user__username", flat=True).first()
+
+    grid_user = user_of(Role.GRID_WORKER)
+    grid_area = Membership.objects.get(user__username=grid_user, role=Role.GRID_WORKER).area
+    household = Household.objects.filter(grid=grid_area).order_by("pk").first()
+    centre, leader = "t01_centre", "t01_leader"
+    case = Case.objects.filter(town__name="平襄镇", status="mediating").order_by("pk").first()
+    body = urlencode({"visited_on": (timezone.localdate() - dt.timedelta(days=1)).isoformat(),
+                      "visit_type": "常规走访", "findings": "无异常", "notes": "基准测试走访"})
+    surname = household.head.name[:1]
+    return [
+        ("login page", None, "GET", "/account/login/", None),
+        ("home: grid worker", grid_user, "GET", "/", None),
+        ("home: village cadre", user_of(Role.VILLAGE_CADRE), "GET", "/", None),
+        ("home: centre staff", centre, "GET", "/", None),
+        ("home: town leader", leader, "GET", "/", None),
+        ("home: supervisor", "t01_super", "GET", "/", None),
+        ("home: county leader", "cty_leader", "GET", "/", None),
+        ("home: admin", "cty_admin", "GET", "/", None),
+        ("dashboard: town", leader, "GET", "/dashboard/", None),
+        ("dashboard: county", "cty_leader", "GET", "/dashboard/", None),
+        ("case list (filtered, page 2)", centre, "GET",
+         "/cases/?status=mediating&risk=&page=2", None),
+        ("case detail", centre, "GET", f"/cases/{case.pk}/", None),
+        ("household search", centre, "GET",
+         "/grids/households/?" + urlencode({"q": surname}), None),
+        ("visit POST", grid_user, "POST", f"/grids/households/{household.pk}/visit/", body),
+        ("petition list", centre, "GET", "/petitions/", None),
+        ("hazard list", centre, "GET", "/rectification/hazards/", None),
+        ("floor view", centre, "GET", "/bench/floor/", None),
+    ]
+
+
+# --- HTTP login --------------------------------------------------------------------------
+
+def _cookies(resp, jar):
+    for k, v in resp.getheaders():
+        if k.lower() == "set-cookie":
+            name, _, rest = v.partition("=")
+            jar[name.strip()] = rest.split(";", 1)[0]
+
+
+def login(port, username):
+    """Log in through the login form; returns the cookie jar (sessionid, csrftoken)."""
+    jar = {}
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request("GET", "/account/login/")
+    r = c.getresponse()
+    html = r.read().decode()
+    _cookies(r, jar)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    body = urlencode({"csrfmiddlewaretoken": token, "username": username,
+                      "password": PASSWORD})
+    c.request("POST", "/account/login/", body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())})
+    r = c.getresponse()
+    r.read()
+    _cookies(r, jar)
+    if r.status != 302 or "sessionid" not in jar:
+        raise RuntimeError(f"login as {username} failed: HTTP {r.status}")
+    return jar
+
+
+def fetch(port, method, path, cookie, body=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Cookie": cookie}
+    if body:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    c.request(method, path, body=body, headers=headers)
+    r = c.getresponse()
+    data = r.read()
+    return r.status, len(data)
+
+
+# --- gunicorn and wrk -----------------------------------------------------------------------
+
+def start_server(port, workers):
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings", BENCH_FLOOR="1",
+               DEBUG="false", DB_CONN_MAX_AGE="60",
+               SECRET_KEY=secrets.token_urlsafe(50))
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "pingxiang.wsgi", "-w", str(workers),
+         "-b", f"127.0.0.1:{port}", "--worker-class", "sync", "--timeout", "120",
+         "--error-logfile", str(ROOT / "bench" / "out" / "gunicorn.log"), "--log-level",
+         "warning"],
+        cwd=ROOT, env=env, start_new_session=True)
+    for _ in range(100):
+        time.sleep(0.3)
+        try:
+            if fetch(port, "GET", "/account/login/", "")[0] == 200:
+                return proc
+        except OSError:
+            pass
+    stop_server(proc)
+    raise RuntimeError("gunicorn did not start; see bench/out/gunicorn.log")
+
+
+def stop_server(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def wrk(port, path, cookie, *, connections, duration, method="GET", body=None):
+    threads = 1 if connections == 1 else 2
+    env = dict(os.environ, BENCH_COOKIE=cookie, BENCH_METHOD=method, BENCH_BODY=body or "",
+               BENCH_RUN=str(secrets.randbits(31)))
+    out = subprocess.run(
+        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
+         "--timeout", "10s", "-s", str(ROOT / "bench" / "load.lua"),
+         f"http://127.0.0.1:{port}{path}"],
+        env=env, capture_output=True, text=True, check=True).stdout
+    data = json.loads(out.split("JSON ", 1)[1])
+    secs = data["duration_us"] / 1e6
+    return {"rps": round(data["requests"] / secs, 1), "requests": data["requests"],
+            "p50_ms": round(data["p50_us"] / 1000, 1), "p95_ms": round(data["p95_us"] / 1000, 1),
+            "p99_ms": round(data["p99_us"] / 1000, 1), "bad_status": data["bad_status"],
+            "socket_errors": data["socket_errors"]}
+
+
+# --- main ------------------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--duration", type=int, default=4)
+    ap.add_argument("--label", default="")
+    ap.add_argument("--skip-jobs", action="store_true")
+    ap.add_argument("--only", default="", help="comma-separated page names")
+    args = ap.parse_args()
+    setup_django()
+    from django.conf import settings
+    from django.db import connection
+
+    from grids.models import Area, Household, Visit
+
+    db = settings.DATABASES["default"]["NAME"]
+    label = args.label or db
+    out_dir = ROOT / "bench" / "out"
+    out_dir.mkdir(exist_ok=True)
+    pages = targets()
+    if args.only:
+        wanted = set(args.only.split(","))
+        pages = [p for p in pages if p[0] in wanted]
+    result = {
+        "label": label, "database": db,
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                                 capture_output=True, text=True).stdout.strip(),
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, "
+                   f"{platform.python_implementation()} {platform.python_version()}",
+        "data": {"towns": Area.objects.filter(kind="town").count(),
+                 "villages": Area.objects.filter(kind="village").count(),
+                 "households": Household.objects.count(), "visits": Visit.objects.count()},
+        "workers": args.workers, "duration_s": args.duration, "pages": {}, "jobs": {},
+    }
+    connection.close()
+    # Queries per page, in-process (Django test client + captured queries).
+    probe = subprocess.run([PY, "-m", "bench.probe", "queries", json.dumps(pages)], cwd=ROOT,
+                           capture_output=True, text=True)
+    queries = json.loads(probe.stdout.strip().splitlines()[-1]) if probe.returncode == 0 else {}
+    if probe.returncode:
+        print(probe.stderr[-3000:], file=sys.stderr)
+    proc = start_server(args.port, args.workers)
+    try:
+        jars = {}
+        for name, user, method, path, body in pages:
+            cookie = ""
+            if user:
+                if user not in jars:
+                    jars[user] = login(args.port, user)
+                jar = jars[user]
+                cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
+                if method == "POST":
+                    body = f"csrfmiddlewaretoken={jar['csrftoken']}&{body}"
+            status, size = fetch(args.port, method, path, cookie, body and
+                                 body + f"&idempotency_key={secrets.token_hex(16)[:8]}-0000-"
+                                        f"4000-8000-{secrets.token_hex(6)}")
+            row = {"user": user, "path": path, "status": status, "bytes": size,
+                   "queries": queries.get(name)}
+            for c in (1, 8):
+                row[f"c{c}"] = wrk(args.port, path, cookie, connections=c,
+                                   duration=args.duration, method=method, body=body)
+            result["pages"][name] = row
+            print(f"{name:32} {status} q={row['queries']} "
+                  f"c1 p50={row['c1']['p50_ms']} p95={row['c1']['p95_ms']} "
+                  f"c8 p95={row['c8']['p95_ms']} rps={row['c8']['rps']}", flush=True)
+    finally:
+        stop_server(proc)
+    floor = result["pages"].get("floor view")
+    if floor:
+        for row in result["pages"].values():
+            row["ratio_to_floor_c8_p95"] = round(row["c8"]["p95_ms"] / floor["c8"]["p95_ms"], 1)
+    if not args.skip_jobs:
+        for job in ("export", "bare", "sweep", "nightly"):
+            p = subprocess.run([PY, "-m", "bench.probe", job], cwd=ROOT, capture_output=True,
+                               text=True)
+            if p.returncode:
+                print(p.stderr[-3000:], file=sys.stderr)
+                result["jobs"][job] = {"error": p.stderr.strip().splitlines()[-1]}
+            else:
+                result["jobs"][job] = json.loads(p.stdout.strip().splitlines()[-1])
+            print(job, result["jobs"][job], flush=True)
+    (out_dir / f"{label}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))
+    print(table(result))
+
+
+def table(result):
+    lines = [f"### {result['label']}: {result['data']}", "",
+             "| page | queries | c1 p50 | c1 p95 | c1 req/s | c8 p50 | c8 p95 | c8 req/s | "
+             "c8 p95 / floor |", "|---|---|---|---|---|---|---|---|---|"]
+    for name, r in result["pages"].items():
+        lines.append(
+            f"| {name} | {r['queries']} | {r['c1']['p50_ms']} | {r['c1']['p95_ms']} | "
+            f"{r['c1']['rps']} | {r['c8']['p50_ms']} | {r['c8']['p95_ms']} | {r['c8']['rps']} | "
+            f"{r.get('ratio_to_floor_c8_p95', '')} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""generate_county --towns 1 makes consistent data: the invariants the pages, the sweep
+and the dashboard rely on. (No timings here: the benchmark is `make bench`.)"""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import F
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db
+
+
+def scalar(sql, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def test_one_town_is_consistent(client):
+    from cases.models import Case, LevelStint
+    from grids.models import Area, Household, Resident, Visit
+    from grids.villages import VILLAGES
+    from petitions.models import Petition
+    from pingxiang.county import FULL, PASSWORD
+    from rectification.models import Hazard, IssueItem
+
+    call_command("generate_county", towns=1)
+    now = timezone.now()
+
+    # The real town and its 32 real villages; figures are 1/18 of the county's.
+    town = Area.objects.get(kind="town")
+    assert town.name == "平襄镇" and town.parent.name == "通渭县"
+    assert sorted(Area.objects.filter(kind="village").values_list("short_name", flat=True)) \
+        == sorted(v[2] for v in VILLAGES)
+    assert Household.objects.count() == FULL["households"] // 18
+    assert Visit.objects.count() == FULL["visits"] // 18
+    assert Case.objects.count() == FULL["cases"] // 18
+    assert Petition.objects.count() == FULL["petitions"] // 18
+    assert Hazard.objects.count() == FULL["hazards"] // 18
+    assert IssueItem.objects.count() == FULL["issues"] // 18
+
+    # Area paths and depths follow the parents.
+    assert scalar("""SELECT count(*) FROM grids_area a JOIN grids_area p ON p.id = a.parent_id
+                     WHERE a.path <> p.path || a.id || '/' OR a.depth <> p.depth + 1""") == 0
+    # Each household's head lives in it; residents are filed under the household's grid.
+    assert scalar("""SELECT count(*) FROM grids_household h JOIN grids_resident r
+                     ON r.id = h.head_id WHERE r.household_id <> h.id""") == 0
+    assert not Household.objects.filter(head__isnull=True).exists()
+    assert scalar("""SELECT count(*) FROM grids_resident r JOIN grids_household h
+                     ON h.id = r.household_id WHERE r.area_id <> h.grid_id""") == 0
+    assert Resident.objects.filter(id_number__isnull=False).count() == Resident.objects.count()
+    # Visits: the grid is the household's, the village is the grid's village; none ahead.
+    assert scalar("""SELECT count(*) FROM grids_visit v JOIN grids_household h
+                     ON h.id = v.household_id JOIN grids_area g ON g.id = v.area_id
+                     WHERE v.area_id <> h.grid_id OR g.path NOT LIKE '%%/' || v.village_id
+                     || '/%%'""") == 0
+    assert not Visit.objects.filter(visited_on__gt=timezone.localdate()).exists()
+
+    # Cases: every state present; open ones run a clock with one open stint at their level.
+    assert set(Case.objects.values_list("status", flat=True)) == {
+        "registered", "accepted", "mediating", "resolved", "followed_up", "unresolved",
+        "archived"}
+    assert set(Case.objects.exclude(level=None).values_list("level", flat=True)) == {
+        1, 2, 3, 4, 5}
+    open_cases = Case.objects.open()
+    assert not open_cases.filter(deadline=None).exists()
+    assert not open_cases.filter(handler=None).exists()
+    assert not open_cases.filter(level_started_at__lt=F("received_at")).exists()
+    assert Case.objects.overdue(now).exists() and Case.objects.running().filter(
+        deadline__gt=now).exists()
+    stints = LevelStint.objects.filter(ended_at=None)
+    assert stints.count() == open_cases.count()
+    assert scalar("""SELECT count(*) FROM cases_levelstint s JOIN cases_case c ON c.id = s.case_id
+                     WHERE s.ended_at IS NULL AND (s.level <> c.level
+                     OR s.deadline <> c.deadline)""") == 0
+    closed = Case.objects.exclude(status__in=["registered", "accepted", "mediating"])
+    assert not closed.filter(deadline__isnull=False).exists()
+    assert not closed.filter(resolved_at=None).exists()
+    assert not Case.objects.filter(status="registered", level__isnull=False).exists()
+    assert not Case.objects.filter(status="archived", archived_at=None).exists()
+    assert not Case.objects.filter(status__in=["resolved", "followed_up", "archived"],
+                                   resolution_method="").exists()
+    assert not Case.objects.filter(resolved_at__lt=F("received_at")).exists()
+    assert Case.objects.values("number").distinct().count() == Case.objects.count()
+
+    # Petitions and hazards: a status implies its timestamps, in order.
+    assert not Petition.objects.filter(status="registered").exclude(clock="decide").exists()
+    assert not Petition.objects.filter(status="accepted").exclude(clock="handle").exists()
+    assert not Petition.objects.filter(status="closed", closed_at=None).exists()
+    assert not Petition.objects.filter(closed_at__lt=F("accepted_at")).exists()
+    assert not Petition.objects.filter(accepted_at__lt=F("received_at")).exists()
+    assert not Hazard.objects.filter(status="closed", closed_at=None).exists()
+    assert not Hazard.objects.filter(status="registered", deadline__isnull=False).exists()
+    assert not Hazard.objects.exclude(status="registered").filter(deadline=None).exists()
+    assert not Hazard.objects.filter(verified_at__lt=F("rectified_at")).exists()
+
+    # Running it again changes nothing (the town is there already).
+    call_command("generate_county", towns=1)
+    assert Case.objects.count() == FULL["cases"] // 18
+    assert Area.objects.filter(kind="town").count() == 1
+
+    # The generated users can log in and see their town's work.
+    from django.contrib.auth import get_user_model
+
+    centre = get_user_model().objects.get(username="t01_centre")
+    assert centre.check_password(PASSWORD)
+    client.force_login(centre)
+    response = client.get("/cases/?status=mediating")
+    assert response.status_code == 200
+    assert Case.objects.filter(status="mediating").first().number in response.content.decode()
