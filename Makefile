@@ -33,3 +33,8 @@ lint: install
 
 clean:
 	rm -rf $(VENV) var/uv staticfiles
+
+# County-scale benchmark (bench/README.md): needs DATABASE_URL with generated data
+# (`manage.py generate_county --towns N`) and wrk; writes bench/out/<label>.json.
+bench: install
+	$(VENV)/bin/python -m bench.run $(BENCH_ARGS)

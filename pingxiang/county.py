@@ -368,8 +368,13 @@ def _cases(n, areas, people, users, county_ids, rng, today, now):
         risk = rng.choices(["blue", "yellow", "orange", "red"], weights=[50, 30, 15, 5])[0]
         level = LEVEL_MIX[rng.randrange(len(LEVEL_MIX))]
         if status in ("registered", "accepted", "mediating"):
-            # Open work is recent: received within the last ten days.
-            received = now - dt.timedelta(hours=rng.randrange(2, 240))
+            # Open work is recent (the sweep escalates what runs out); a few cases sit
+            # overdue at the top level, where there is nowhere left to escalate.
+            if status != "registered" and rng.random() < 0.03:
+                level = 5
+                received = now - dt.timedelta(hours=rng.randrange(80, 240))
+            else:
+                received = now - dt.timedelta(hours=rng.randrange(2, 30))
         else:
             received = now - dt.timedelta(days=rng.randrange(12, 365), hours=rng.randrange(24))
         year = timezone.localtime(received).year
@@ -386,7 +391,7 @@ def _cases(n, areas, people, users, county_ids, rng, today, now):
                    unresolved_route="", followup_due_on=None, followup_notified=False,
                    archived_at=None)
         if status != "registered":
-            started = received + dt.timedelta(hours=rng.randrange(1, 20))
+            started = received + dt.timedelta(hours=rng.randrange(1, 4))
             row.update(level=level, handler_id=handler_for(level, gid, vid))
             started = min(started, now - dt.timedelta(minutes=5))
             key = (level, timezone.localtime(started).date())
@@ -394,7 +399,10 @@ def _cases(n, areas, people, users, county_ids, rng, today, now):
                 deadlines[key] = level_deadline(rungs[level], _aware(key[1], 9))
             deadline = deadlines[key]
         if status in ("accepted", "mediating"):
-            row.update(level_started_at=started, deadline=deadline)
+            row.update(level_started_at=started, deadline=deadline,
+                       # the sweep has warned already when the deadline is near
+                       warned_deadline=deadline
+                       if deadline <= now + dt.timedelta(hours=policy.warn_hours) else None)
             stints.append((pk, level, started, deadline, None, "", None))
         elif status != "registered":
             ended = started + dt.timedelta(hours=rng.randrange(2, 60))
@@ -408,6 +416,8 @@ def _cases(n, areas, people, users, county_ids, rng, today, now):
                 row.update(resolution_method=method,
                            followup_due_on=timezone.localtime(ended).date()
                            + dt.timedelta(days=policy.followup_days))
+                # The sweep has sent the follow-up reminder of every earlier day.
+                row["followup_notified"] = row["followup_due_on"] < today
                 stints.append((pk, level, started, deadline, ended, "resolved",
                                ended <= deadline))
                 agreements.append((pk, "oral", method, level, row["description"],
@@ -514,6 +524,9 @@ def _petitions(n, areas, people, users, rng, today, now):
                     rated = min(closed + dt.timedelta(days=2), now)
                     r.update(rating_handling=h, rating_result=res, rated_at=rated)
                     ratings.append((pk, h, res, "电话回访", users["centre"], rated))
+        if r["clock"]:  # what the sweep has done already
+            r["reminded_clock"] = r["clock"] if r["remind_at"] <= now else ""
+            r["overdue_clock"] = r["clock"] if r["due_at"] <= now else ""
         rows.append(r)
     _copy_dicts(Petition, rows, now)
     copy_rows(Rating, ["petition", "handling", "result", "method", "recorded_by",
@@ -529,7 +542,9 @@ ISSUE_MIX = [("open", 10), ("assigned", 30), ("reported", 15), ("passed", 10), (
 
 
 def _hazards(n, areas, users, rng, today, now):
-    from rectification.models import Hazard, HazardCategory
+    from rectification.models import Hazard, HazardCategory, Policy
+
+    due_soon = Policy.current().due_soon_days
 
     categories = list(HazardCategory.objects.values_list("pk", "name"))
     statuses = [s for s, w in HAZARD_MIX for _ in range(w)]
@@ -562,6 +577,12 @@ def _hazards(n, areas, users, rng, today, now):
                      handler_id=users["cadre"][vid], measures="按要求限期整改。",
                      deadline=found + dt.timedelta(days=rng.choice([7, 15, 30])),
                      assigned_at=assigned, assigned_by_id=users["centre"])
+        if stage in (1, 2):  # what the sweep has done already
+            if r["deadline"] < today:
+                r["overdue_flagged_at"] = _aware(r["deadline"] + dt.timedelta(days=1), 0, 5)
+            if r["deadline"] <= today + dt.timedelta(days=due_soon):
+                r["due_reminded_at"] = _aware(
+                    max(r["deadline"] - dt.timedelta(days=due_soon), found), 0, 5)
         if stage >= 3:
             r.update(rectified_at=min(_aware(found + dt.timedelta(days=rng.randrange(1, 20)),
                                              16), now - dt.timedelta(hours=3)),
@@ -615,6 +636,8 @@ def _supervision(n, areas, users, rng, today, now):
             r.update(responsible_unit="村委会", handler_id=users["cadre"][visit.area_id],
                      deadline=visit.date + dt.timedelta(days=rng.choice([10, 20, 30, 120])),
                      assigned_at=created + dt.timedelta(hours=1), assigned_by_id=users["super"])
+        if stage == 1 and r["deadline"] < today:  # flagged by an earlier sweep
+            r["overdue_flagged_at"] = _aware(r["deadline"] + dt.timedelta(days=1), 0, 5)
         if stage >= 2:
             r.update(report="已按要求整改。", reported_at=created + dt.timedelta(days=5),
                      reported_by_id=users["cadre"][visit.area_id])

@@ -83,6 +83,17 @@ def test_one_town_is_consistent(client):
     assert not Case.objects.filter(resolved_at__lt=F("received_at")).exists()
     assert Case.objects.values("number").distinct().count() == Case.objects.count()
 
+    # The data is as the minute's sweep leaves it: nothing left to escalate, no old
+    # follow-up reminder unsent, old overdue hazards already flagged.
+    from cases.sweeps import escalate_overdue
+
+    assert not Case.objects.filter(status="resolved", followup_notified=False,
+                                   followup_due_on__lt=timezone.localdate()).exists()
+    assert not Hazard.objects.filter(status__in=["assigned", "rectifying"],
+                                     deadline__lt=timezone.localdate(),
+                                     overdue_flagged_at=None).exists()
+    assert escalate_overdue(now) == 0
+
     # Petitions and hazards: a status implies its timestamps, in order.
     assert not Petition.objects.filter(status="registered").exclude(clock="decide").exists()
     assert not Petition.objects.filter(status="accepted").exclude(clock="handle").exists()
