@@ -61,7 +61,7 @@ def test_admin_imports_households_and_adds_next_years_holidays(browser_page, cas
     assert page.console_errors == [
         "Failed to load resource: the server responded with a status of 400 (Bad Request)"]
     page.console_errors.clear()
-    shoot(page, "admin_import_errors")
+    shoot(page, "admin_import_errors", full_page=False)
     check_narrow(page)
 
     # Fixed and imported again.

@@ -28,7 +28,7 @@ def test_centre_staff_registers_a_police_push_mediates_and_prints_the_agreement(
     log_in(page, "centre", title="综治中心工作台")
     assert "推送待签收：0" in main_text(page)
     assert_menu_labels_unbroken(page)  # the longest menu of all roles
-    shoot(page, "centre_staff_home")
+    shoot(page, "centre_staff_home", full_page=False)
 
     # Register the police push from the 派出所.
     page.get_by_role("link", name="登记矛盾纠纷").first.click()

@@ -41,7 +41,7 @@ def test_grid_worker_visits_settles_a_dispute_on_the_spot_and_works_offline(
     assert "冬季矛盾纠纷大排查" in home and "已走访 0 / 3 户" in home
     assert "一级待调处（随手调）：0" in home
     assert_clean_page(page)
-    shoot(page, "grid_worker_phone")
+    shoot(page, "grid_worker_phone", full_page=False)
 
     # Find the household by a member's name (the menu folds behind a button on a phone).
     page.click("label.navbutton")
@@ -59,6 +59,7 @@ def test_grid_worker_visits_settles_a_dispute_on_the_spot_and_works_offline(
     page.check("label:has-text('李芳') input")
     page.check("label:has-text('矛盾纠纷') input")
     page.fill("textarea[name=notes]", "李芳反映与邻居马家因院墙排水发生争吵。")
+    shoot(page, "grid_worker_visit_form", full_page=False)
     page.click("button:has-text('保存走访')")
     page.wait_for_selector("text=走访已保存")
     assert Visit.objects.count() == 1

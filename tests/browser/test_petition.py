@@ -104,7 +104,7 @@ def test_livelihood_order_registered_accepted_extended_closed_and_rated(browser_
     # The rates page: 1 of 2 accepted closed, 1 of 1 rated satisfied with both.
     assert rates(page) == (2, 50, 100)
     assert "民生信息平台" in main_text(page)
-    shoot(page, "petition_stats")
+    shoot(page, "petition_stats", full_page=False)
     check_narrow(page, "/petitions/stats/", shot="petition_stats_360")
     check_narrow(page, "/petitions/")
     check_narrow(page, f"/petitions/{pk}/")

@@ -80,7 +80,7 @@ def test_supervisor_builds_an_issue_list_hands_it_out_and_downloads_it(
 
     # The Excel list.
     page.goto(visit_url)
-    shoot(page, "supervisor_issue_list")
+    shoot(page, "supervisor_issue_list", full_page=False)
     with page.expect_download() as info:
         page.click("#export-issues")
     download = info.value

@@ -26,7 +26,7 @@ def test_village_cadre_mediates_fails_and_escalates_to_the_centre(browser_page, 
     assert unread_count(page) == 1
     assert "二级待调处（村调委会）：1" in home
     assert f"{case.number} 转到您处" in home
-    shoot(page, "village_cadre_home")
+    shoot(page, "village_cadre_home", full_page=False)
 
     # The message leads to the case; it is then read.
     page.get_by_role("button", name=f"{case.number} 转到您处").first.click()
