@@ -12,7 +12,6 @@ import contextlib
 import contextvars
 import datetime as dt
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
@@ -47,7 +46,6 @@ from grids import people
 from grids.models import Area
 from grids.residents import find_or_create_resident
 from pingxiang import audit
-from pingxiang.models import AuditEvent
 from pingxiang.notify import notify
 from pingxiang.uploads import validate_upload
 
@@ -112,14 +110,9 @@ def _commit(case, **changes):
 
 def _audit(obj, *, at, actor, action, action_label="", from_state="", to_state="",
            reason="", data=None):
-    """pingxiang.audit.record, at an explicit time: seeding history passes past `at`
-    values and the timeline must show when things happened, not when the seed ran."""
-    return AuditEvent.objects.create(
-        at=at or timezone.now(), actor=actor, actor_name=audit._actor_name(actor), action=action,
-        action_label=action_label,
-        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
-        object_id=str(obj.pk), object_repr=str(obj)[:200], from_state=from_state or "",
-        to_state=to_state or "", reason=reason or "", data=data or {})
+    """pingxiang.audit.record at the action's own time (seeded history keeps its dates)."""
+    return audit.record(obj, at=at, actor=actor, action=action, action_label=action_label,
+                        from_state=from_state, to_state=to_state, reason=reason, data=data)
 
 
 def _record(case, *, at, actor, action, from_state="", reason="", data=None):

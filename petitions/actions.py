@@ -226,23 +226,8 @@ def register_petition(*, actor, channel, area, received_at, petitioner, title, c
 
 
 def _audit(obj, *, at=None, **kwargs):
-    """pingxiang.audit.record, but a past event (seeds, late entry with at=) gets its own
-    time on the append-only row instead of now. (Change request: an `at=` parameter on
-    audit.record would make this a one-liner.)"""
-    if at is None or abs((timezone.now() - at).total_seconds()) < 60:
-        return audit.record(obj, **kwargs)
-    from django.contrib.contenttypes.models import ContentType
-
-    from pingxiang.models import AuditEvent
-
-    actor = kwargs.get("actor")
-    return AuditEvent.objects.create(
-        at=at, actor=actor, actor_name=audit._actor_name(actor), action=kwargs["action"],
-        action_label=kwargs.get("action_label", ""),
-        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
-        object_id=str(obj.pk), object_repr=str(obj)[:200],
-        from_state=kwargs.get("from_state", ""), to_state=kwargs.get("to_state", ""),
-        reason=kwargs.get("reason", "") or "", data=kwargs.get("data") or {})
+    """pingxiang.audit.record at the action's own time (seeded history keeps its dates)."""
+    return audit.record(obj, at=at, **kwargs)
 
 
 def _store_attachment(petition, upload, actor, at):
