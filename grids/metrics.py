@@ -15,10 +15,19 @@ def households(area, period):
                    village_key("grid__path"))
 
 
+def _village_ids(area):
+    """The villages under area as a subquery. Filtering visits by village_id IN (...) rather
+    than by a join on the area's path lets the planner estimate the rows right and use the
+    visit_village_date index alone (a town: ~15 ms instead of a 250 ms scan of the county)."""
+    from grids.models import Area
+
+    return Area.objects.filter(path__startswith=area.path, kind=Area.Kind.VILLAGE).values("pk")
+
+
 @metric("households_visited", "走访排查群众", group=GROUP, unit="户", order=11,
         drill=lambda a, p: list_url("grids:household_list", a, p, visited="1"))
 def households_visited(area, period):
-    visits = Visit.objects.filter(village__path__startswith=area.path, household__isnull=False,
+    visits = Visit.objects.filter(village_id__in=_village_ids(area), household__isnull=False,
                                   **period.date_filter("visited_on"))
     return grouped(visits, F("village_id"), distinct="household_id")
 
@@ -30,7 +39,7 @@ ratio("coverage", "走访覆盖率", numerator="households_visited", denominator
 @metric("visits", "走访次数", group=GROUP, unit="次", order=13,
         drill=lambda a, p: list_url("grids:visit_list", a, p))
 def visits(area, period):
-    return grouped(Visit.objects.filter(village__path__startswith=area.path,
+    return grouped(Visit.objects.filter(village_id__in=_village_ids(area),
                                         **period.date_filter("visited_on")), F("village_id"))
 
 

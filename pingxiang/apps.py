@@ -15,3 +15,10 @@ class PingxiangConfig(AppConfig):
         autodiscover_modules("nav")
         autodiscover_modules("sweeps")
         autodiscover_modules("metrics")
+
+        from django.db.models.signals import post_migrate
+
+        from pingxiang.figurecache import install_triggers
+
+        post_migrate.connect(install_triggers, sender=self,
+                             dispatch_uid="pingxiang_figures_version")

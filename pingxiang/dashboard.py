@@ -5,15 +5,18 @@ import datetime as dt
 from itertools import groupby
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from grids.access import areas_visible_to, memberships
 from grids.models import Area, Role
 from pingxiang.access import require_role, scoped
 from pingxiang.charts import line_chart
+from pingxiang.figurecache import cached
 from pingxiang.metrics import Period, breakdowns, compute, get_metric, metrics, ratios
 from pingxiang.stats import trend
 
@@ -100,8 +103,10 @@ def _cards(figures):
         order.setdefault(m.group, m.order)
     cards.sort(key=lambda c: order.get(c["group"], 999))
     tables = {}
+    computed = cached("breakdowns", area, period,
+                      lambda: {b.code: b.func(area, period) for b in breakdowns()})
     for b in breakdowns():
-        table = b.func(area, period)  # {"headers": [...], "rows": [{"label", "cells"}]}
+        table = computed.get(b.code)  # {"headers": [...], "rows": [{"label", "cells"}]}
         if table and table["rows"]:
             tables.setdefault(b.group, []).append({"label": b.label, "code": b.code, **table})
     return [(group, list(items), tables.get(group, []))
@@ -109,27 +114,28 @@ def _cards(figures):
 
 
 def _village_rows(figures, sort, direction):
+    """The per-unit table: villages of a town (or a village), towns of a county."""
     columns = [{"code": m.code, "label": m.label, "kind": "metric", "metric": m}
                for m in metrics()]
     columns += [{"code": r.code, "label": r.label, "kind": "ratio", "ratio": r}
                 for r in ratios() if r.code in figures.rates]
     rows = []
-    for village in figures.villages:
+    for unit in figures.units:
         cells = []
         for col in columns:
             if col["kind"] == "metric":
                 m = col["metric"]
-                value = figures.per_village[m.code].get(village.pk, 0)
-                cells.append({"value": value, "url": m.drill(village, figures.period)
+                value = figures.per_unit[m.code].get(unit.pk, 0)
+                cells.append({"value": value, "url": m.drill(unit, figures.period)
                               if m.drill else None,
                               "alert": m.bad_when_high and value > 0})
             else:
                 r = col["ratio"]
-                value = figures.village_rate(r.code, village.pk)
+                value = figures.unit_rate(r.code, unit.pk)
                 cells.append({"value": value, "is_rate": True, "url": None,
                               "alert": r.bad_below is not None and value is not None
                               and value < r.bad_below})
-        rows.append({"village": village, "cells": cells})
+        rows.append({"village": unit, "cells": cells})
     codes = [c["code"] for c in columns]
     if sort in codes:
         i = codes.index(sort)
@@ -145,18 +151,33 @@ def _village_rows(figures, sort, direction):
 def dashboard(request):
     area = selected_area(request)
     period = selected_period(request)
-    figures = compute(area, period)
     sort = request.GET.get("sort", "")
     direction = "asc" if request.GET.get("dir") == "asc" else "desc"
-    columns, rows = _village_rows(figures, sort, direction)
-    context = {
-        "area": area, "period": period, "figures": figures, "groups": _cards(figures),
-        "columns": columns, "rows": rows, "sort": sort, "dir": direction,
-        "areas": dashboard_areas(request.user), "period_query": period.as_query(),
-        "campaigns": _campaign_choices(request.user),
-    }
-    template = "dashboard/dashboard.html#villages" if request.htmx else "dashboard/dashboard.html"
-    return render(request, template, context)
+    villages_html = _figures_html("villages", area, period, sort, direction)
+    if request.htmx:
+        return HttpResponse(villages_html)
+    return render(request, "dashboard/dashboard.html", {
+        "area": area, "period": period, "period_query": period.as_query(),
+        "cards_html": _figures_html("cards", area, period, sort, direction),
+        "villages_html": villages_html,
+        "areas": dashboard_areas(request.user), "campaigns": _campaign_choices(request.user),
+    })
+
+
+def _figures_html(partial, area, period, sort, direction):
+    """The figure cards or the per-unit table, rendered once per data version (the same for
+    every user who may see the area; nothing in them depends on who asks)."""
+    def render_partial():
+        figures = cached("figures", area, period, lambda: compute(area, period))
+        context = {"area": area, "period": period, "period_query": period.as_query(),
+                   "figures": figures, "sort": sort, "dir": direction}
+        if partial == "cards":
+            context["groups"] = _cards(figures)
+        else:
+            context["columns"], context["rows"] = _village_rows(figures, sort, direction)
+        return mark_safe(render_to_string(f"dashboard/dashboard.html#{partial}", context))
+
+    return cached(f"html:{partial}:{sort}:{direction}", area, period, render_partial)
 
 
 def _campaign_choices(user):

@@ -157,11 +157,54 @@ class Figures:
     per_village: dict = field(default_factory=dict)  # code -> {village_id: n}
     totals: dict = field(default_factory=dict)  # code -> n
     rates: dict = field(default_factory=dict)  # ratio code -> percent or None
+    owned: dict = field(default_factory=dict)  # code -> {owning area id: n} (towns' own too)
+    units: list = field(default_factory=list)  # the rows of the per-unit table
+    per_unit: dict = field(default_factory=dict)  # code -> {unit id: n}
 
     def village_rate(self, ratio_code, village_id):
         r = _RATIOS[ratio_code]
         return share(self.per_village[r.numerator].get(village_id, 0),
                      self.per_village[r.denominator].get(village_id, 0))
+
+    def unit_rate(self, ratio_code, unit_id):
+        r = _RATIOS[ratio_code]
+        return share(self.per_unit[r.numerator].get(unit_id, 0),
+                     self.per_unit[r.denominator].get(unit_id, 0))
+
+    @property
+    def unit_is_town(self):
+        return bool(self.units) and self.units[0].kind == "town"
+
+
+def _town_of(path):
+    """The town id inside a materialised path ("/county/town/village/")."""
+    parts = path.strip("/").split("/")
+    return int(parts[1]) if len(parts) > 1 else None
+
+
+def _units(figures):
+    """A county's table has one row per town (its villages and its own records summed);
+    a town's or village's table one row per village. 330 village rows are no use to a
+    county leader, who opens a town for its villages."""
+    from grids.models import Area
+
+    area = figures.area
+    if area.kind != Area.Kind.COUNTY:
+        return figures.villages, figures.per_village
+    towns = list(Area.objects.filter(path__startswith=area.path, kind=Area.Kind.TOWN)
+                 .order_by("path"))
+    town_ids = {t.pk for t in towns}
+    owner_town = {v.pk: _town_of(v.path) for v in figures.villages}
+    owner_town.update({pk: pk for pk in town_ids})
+    per_unit = {}
+    for code, values in figures.owned.items():
+        sums = {}
+        for owner, n in values.items():
+            town = owner_town.get(owner)
+            if town is not None:
+                sums[town] = sums.get(town, 0) + n
+        per_unit[code] = sums
+    return towns, per_unit
 
 
 def compute(area, period, codes=None):
@@ -182,8 +225,10 @@ def compute(area, period, codes=None):
         # records that belong to no village (the town's own centre). All count in the total;
         # the per-village table shows the villages.
         values = m.func(area, period) or {}
+        figures.owned[m.code] = values
         figures.per_village[m.code] = {k: n for k, n in values.items() if k in village_ids}
         figures.totals[m.code] = sum(values.values())
+    figures.units, figures.per_unit = _units(figures)
     for r in ratios():
         if r.numerator in figures.totals and r.denominator in figures.totals:
             figures.rates[r.code] = share(figures.totals[r.numerator],
@@ -205,22 +250,35 @@ def grouped(qs, key, *, distinct=None):
     """{village_id: count} from one GROUP BY; rows without a village are dropped."""
     from django.db.models import Count
 
-    counter = Count(distinct, distinct=True) if distinct else Count("pk")
+    # COUNT(*) rather than COUNT(id): the grouping and filter columns can then come from an
+    # index alone (index-only scan on e.g. visit_village_date), without touching the table.
+    counter = Count(distinct, distinct=True) if distinct else Count("*")
     rows = qs.order_by().annotate(_k=key).values("_k").annotate(_n=counter).values_list("_k", "_n")
     return {k: n for k, n in rows if k is not None}
 
 
 def list_url(url_name, area, period, *, cumulative=False, **extra):
     """A drill-down link: the list's own filters plus ?area/from/to (pingxiang.listfilters)."""
-    from urllib.parse import urlencode
-
-    from django.urls import reverse
-
     from pingxiang.listfilters import drill_params
 
     if cumulative:
         period = Period(None, period.end)
-    return reverse(url_name) + "?" + urlencode(drill_params(area, period, **extra))
+    return _list_path(url_name) + "?" + urlencode(drill_params(area, period, **extra))
+
+
+def _list_path(url_name):
+    """reverse() of an argument-free list URL, remembered per URLconf: the dashboard builds
+    hundreds of drill links per page, and reverse() is the slow part of each."""
+    from django.urls import get_urlconf, reverse
+
+    key = (get_urlconf(), url_name)
+    path = _LIST_PATHS.get(key)
+    if path is None:
+        path = _LIST_PATHS[key] = reverse(url_name)
+    return path
+
+
+_LIST_PATHS: dict = {}
 
 
 _BREAKDOWNS: dict = {}

@@ -4,6 +4,7 @@ grow with the data."""
 import uuid
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -61,12 +62,48 @@ def test_dashboard_queries_do_not_grow_with_the_data(login, cast):
     client = login(cast.leader)
     url = reverse("dashboard")
     client.get(url)
+    caches["figures"].clear()  # measure the computing path, not the cached one
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
     _add_records(cast, 5)
+    caches["figures"].clear()
     with CaptureQueriesContext(connection) as large:
         assert client.get(url).status_code == 200
     assert len(large) == len(small), (len(small), len(large))
+    with CaptureQueriesContext(connection) as cached:
+        assert client.get(url).status_code == 200
+    assert len(cached) < len(large) - 20  # the figures came from the cache
+
+
+def _figure(html, code):
+    import re
+
+    match = re.search(rf'id="fig-{code}">.*?class="stat"[^>]*>([0-9.—]+)<', html, re.S)
+    return match.group(1)
+
+
+def test_a_cached_dashboard_never_hides_a_write(login, cast):
+    """The cached figures are keyed by a version every write moves: through the app's
+    actions, a bulk UPDATE, or raw SQL alike."""
+    from cases.models import Case
+
+    client = login(cast.leader)
+    url = reverse("dashboard")
+    first = client.get(url).content.decode()
+    assert client.get(url).content.decode().count('id="fig-') == first.count('id="fig-')
+    found = int(_figure(first, "disputes_found"))
+    _add_records(cast, 1)
+    second = client.get(url).content.decode()
+    assert int(_figure(second, "disputes_found")) == found + 1
+    resolved = int(_figure(second, "disputes_resolved"))
+    Case.objects.filter(pk=Case.objects.order_by("-pk").first().pk).update(
+        status="resolved", resolution_method="people", resolved_at=timezone.now())
+    third = client.get(url).content.decode()
+    assert int(_figure(third, "disputes_resolved")) == resolved + 1
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE cases_case SET status = 'accepted', resolution_method = '' "
+                       "WHERE id = %s", [Case.objects.order_by("-pk").first().pk])
+    assert int(_figure(client.get(url).content.decode(), "disputes_resolved")) == resolved
 
 
 def test_leader_home_shows_overdue_items_linking_to_lists(login, cast):
