@@ -35,6 +35,12 @@ def test_ledger_export_is_in_the_printed_form(login, cast, make_household, visit
     assert row[7] == household.head.id_number  # centre staff need the number in full
     assert row[11] == "矛盾纠纷"
     assert row[12] == "'=HYPERLINK(\"x\")"  # formula escaped
+    # every body cell, empty ones too, carries the printed form's style
+    for cell in ws[4]:
+        assert cell.border.left.style == "thin" and cell.border.bottom.style == "thin", cell
+        assert cell.font.name == "宋体" and cell.font.size == 10, cell
+        assert cell.alignment.wrap_text, cell
+    assert ws["A3"].font.bold and not ws["A4"].font.bold
 
 
 def test_ledger_export_masks_ids_for_roles_that_do_not_need_them(login, cast, make_household,
