@@ -20,6 +20,7 @@ def overdue_panel(request):
     from django.utils import timezone
 
     from pingxiang.dashboard import _default_area
+    from pingxiang.figurecache import cached
     from pingxiang.metrics import Period, compute, get_metric
 
     try:
@@ -29,7 +30,8 @@ def overdue_panel(request):
     today = timezone.localdate()
     period = Period(dt.date(today.year, 1, 1), today, label=f"{today.year}年以来")
     available = [c for c in OVERDUE_CODES if _has_metric(c)]
-    figures = compute(area, period, codes=set(available))
+    figures = cached("overdue", area, period, lambda: compute(area, period,
+                                                              codes=set(available)))
     items = [{"label": get_metric(c).label, "value": figures.totals.get(c, 0),
               "url": get_metric(c).drill(area, period)} for c in available]
     return "home/overdue_panel.html", {"area": area, "items": items}
