@@ -67,14 +67,20 @@ def _shown(value):
     return str(value)
 
 
+def _check_version(obj, version, what):
+    """First thing in every edit: a page older than the record is refused before its
+    values are judged against a state the editor never saw."""
+    if obj.version != version:
+        raise EditConflict(f"{what}刚刚已被他人修改，您的修改未保存。", current=obj.version)
+
+
 def _apply_edit(model, obj, *, version, changes, labels, what, actor, action, action_label,
                 masked=(), extra=None):
     """Write `changes` (field → new value; only those that differ are kept) to obj if it is
     still the version the editor saw, bump the version and audit from → to per field.
 
     Returns the list of changed field names (empty: nothing to write, nothing audited)."""
-    if obj.version != version:
-        raise EditConflict(f"{what}刚刚已被他人修改，您的修改未保存。", current=obj.version)
+    _check_version(obj, version, what)
     changed = {f: v for f, v in changes.items() if getattr(obj, f) != v}
     diff = dict(extra or {})
     for field, value in changed.items():
@@ -261,6 +267,7 @@ def edit_household(household, *, actor, version, grid, house_number, head, flags
     flags and notes. Refuses when someone else saved it since `version` (EditConflict).
     Moving it to another grid moves its members' key-person records with it; its past
     visits keep the grid they were made in."""
+    _check_version(household, version, f"户“{household.address}”")
     if grid.kind != Area.Kind.GRID:
         raise ValidationError({"grid": "户只能建在网格下。"})
     house_number = house_number.strip()
@@ -298,6 +305,7 @@ def edit_member(member, *, actor, version, name, relation, sex="", birth_date=No
     """Correct a household member. id_number / phone are left out by the caller when the
     editor may not see them in full. An ID number belongs to one person only; sex and
     birth date must agree with it. Audit rows carry masked numbers only."""
+    _check_version(member, version, f"成员“{member.name}”的信息")
     changes = {"name": name.strip(), "relation": relation.strip(), "sex": sex,
                "birth_date": birth_date}
     number = member.id_number if id_number is UNCHANGED else (id_number or "")
@@ -408,6 +416,7 @@ KEY_PLACE_LABELS = {"kind": "类别", "name": "名称", "address": "地址", "gr
 def edit_key_place(place, *, actor, version, kind, name, address="", grid,
                    responsible_person="", contact=UNCHANGED):
     """Correct a key place (contact left out when the editor sees it masked)."""
+    _check_version(place, version, f"重点场所“{place.name}”")
     if grid.kind != Area.Kind.GRID:
         raise ValidationError({"grid": "重点场所须归属某一网格。"})
     name = name.strip()
@@ -434,6 +443,7 @@ def edit_key_person(person, *, actor, version, categories, risk_level, responsib
     """Correct a key person's categories, risk, responsible cadre and visit frequency, and
     change their status (在管/解除/迁出, along KEY_PERSON_TRANSITIONS). A new frequency
     moves the deadline: last visit (or registration) plus the new number of days."""
+    _check_version(person, version, f"重点人员“{person.resident.name}”的信息")
     categories = list(categories)
     if not categories:
         raise ValidationError({"categories": "请至少选择一个类别。"})
@@ -556,6 +566,7 @@ def edit_campaign(campaign, *, actor, version, name, area, start_date, end_date,
                   focus="", description=""):
     """Correct a campaign. Visits keep the campaign they were filed under; coverage is
     counted from the dates, so new dates change the figures at once."""
+    _check_version(campaign, version, f"专项活动“{campaign.name}”")
     name = name.strip()
     _check_campaign(name, start_date, end_date, exclude=campaign)
     return _apply_edit(Campaign, campaign, version=version, what=f"专项活动“{campaign.name}”",
