@@ -91,3 +91,41 @@ def test_a_visit_made_offline_is_saved_once_with_its_photo(browser_page, cast):
     page.console_errors[:] = [e for e in page.console_errors
                               if "ERR_INTERNET_DISCONNECTED" not in e]
     assert_clean_page(page)
+
+
+@pytest.mark.viewport(390, 844)
+def test_edit_pages_fit_a_phone_and_a_stale_page_is_told(browser_page, cast):
+    from grids.models import Household
+
+    household = actions.create_household(grid=cast.xiguan_grid, house_number="45",
+                                         head_name="王建国", head_phone="13800001234")
+    page = browser_page
+    login_in_browser(page, "centre")
+    page.goto(f"{page.base_url}/grids/households/{household.pk}/")
+    page.get_by_role("link", name="修改户信息").click()
+    page.wait_for_selector("h1:has-text('修改户信息')")
+    assert_clean_page(page)
+    # Someone else saves while this page is open.
+    actions.set_household_flags(Household.objects.get(pk=household.pk), ["低保"],
+                                actor=cast.cadre_xiguan)
+    page.fill("#id_notes", "我写的备注")
+    page.click("button:has-text('保存')")
+    page.wait_for_selector("text=刚刚已被他人修改，您的修改未保存")
+    assert page.input_value("#id_notes") == "我写的备注"
+    assert Household.objects.get(pk=household.pk).notes == ""
+    page.click("button:has-text('保存')")  # now a deliberate overwrite
+    page.wait_for_selector("text=户信息已保存")
+    assert Household.objects.get(pk=household.pk).notes == "我写的备注"
+    assert_clean_page(page)
+
+    page.goto(f"{page.base_url}/grids/villages/{cast.xiguan.pk}/responsibilities/")
+    page.select_option("#id_kind", "网格员")
+    page.select_option("#id_area", str(cast.xiguan_grid.pk))
+    page.select_option("#id_user", str(cast.grid_xiguan.pk))
+    page.click("button:has-text('落实包抓')")
+    page.wait_for_selector("text=已落实包抓")
+    assert "无人包抓的户（0）" in page.inner_text("main")
+    assert_clean_page(page)
+    for path in ["/grids/campaigns/new/", f"/grids/members/{household.head_id}/edit/"]:
+        page.goto(page.base_url + path)
+        assert_clean_page(page)
