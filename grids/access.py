@@ -94,6 +94,15 @@ MANAGE_ROLES = (Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.ADMIN)
 # in exports alike. A security decision, so it lives in code and is reviewed with it.
 FULL_ID_ROLES = (Role.VILLAGE_CADRE, Role.CENTRE_STAFF)
 FULL_PHONE_ROLES = (Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.CENTRE_STAFF)
+# Who may correct a household and its members' details on the pages: the grid worker of
+# that grid (they know the households best) and the register keepers. Adding a member stays
+# with MANAGE_ROLES (it looks people up across the registry by ID number). An ID number or
+# phone number field is only offered to someone who sees it in full (Masker): a role that
+# sees 620000********1234 edits everything else about the person, never the number.
+HOUSEHOLD_EDIT_ROLES = (Role.GRID_WORKER, *MANAGE_ROLES)
+# Who runs the town's campaigns and decides 包抓 (who answers for which village, 社, grid).
+CAMPAIGN_ROLES = (Role.CENTRE_STAFF, Role.ADMIN)
+RESPONSIBILITY_ROLES = (Role.CENTRE_STAFF, Role.ADMIN)
 
 
 def _covers(user, area, roles):
@@ -106,6 +115,18 @@ def can_visit(user, area):
 
 def can_manage(user, area):
     return _covers(user, area, MANAGE_ROLES)
+
+
+def can_edit_household(user, area):
+    return _covers(user, area, HOUSEHOLD_EDIT_ROLES)
+
+
+def can_run_campaigns(user, area):
+    return _covers(user, area, CAMPAIGN_ROLES)
+
+
+def can_assign_responsibilities(user, area):
+    return _covers(user, area, RESPONSIBILITY_ROLES)
 
 
 class Masker:
@@ -145,17 +166,46 @@ def get_household_for_user(user, pk, *, write=False):
     return household
 
 
+def get_household_for_editing(user, pk):
+    """404 unless visible; 403 unless the user may edit households there."""
+    from django.core.exceptions import PermissionDenied
+
+    household = get_object_or_404(
+        households_visible_to(user).select_related("grid__parent__parent", "head"), pk=pk)
+    if not can_edit_household(user, household.grid):
+        raise PermissionDenied("您的岗位不能修改此户信息。")
+    return household
+
+
+def get_member_for_editing(user, pk):
+    """A household member: 404 unless their household is visible, 403 unless editable."""
+    from django.core.exceptions import PermissionDenied
+
+    from grids.models import Resident
+
+    member = get_object_or_404(
+        Resident.objects.filter(household__in=households_visible_to(user))
+        .select_related("household__grid__parent__parent"), pk=pk)
+    if not can_edit_household(user, member.household.grid):
+        raise PermissionDenied("您的岗位不能修改此户成员。")
+    return member
+
+
 def key_places_visible_to(user):
     from grids.models import KeyPlace
     return KeyPlace.objects.filter(q_under_user_areas(user, "grid"))
 
 
-def get_key_place_for_user(user, pk, *, write=False):
+def get_key_place_for_user(user, pk, *, write=False, manage=False):
+    """404 unless visible; write=True: 403 unless the user may inspect it (visit roles);
+    manage=True: 403 unless the user keeps the register there (MANAGE_ROLES)."""
     from django.core.exceptions import PermissionDenied
 
     place = get_object_or_404(key_places_visible_to(user).select_related("grid__parent"), pk=pk)
     if write and not can_visit(user, place.grid):
         raise PermissionDenied("您的岗位不能在此场所记录巡查。")
+    if manage and not can_manage(user, place.grid):
+        raise PermissionDenied("您的岗位不能修改重点场所信息。")
     return place
 
 
@@ -184,6 +234,17 @@ def get_visit_for_user(user, pk):
     return get_object_or_404(
         visits_visible_to(user).select_related("household__head", "key_place", "area__parent",
                                                "village", "visitor", "campaign"), pk=pk)
+
+
+def get_campaign_for_user(user, pk, *, write=False):
+    """404 unless visible; write=True: 403 unless the campaign's area lies within the
+    user's centre-staff or admin areas."""
+    from django.core.exceptions import PermissionDenied
+
+    campaign = get_object_or_404(campaigns_visible_to(user).select_related("area"), pk=pk)
+    if write and not can_run_campaigns(user, campaign.area):
+        raise PermissionDenied("您的岗位不能修改此专项活动。")
+    return campaign
 
 
 def campaigns_visible_to(user):

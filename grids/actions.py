@@ -6,10 +6,12 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from grids.access import forget
+from grids.idcard import birth_date_of, mask_id, mask_phone, sex_of, validate_id_number
 from grids.models import (
     Area,
     Campaign,
@@ -38,6 +40,71 @@ CHILD_KIND = {
 
 class AreaError(ValueError):
     pass
+
+
+class EditConflict(Exception):
+    """Someone saved the record after the editor opened it: nothing was written. The view
+    keeps the editor's input and tells them; `current` is the version now on file."""
+
+    def __init__(self, message, *, current=None):
+        super().__init__(message)
+        self.current = current
+
+
+# Marks a keyword the caller did not pass (a field the editor may not change).
+UNCHANGED = object()
+
+
+def _shown(value):
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(v) for v in value) or "（空）"
+    if isinstance(value, dt.date):
+        return f"{value:%Y-%m-%d}"
+    if hasattr(value, "get_full_name"):  # a user: their name, as pages show it
+        return f"{value.last_name}{value.first_name}" or value.get_username()
+    return str(value)
+
+
+def _check_version(obj, version, what):
+    """First thing in every edit: a page older than the record is refused before its
+    values are judged against a state the editor never saw."""
+    if obj.version != version:
+        raise EditConflict(f"{what}刚刚已被他人修改，您的修改未保存。", current=obj.version)
+
+
+def _apply_edit(model, obj, *, version, changes, labels, what, actor, action, action_label,
+                masked=(), extra=None):
+    """Write `changes` (field → new value; only those that differ are kept) to obj if it is
+    still the version the editor saw, bump the version and audit from → to per field.
+
+    Returns the list of changed field names (empty: nothing to write, nothing audited)."""
+    _check_version(obj, version, what)
+    changed = {f: v for f, v in changes.items() if getattr(obj, f) != v}
+    diff = dict(extra or {})
+    for field, value in changed.items():
+        old = getattr(obj, field)
+        if field in masked:
+            old, value = masked[field](old or ""), masked[field](value or "")
+        diff[field] = (labels[field], _shown(old), _shown(value))
+    if not diff:
+        return []
+    updated = model.objects.filter(pk=obj.pk, version=version).update(
+        version=F("version") + 1, **changed)
+    if updated != 1:
+        current = model.objects.filter(pk=obj.pk).values_list("version", flat=True).first()
+        raise EditConflict(f"{what}刚刚已被他人修改，您的修改未保存。", current=current)
+    for field, value in changed.items():
+        setattr(obj, field, value)
+    obj.version = version + 1
+    lines = [f"{label}：{old} → {new}" for label, old, new in diff.values()]
+    first = next(iter(diff.values()))
+    audit.record(obj, actor=actor, action=action, action_label=action_label,
+                 from_state=first[1][:64], to_state=first[2][:64], reason="\n".join(lines),
+                 data={"changes": {f: {"label": lab, "from": o, "to": n}
+                                   for f, (lab, o, n) in diff.items()}})
+    return list(diff)
 
 
 @transaction.atomic
@@ -181,10 +248,101 @@ def add_member(household, *, name, id_number="", phone="", relation="", sex="",
 @transaction.atomic
 def set_household_flags(household, flags, *, actor):
     old = list(household.flags)
-    Household.objects.filter(pk=household.pk).update(flags=list(flags))
+    # Bumps the version: an edit page opened before this change must not undo it.
+    Household.objects.filter(pk=household.pk).update(flags=list(flags),
+                                                     version=F("version") + 1)
+    household.version += 1
     household.flags = list(flags)
     audit.record(household, actor=actor, action="household.flags", action_label="修改户标签",
                  from_state="、".join(old), to_state="、".join(flags))
+
+
+HOUSEHOLD_LABELS = {"grid": "网格", "house_number": "门牌号", "address": "住址", "head": "户主",
+                    "flags": "户标签", "notes": "备注"}
+
+
+@transaction.atomic
+def edit_household(household, *, actor, version, grid, house_number, head, flags, notes=""):
+    """Correct a household: its grid (and so its 社 in the address), house number, head,
+    flags and notes. Refuses when someone else saved it since `version` (EditConflict).
+    Moving it to another grid moves its members' key-person records with it; its past
+    visits keep the grid they were made in."""
+    _check_version(household, version, f"户“{household.address}”")
+    if grid.kind != Area.Kind.GRID:
+        raise ValidationError({"grid": "户只能建在网格下。"})
+    house_number = house_number.strip()
+    if not house_number:
+        raise ValidationError({"house_number": "请填写门牌号。"})
+    if Household.objects.filter(grid=grid, house_number=house_number).exclude(
+            pk=household.pk).exists():
+        raise ValidationError({"house_number": f"{grid}已有门牌号为{house_number}的户。"})
+    if head is not None and head.household_id != household.pk:
+        raise ValidationError({"head": "户主须是本户成员。"})
+    old_grid = household.grid
+    changed = _apply_edit(
+        Household, household, version=version, what=f"户“{household.address}”",
+        changes={"grid": grid, "house_number": house_number,
+                 "address": local_address(grid, house_number), "head": head,
+                 "flags": list(flags), "notes": notes},
+        labels=HOUSEHOLD_LABELS, actor=actor, action="household.edit",
+        action_label="修改户信息")
+    if "grid" in changed:
+        members = Resident.objects.filter(household=household)
+        members.filter(area=old_grid).update(area=grid)
+        KeyPerson.objects.filter(resident__household=household).update(grid=grid)
+    if {"address", "house_number"} & set(changed):
+        refresh_search_text(household)
+    return changed
+
+
+MEMBER_LABELS = {"name": "姓名", "relation": "与户主关系", "sex": "性别", "birth_date": "出生日期",
+                 "id_number": "身份证号", "phone": "联系电话"}
+
+
+@transaction.atomic
+def edit_member(member, *, actor, version, name, relation, sex="", birth_date=None,
+                id_number=UNCHANGED, phone=UNCHANGED):
+    """Correct a household member. id_number / phone are left out by the caller when the
+    editor may not see them in full. An ID number belongs to one person only; sex and
+    birth date must agree with it. Audit rows carry masked numbers only."""
+    _check_version(member, version, f"成员“{member.name}”的信息")
+    changes = {"name": name.strip(), "relation": relation.strip(), "sex": sex,
+               "birth_date": birth_date}
+    number = member.id_number if id_number is UNCHANGED else (id_number or "")
+    if id_number is not UNCHANGED:
+        number = validate_id_number(id_number) if id_number else ""
+        if number and Resident.objects.filter(id_number=number).exclude(
+                pk=member.pk).exists():
+            raise ValidationError({"id_number": "该身份证号已是另一位居民的档案（一人一档），"
+                                                "请核对；如确为同一人，请联系综治中心合并档案。"})
+        changes["id_number"] = number or None
+    checked = (number != (member.id_number or "") or changes["birth_date"] != member.birth_date
+               or changes["sex"] != member.sex)
+    if number and checked:
+        if not changes["birth_date"]:
+            changes["birth_date"] = birth_date_of(number)
+        elif changes["birth_date"] != birth_date_of(number):
+            raise ValidationError({"birth_date": "出生日期与身份证号中的不一致，请核对。"})
+        if not changes["sex"]:
+            changes["sex"] = sex_of(number)
+        elif changes["sex"] != sex_of(number):
+            raise ValidationError({"sex": "性别与身份证号不一致，请核对。"})
+    if phone is not UNCHANGED:
+        changes["phone"] = (phone or "").strip()
+    household = member.household
+    changed = _apply_edit(
+        Resident, member, version=version, what=f"成员“{member.name}”的信息",
+        changes=changes, labels=MEMBER_LABELS, actor=actor, action="resident.edit",
+        action_label="修改成员信息", masked={"id_number": mask_id, "phone": mask_phone})
+    if changed:
+        # The household's own timeline shows the change too (numbers masked there as well).
+        last = audit.timeline(member).last()
+        audit.record(household, actor=actor, action="household.edit_member",
+                     action_label="修改家庭成员", to_state=member.name[:64],
+                     reason=last.reason, data=last.data)
+    if "name" in changed and household is not None:
+        refresh_search_text(household)
+    return changed
 
 
 # --- Key persons and places -------------------------------------------------------------
@@ -227,9 +385,11 @@ def change_key_person_status(person, *, status, actor, reason=""):
     old = KeyPerson.Status(person.status)
     if status not in KEY_PERSON_TRANSITIONS[old]:
         raise ValidationError(f"重点人员状态不能从“{old.label}”改为“{status.label}”。")
-    if not KeyPerson.objects.filter(pk=person.pk, status=old).update(status=status):
+    if not KeyPerson.objects.filter(pk=person.pk, status=old).update(
+            status=status, version=F("version") + 1):
         raise ValidationError("该重点人员的状态刚被他人修改，请刷新后再试。")
     person.status = status
+    person.version += 1
     audit.record(person, actor=actor, action="keyperson.status", action_label="变更管理状态",
                  from_state=old, to_state=status, reason=reason)
     return person
@@ -246,6 +406,79 @@ def create_key_place(*, grid, kind, name, address="", responsible_person="", con
         audit.record(place, actor=actor, action="keyplace.create", action_label="登记重点场所",
                      to_state=kind)
     return place
+
+
+KEY_PLACE_LABELS = {"kind": "类别", "name": "名称", "address": "地址", "grid": "所属网格",
+                    "responsible_person": "负责人", "contact": "联系电话"}
+
+
+@transaction.atomic
+def edit_key_place(place, *, actor, version, kind, name, address="", grid,
+                   responsible_person="", contact=UNCHANGED):
+    """Correct a key place (contact left out when the editor sees it masked)."""
+    _check_version(place, version, f"重点场所“{place.name}”")
+    if grid.kind != Area.Kind.GRID:
+        raise ValidationError({"grid": "重点场所须归属某一网格。"})
+    name = name.strip()
+    if KeyPlace.objects.filter(grid=grid, name=name).exclude(pk=place.pk).exists():
+        raise ValidationError({"name": "该网格已有同名重点场所。"})
+    changes = {"kind": kind, "name": name, "address": address.strip(), "grid": grid,
+               "responsible_person": responsible_person.strip()}
+    if contact is not UNCHANGED:
+        changes["contact"] = (contact or "").strip()
+    return _apply_edit(KeyPlace, place, version=version, what=f"重点场所“{place.name}”",
+                       changes=changes, labels=KEY_PLACE_LABELS, actor=actor,
+                       action="keyplace.edit", action_label="修改重点场所",
+                       masked={"contact": mask_phone})
+
+
+KEY_PERSON_LABELS = {"risk_level": "风险等级", "responsible": "包联责任人",
+                     "visit_every_days": "走访频次（天）", "next_visit_due": "下次走访期限",
+                     "notes": "情况说明", "categories": "类别"}
+
+
+@transaction.atomic
+def edit_key_person(person, *, actor, version, categories, risk_level, responsible,
+                    visit_every_days, notes="", status=None, reason="", today=None):
+    """Correct a key person's categories, risk, responsible cadre and visit frequency, and
+    change their status (在管/解除/迁出, along KEY_PERSON_TRANSITIONS). A new frequency
+    moves the deadline: last visit (or registration) plus the new number of days."""
+    _check_version(person, version, f"重点人员“{person.resident.name}”的信息")
+    categories = list(categories)
+    if not categories:
+        raise ValidationError({"categories": "请至少选择一个类别。"})
+    status = KeyPerson.Status(status or person.status)
+    old_status = KeyPerson.Status(person.status)
+    if status != old_status:
+        if status not in KEY_PERSON_TRANSITIONS[old_status]:
+            raise ValidationError({"status": f"重点人员状态不能从“{old_status.label}”改为"
+                                             f"“{status.label}”。"})
+        if not reason.strip():
+            raise ValidationError({"reason": "变更管理状态须写明理由。"})
+    changes = {"risk_level": risk_level, "responsible": responsible,
+               "visit_every_days": visit_every_days, "notes": notes}
+    if visit_every_days != person.visit_every_days:
+        since = person.last_visited_on or timezone.localtime(person.created_at).date()
+        changes["next_visit_due"] = since + dt.timedelta(days=visit_every_days)
+    old_cats = sorted(c.name for c in person.categories.all())
+    new_cats = sorted(c.name for c in categories)
+    extra = ({"categories": ("类别", _shown(old_cats), _shown(new_cats))}
+             if old_cats != new_cats else {})
+    if status != old_status:
+        changes["status"] = status
+        labels = {**KEY_PERSON_LABELS, "status": "状态"}
+    else:
+        labels = KEY_PERSON_LABELS
+    changed = _apply_edit(KeyPerson, person, version=version,
+                          what=f"重点人员“{person.resident.name}”的信息", changes=changes,
+                          labels=labels, actor=actor, action="keyperson.edit",
+                          action_label="修改重点人员", extra=extra)
+    if extra:
+        person.categories.set(categories)
+    if "status" in changed:
+        audit.record(person, actor=actor, action="keyperson.status", action_label="变更管理状态",
+                     from_state=old_status, to_state=status, reason=reason)
+    return changed
 
 
 # --- 包抓 -------------------------------------------------------------------------------
@@ -296,6 +529,52 @@ def create_campaign(*, name, area, start_date, end_date, mode=Campaign.Mode.FULL
         audit.record(campaign, actor=actor, action="campaign.create", action_label="发起专项活动",
                      to_state=f"{start_date:%Y-%m-%d} 至 {end_date:%Y-%m-%d}")
     return campaign
+
+
+CAMPAIGN_LABELS = {"name": "活动名称", "area": "范围", "start_date": "开始日期",
+                   "end_date": "结束日期", "mode": "排查方式", "focus": "排查重点",
+                   "description": "说明"}
+
+
+def _check_campaign(name, start_date, end_date, *, exclude=None):
+    if end_date < start_date:
+        raise ValidationError({"end_date": "结束日期不能早于开始日期。"})
+    same = Campaign.objects.filter(name=name)
+    if exclude is not None:
+        same = same.exclude(pk=exclude.pk)
+    if same.exists():
+        raise ValidationError({"name": "已有同名的专项活动，请换一个名称。"})
+
+
+@transaction.atomic
+def launch_campaign(*, actor, name, area, start_date, end_date, mode=Campaign.Mode.FULL,
+                    focus="", description=""):
+    """A new campaign from the page: unlike create_campaign (idempotent for seeding), a
+    name already in use is refused."""
+    name = name.strip()
+    _check_campaign(name, start_date, end_date)
+    campaign = Campaign.objects.create(name=name, area=area, start_date=start_date,
+                                       end_date=end_date, mode=mode, focus=focus,
+                                       description=description)
+    audit.record(campaign, actor=actor, action="campaign.create", action_label="发起专项活动",
+                 to_state=f"{start_date:%Y-%m-%d} 至 {end_date:%Y-%m-%d}")
+    return campaign
+
+
+@transaction.atomic
+def edit_campaign(campaign, *, actor, version, name, area, start_date, end_date, mode,
+                  focus="", description=""):
+    """Correct a campaign. Visits keep the campaign they were filed under; coverage is
+    counted from the dates, so new dates change the figures at once."""
+    _check_version(campaign, version, f"专项活动“{campaign.name}”")
+    name = name.strip()
+    _check_campaign(name, start_date, end_date, exclude=campaign)
+    return _apply_edit(Campaign, campaign, version=version, what=f"专项活动“{campaign.name}”",
+                       changes={"name": name, "area": area, "start_date": start_date,
+                                "end_date": end_date, "mode": mode, "focus": focus,
+                                "description": description},
+                       labels=CAMPAIGN_LABELS, actor=actor, action="campaign.edit",
+                       action_label="修改专项活动")
 
 
 def campaign_for(area, day):

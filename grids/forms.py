@@ -8,7 +8,16 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from grids.idcard import validate_id_number
-from grids.models import Area, HouseholdFlag, KeyPerson, KeyPersonCategory, KeyPlace, Visit
+from grids.models import (
+    Area,
+    Campaign,
+    HouseholdFlag,
+    KeyPerson,
+    KeyPersonCategory,
+    KeyPlace,
+    Responsibility,
+    Visit,
+)
 from pingxiang.uploads import validate_upload
 
 
@@ -197,3 +206,210 @@ class PeriodForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label="Excel 文件（.xlsx）")
+
+
+# --- Editing on the pages -------------------------------------------------------------
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        name = f"{obj.last_name}{obj.first_name}"
+        return f"{name}（{obj.username}）" if name else obj.username
+
+
+class AreaChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        parent = f"{obj.parent.short_name} · " if obj.parent_id and obj.kind == Area.Kind.GRID \
+            else ""
+        return f"{parent}{obj.name}（{obj.get_kind_display()}）"
+
+
+class VersionedForm(forms.Form):
+    """Carries the version of the record the editor saw: a page opened before someone
+    else's save cannot overwrite it (grids.actions.EditConflict)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0,
+                                 error_messages={"required": "页面已过期，请刷新后重填。",
+                                                 "invalid": "页面已过期，请刷新后重填。"})
+
+
+class HouseholdEditForm(VersionedForm):
+    grid = AreaChoiceField(label="所属网格", queryset=Area.objects.none(),
+                           help_text="换到其他网格时，住址中的社(小区)随之改变")
+    house_number = forms.CharField(label="门牌号", max_length=20)
+    head = forms.ModelChoiceField(label="户主", queryset=None, required=False,
+                                  empty_label="（未登记）",
+                                  help_text="更换户主后，请同时修改各成员的“与户主关系”")
+    flags = forms.MultipleChoiceField(label="户标签", required=False,
+                                      widget=forms.CheckboxSelectMultiple)
+    notes = forms.CharField(label="备注", max_length=200, required=False)
+
+    def __init__(self, *args, grids, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].queryset = grids
+        self.fields["head"].queryset = members
+        choices = flag_choices()
+        # A flag since switched off in the admin stays choosable on households that have it.
+        known = {c for c, _ in choices}
+        for flag in self.initial.get("flags") or []:
+            if flag not in known:
+                choices.append((flag, flag))
+        self.fields["flags"].choices = choices
+
+
+class MemberEditForm(VersionedForm):
+    """A member's details. Built without id_number / phone for a user who only ever sees
+    those masked (grids.access.Masker), so a masked number never reaches the form."""
+
+    name = forms.CharField(label="姓名", max_length=50)
+    relation = forms.CharField(label="与户主关系", max_length=20, required=False,
+                               help_text="如：户主、配偶、子、女、父亲、母亲、孙子")
+    sex = forms.ChoiceField(label="性别", required=False,
+                            choices=[("", "—"), ("男", "男"), ("女", "女")])
+    birth_date = forms.DateField(label="出生日期", required=False, widget=DateInput())
+    id_number = forms.CharField(label="身份证号", max_length=18, required=False,
+                                help_text="18位，校验位自动核对；一个身份证号只对应一人")
+    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+
+    def __init__(self, *args, full_id, full_phone, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+        if not full_id:
+            del self.fields["id_number"]
+        if not full_phone:
+            del self.fields["phone"]
+
+    def clean_id_number(self):
+        return _id_number(self.cleaned_data["id_number"])
+
+    def clean_birth_date(self):
+        day = self.cleaned_data["birth_date"]
+        if day and day > self.today:
+            raise ValidationError("出生日期不能晚于今天。")
+        return day
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip().replace(" ", "").replace("-", "")
+        if phone and not phone.isdigit():
+            raise ValidationError("联系电话只能包含数字。")
+        return phone
+
+
+class KeyPlaceEditForm(VersionedForm):
+    kind = forms.ChoiceField(label="类别", choices=KeyPlace.Kind.choices)
+    name = forms.CharField(label="名称", max_length=100)
+    address = forms.CharField(label="地址", max_length=200, required=False)
+    grid = AreaChoiceField(label="所属网格", queryset=Area.objects.none())
+    responsible_person = forms.CharField(label="负责人", max_length=50, required=False)
+    contact = forms.CharField(label="联系电话", max_length=20, required=False)
+
+    def __init__(self, *args, grids, full_phone, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].queryset = grids
+        if not full_phone:
+            del self.fields["contact"]
+
+
+class KeyPersonEditForm(VersionedForm):
+    categories = forms.ModelMultipleChoiceField(
+        label="类别", queryset=KeyPersonCategory.objects.filter(is_active=True),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "请至少选择一个类别。"})
+    risk_level = forms.ChoiceField(label="风险等级", choices=KeyPerson.Risk.choices)
+    responsible = UserChoiceField(label="包联责任人", queryset=None, required=False)
+    visit_every_days = forms.IntegerField(
+        label="走访频次（天）", min_value=1, max_value=365,
+        error_messages={"min_value": "走访频次至少为1天。", "max_value": "走访频次不能超过365天。",
+                        "required": "请填写走访频次。"})
+    status = forms.ChoiceField(label="管理状态", choices=KeyPerson.Status.choices)
+    reason = forms.CharField(label="状态变更理由", max_length=200, required=False,
+                             help_text="变更管理状态时必填")
+    notes = forms.CharField(label="情况说明", max_length=500, required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, responsible_users, categories=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = responsible_users
+        if categories is not None:
+            self.fields["categories"].queryset = categories
+
+
+# Focus areas offered as ticks (the seed article's own examples first); anything else goes
+# in the free-text box. Stored joined by 、 in Campaign.focus.
+FOCUS_SUGGESTIONS = ["婚恋纠纷", "民间借贷", "邻里纠纷", "家庭矛盾", "土地山林纠纷",
+                     "房屋宅基地纠纷", "劳资纠纷", "征地拆迁"]
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(label="活动名称", max_length=100)
+    area = AreaChoiceField(label="范围", queryset=Area.objects.none())
+    start_date = forms.DateField(label="开始日期", widget=DateInput())
+    end_date = forms.DateField(label="结束日期", widget=DateInput())
+    mode = forms.ChoiceField(label="排查方式", choices=Campaign.Mode.choices,
+                             widget=forms.RadioSelect)
+    focus_choices = forms.MultipleChoiceField(
+        label="排查重点", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(f, f) for f in FOCUS_SUGGESTIONS])
+    focus_other = forms.CharField(label="其他排查重点", max_length=100, required=False,
+                                  help_text="用顿号分隔，如：电信诈骗、校园周边")
+    description = forms.CharField(label="说明", required=False, max_length=2000,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, areas, campaign=None, **kwargs):
+        if campaign is not None and "initial" not in kwargs:
+            listed = [f for f in campaign.focus_list if f in FOCUS_SUGGESTIONS]
+            others = [f for f in campaign.focus_list if f not in FOCUS_SUGGESTIONS]
+            kwargs["initial"] = {
+                "name": campaign.name, "area": campaign.area_id,
+                "start_date": campaign.start_date, "end_date": campaign.end_date,
+                "mode": campaign.mode, "focus_choices": listed,
+                "focus_other": "、".join(others), "description": campaign.description,
+                "version": campaign.version}
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start_date") and data.get("end_date") and \
+                data["end_date"] < data["start_date"]:
+            self.add_error("end_date", "结束日期不能早于开始日期。")
+        other = (data.get("focus_other") or "").replace(",", "、").replace("，", "、")
+        focus = list(dict.fromkeys([*(data.get("focus_choices") or []),
+                                    *[f.strip() for f in other.split("、") if f.strip()]]))
+        data["focus"] = "、".join(focus)
+        if len(data["focus"]) > 200:
+            self.add_error("focus_other", "排查重点太长，请精简到200字以内。")
+        return data
+
+    def action_kwargs(self):
+        data = self.cleaned_data
+        return {k: data[k] for k in ("name", "area", "start_date", "end_date", "mode",
+                                     "focus", "description")}
+
+
+class CampaignEditForm(VersionedForm, CampaignForm):
+    pass
+
+
+class ResponsibilityForm(forms.Form):
+    kind = forms.ChoiceField(label="包抓类型", choices=Responsibility.Kind.choices)
+    area = AreaChoiceField(label="包抓辖区", queryset=Area.objects.none(),
+                           help_text="包村领导选村(社区)；驻村、帮扶、村干部和治安民警选社(小区)；"
+                                     "网格员选网格")
+    user = UserChoiceField(label="责任人", queryset=None,
+                           error_messages={"invalid_choice": "只能从您辖区内的人员中选择。"})
+
+    def __init__(self, *args, areas, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas
+        self.fields["area"].error_messages["invalid_choice"] = "只能选择本村(社区)内的辖区。"
+        self.fields["user"].queryset = people
+
+
+class EndResponsibilityForm(forms.Form):
+    responsibility = forms.ModelChoiceField(
+        queryset=None, error_messages={"invalid_choice": "这项包抓已解除或不在本村(社区)。",
+                                       "required": "请选择要解除的包抓。"})
+    reason = forms.CharField(label="理由", max_length=200, required=False)
+
+    def __init__(self, *args, responsibilities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsibility"].queryset = responsibilities

@@ -12,7 +12,7 @@ nav_item("住户", "grids:household_list", roles=[*_VISITING, *_WATCHING, Role.A
 nav_item("重点人员", "grids:key_person_list", roles=[*_VISITING, *_WATCHING], order=7)
 nav_item("重点场所", "grids:key_place_list", roles=[*_VISITING, *_WATCHING], order=8)
 nav_item("走访台账", "grids:visit_list", roles=[*_VISITING, *_WATCHING], order=9)
-nav_item("走访覆盖", "grids:campaign_list", roles=_WATCHING, order=10)
+nav_item("走访覆盖", "grids:campaign_list", roles=[*_WATCHING, Role.ADMIN], order=10)
 nav_item("辖区", "grids:area_list", roles=list(Role), order=90)
 
 

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,18 +13,26 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from grids import actions, exports
 from grids.access import (
+    CAMPAIGN_ROLES,
     MANAGE_ROLES,
+    RESPONSIBILITY_ROLES,
     VISIT_ROLES,
     Masker,
     area_paths,
     areas_visible_to,
     campaigns_visible_to,
+    can_assign_responsibilities,
+    can_edit_household,
     can_manage,
+    can_run_campaigns,
     can_visit,
     get_area_for_user,
+    get_campaign_for_user,
+    get_household_for_editing,
     get_household_for_user,
     get_key_person_for_user,
     get_key_place_for_user,
+    get_member_for_editing,
     get_visit_for_user,
     households_visible_to,
     key_persons_visible_to,
@@ -33,14 +41,22 @@ from grids.access import (
 )
 from grids.coverage import coverage
 from grids.forms import (
+    CampaignEditForm,
+    CampaignForm,
+    EndResponsibilityForm,
     FlagsForm,
+    HouseholdEditForm,
     HouseholdForm,
     ImportForm,
+    KeyPersonEditForm,
     KeyPersonForm,
     KeyPersonStatusForm,
+    KeyPlaceEditForm,
     KeyPlaceForm,
+    MemberEditForm,
     MemberForm,
     PeriodForm,
+    ResponsibilityForm,
     VisitForm,
 )
 from grids.imports import ImportRefused, import_households, template_workbook
@@ -55,6 +71,7 @@ from grids.models import (
     KeyPlace,
     Membership,
     Responsibility,
+    Role,
     Visit,
 )
 from pingxiang.access import require_role, scoped
@@ -91,10 +108,13 @@ def _top_area(user):
     return Area.objects.filter(path__in=paths).order_by("depth", "path").first()
 
 
-def _grid_choices(user, *, manage=False):
+def _grid_choices(user, *, manage=False, allowed=None):
+    """Grids the user may pick; manage=True: where they keep the register; allowed: where
+    allowed(user, grid) holds."""
     grids = areas_visible_to(user).filter(kind=Area.Kind.GRID).select_related("parent")
-    if manage:
-        grids = grids.filter(pk__in=[g.pk for g in grids if can_manage(user, g)])
+    allowed = can_manage if manage else allowed
+    if allowed is not None:
+        grids = grids.filter(pk__in=[g.pk for g in grids if allowed(user, g)])
     return grids.order_by("path")
 
 
@@ -182,6 +202,7 @@ def household_detail(request, pk):
         "household": household, "members": members, "visits": visits, "mask": mask,
         "can_visit": can_visit(user, household.grid),
         "can_manage": can_manage(user, household.grid), "campaign": campaign,
+        "can_edit": can_edit_household(user, household.grid),
         "flags_form": FlagsForm(initial={"flags": household.flags}),
         "timeline": timeline(household),
     })
@@ -369,7 +390,9 @@ def visit_list(request):
 def visit_export(request):
     form, data = _period_filter(request)
     if request.GET and not form.is_valid():
-        return render(request, "grids/visit_list.html", {"form": form, "page": None}, status=400)
+        # A refused filter is a page like any other (200): a 400 document makes the browser
+        # log a console error, and nothing here needs to detect the refusal from a script.
+        return render(request, "grids/visit_list.html", {"form": form, "page": None})
     area = data.get("area")
     log_access(request.user, AccessEvent.Kind.EXPORT, area, request=request,
                detail=f"走访台账 {data.get('start') or ''}~{data.get('end') or ''}")
@@ -414,9 +437,13 @@ def worklist(request):
 @scoped("area", model=Campaign)
 @require_GET
 def campaign_list(request):
-    campaigns = campaigns_visible_to(request.user).select_related("area").order_by("-start_date")
-    return render(request, "grids/campaign_list.html", {"campaigns": campaigns,
-                                                        "today": timezone.localdate()})
+    user = request.user
+    campaigns = list(campaigns_visible_to(user).select_related("area").order_by("-start_date"))
+    for c in campaigns:
+        c.editable = can_run_campaigns(user, c.area)  # memberships are cached: no query
+    return render(request, "grids/campaign_list.html", {
+        "campaigns": campaigns, "today": timezone.localdate(),
+        "can_launch": bool(area_paths(user, roles=CAMPAIGN_ROLES))})
 
 
 @scoped("area", model=Campaign)
@@ -435,7 +462,7 @@ def campaign_coverage(request, pk):
                  if user_can_see_area(user, a)]
     return render(request, "grids/coverage.html", {
         "campaign": campaign, "area": area, "total": total, "rows": rows,
-        "ancestors": ancestors,
+        "ancestors": ancestors, "can_edit": can_run_campaigns(user, campaign.area),
     })
 
 
@@ -503,10 +530,7 @@ def key_person_new(request, pk):
     if not can_manage(request.user, household.grid):
         raise PermissionDenied("您的岗位不能登记重点人员。")
     residents = household.members.filter(key_person__isnull=True).order_by("pk")
-    responsible = get_user_model().objects.filter(
-        memberships__is_active=True, memberships__role__in=VISIT_ROLES,
-        memberships__area__in=Area.objects.filter(pk__in=household.grid.ancestor_ids()),
-    ).distinct().order_by("last_name", "first_name")
+    responsible = _responsible_choices(household.grid)
     form = KeyPersonForm(request.POST or None, residents=residents,
                          responsible_users=responsible)
     if request.method == "POST" and form.is_valid():
@@ -552,6 +576,7 @@ def key_place_detail(request, pk):
         "place": place, "mask": Masker(request.user),
         "visits": place.visits.select_related("visitor").order_by("-visited_on")[:20],
         "can_visit": can_visit(request.user, place.grid), "timeline": timeline(place),
+        "can_manage": can_manage(request.user, place.grid),
     })
 
 
@@ -569,12 +594,36 @@ def key_place_new(request):
 
 
 # --- 包抓 -------------------------------------------------------------------------------
-@scoped("area", model=Responsibility)
-@require_GET
-def responsibilities(request, pk):
-    village = get_area_for_user(request.user, pk)
+def _village_for_user(user, pk):
+    village = get_area_for_user(user, pk)
     if village.kind != Area.Kind.VILLAGE:
         raise Http404("请选择村(社区)。")
+    return village
+
+
+def _people_in_scope(user):
+    """People the user may name as responsible: active users holding a post (other than
+    安全审计员) within the areas where the user decides 包抓."""
+    paths = area_paths(user, roles=RESPONSIBILITY_ROLES)
+    if not paths:
+        return get_user_model().objects.none()
+    q = Q()
+    for path in paths:
+        q |= Q(area__path__startswith=path)
+    posts = Membership.objects.active().exclude(role=Role.AUDITOR).filter(q)
+    return (get_user_model().objects.filter(is_active=True, pk__in=posts.values("user_id"))
+            .order_by("last_name", "first_name", "username"))
+
+
+def _responsibility_forms(user, village, data=None, *, end_data=None):
+    areas = Area.objects.under(village).select_related("parent").order_by("path")
+    active = Responsibility.objects.filter(area__path__startswith=village.path,
+                                           is_active=True).select_related("user", "area")
+    return (ResponsibilityForm(data, areas=areas, people=_people_in_scope(user)),
+            EndResponsibilityForm(end_data, responsibilities=active))
+
+
+def _responsibilities_page(request, village, *, assign_form=None, end_form=None):
     areas = list(Area.objects.under(village).order_by("path"))
     resp = list(Responsibility.objects.filter(area__in=areas, is_active=True)
                 .select_related("user").order_by("kind", "user__last_name"))
@@ -605,6 +654,9 @@ def responsibilities(request, pk):
                          .select_related("head", "grid").order_by("grid__path", "id"))
     orphan_places = (KeyPlace.objects.filter(grid__in=orphan_grids).select_related("grid")
                      .order_by("grid__path", "name"))
+    can_assign = can_assign_responsibilities(request.user, village)
+    if can_assign and assign_form is None:
+        assign_form, end_form = _responsibility_forms(request.user, village)
     return render(request, "grids/responsibilities.html", {
         "village": village, "groups": groups,
         "leaders": [r for r in by_area.get(village.pk, [])
@@ -614,7 +666,292 @@ def responsibilities(request, pk):
         "orphan_households": orphan_households[:200],
         "orphan_household_count": orphan_households.count(),
         "orphan_places": orphan_places[:200], "orphan_place_count": orphan_places.count(),
+        "can_assign": can_assign, "assign_form": assign_form, "end_form": end_form,
     })
+
+
+@scoped("area", model=Responsibility)
+@require_GET
+def responsibilities(request, pk):
+    return _responsibilities_page(request, _village_for_user(request.user, pk))
+
+
+def _village_for_assigning(user, pk):
+    village = _village_for_user(user, pk)
+    if not can_assign_responsibilities(user, village):
+        raise PermissionDenied("只有综治中心工作人员和系统管理员可以调整包抓责任。")
+    return village
+
+
+@scoped("area", model=Responsibility)
+@require_POST
+def responsibility_assign(request, pk):
+    village = _village_for_assigning(request.user, pk)
+    form, end_form = _responsibility_forms(request.user, village, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.assign_responsibility(data["user"], data["area"], data["kind"],
+                                          actor=request.user)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            who = data["user"]
+            messages.success(request, f"已落实包抓：{who.last_name}{who.first_name}"
+                                      f"（{data['kind']}）→ {data['area'].name}。")
+            return redirect("grids:responsibilities", village.pk)
+    # Refused: the page again with the form's messages (200, an ordinary page).
+    return _responsibilities_page(request, village, assign_form=form, end_form=end_form)
+
+
+@scoped("area", model=Responsibility)
+@require_POST
+def responsibility_end(request, pk):
+    village = _village_for_assigning(request.user, pk)
+    assign_form, form = _responsibility_forms(request.user, village, end_data=request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("grids:responsibilities", village.pk)
+    resp = form.cleaned_data["responsibility"]
+    if actions.end_responsibility(resp, actor=request.user, reason=form.cleaned_data["reason"]):
+        messages.success(request, f"已解除 {resp.user.last_name}{resp.user.first_name}"
+                                  f"对{resp.area.name}的包抓（{resp.kind}）。")
+    else:
+        messages.info(request, "这项包抓已被他人解除。")
+    return redirect("grids:responsibilities", village.pk)
+
+
+# --- Editing on the pages -------------------------------------------------------------
+CONFLICT_HINT = ("下面保留了您填写的内容，页面上方是刚保存的最新内容。请核对后再次点击“保存”，"
+                 "将以您填写的为准。")
+
+
+def _conflict_form(request, form_class, exc, **kwargs):
+    """The editor's own input again, now carrying the version on file, with a message
+    saying someone else saved first. Nothing of theirs was written."""
+    data = request.POST.copy()
+    data["version"] = exc.current if exc.current is not None else data.get("version", "")
+    form = form_class(data, **kwargs)
+    form.is_valid()
+    form.add_error(None, f"{exc}{CONFLICT_HINT}")
+    return form
+
+
+def _edit_page(request, form, *, title, cancel, current=(), readonly=(), note=""):
+    return render(request, "grids/form.html", {
+        "form": form, "title": title, "submit": "保存", "cancel_url": cancel,
+        "current": current if form.non_field_errors() else (), "readonly": readonly,
+        "note": note})
+
+
+def _name(user):
+    return f"{user.last_name}{user.first_name}" if user else "—"
+
+
+@scoped("area", model=Household)
+@require_http_methods(["GET", "POST"])
+def household_edit(request, pk):
+    user = request.user
+    household = get_household_for_editing(user, pk)
+    kwargs = {"grids": _grid_choices(user, allowed=can_edit_household),
+              "members": household.members.order_by("pk")}
+    initial = {"grid": household.grid_id, "house_number": household.house_number,
+               "head": household.head_id, "flags": household.flags, "notes": household.notes,
+               "version": household.version}
+    form = HouseholdEditForm(request.POST or None, initial=initial, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = actions.edit_household(household, actor=user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        except actions.EditConflict as exc:
+            household = get_household_for_editing(user, pk)
+            form = _conflict_form(request, HouseholdEditForm, exc, initial=initial, **kwargs)
+        else:
+            messages.success(request, "户信息已保存。" if changed else "没有改动。")
+            return redirect("grids:household_detail", household.pk)
+    current = [("网格", household.grid.name), ("住址", household.address),
+               ("户主", household.head.name if household.head else "—"),
+               ("户标签", "、".join(household.flags) or "—"), ("备注", household.notes or "—")]
+    return _edit_page(request, form, title=f"修改户信息 · {household.address}",
+                      cancel=reverse("grids:household_detail", args=[household.pk]),
+                      current=current)
+
+
+@scoped("area", model=Household)
+@require_http_methods(["GET", "POST"])
+def member_edit(request, pk):
+    user = request.user
+    member = get_member_for_editing(user, pk)
+    mask = Masker(user)
+    if mask.full_id and member.id_number:
+        log_access(user, AccessEvent.Kind.VIEW, member, detail="修改成员信息（含身份证号）",
+                   request=request)
+    kwargs = {"full_id": mask.full_id, "full_phone": mask.full_phone}
+    initial = {"name": member.name, "relation": member.relation, "sex": member.sex,
+               "birth_date": member.birth_date, "id_number": member.id_number or "",
+               "phone": member.phone, "version": member.version}
+    form = MemberEditForm(request.POST or None, initial=initial, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            changed = actions.edit_member(member, actor=user, **data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        except actions.EditConflict as exc:
+            member = get_member_for_editing(user, pk)
+            form = _conflict_form(request, MemberEditForm, exc, initial=initial, **kwargs)
+        else:
+            messages.success(request, f"{member.name}的信息已保存。" if changed else "没有改动。")
+            return redirect("grids:household_detail", member.household_id)
+    readonly = []
+    if not mask.full_id:
+        readonly.append(("身份证号", mask.id(member.id_number) or "—",
+                         "您的岗位只能看到部分号码，不能修改；如有错误请联系村(社区)干部。"))
+    if not mask.full_phone:
+        readonly.append(("联系电话", mask.phone(member.phone) or "—",
+                         "您的岗位只能看到部分号码，不能修改。"))
+    current = [("姓名", member.name), ("与户主关系", member.relation or "—"),
+               ("性别", member.sex or "—"),
+               ("出生日期", f"{member.birth_date:%Y-%m-%d}" if member.birth_date else "—"),
+               ("身份证号", mask.id(member.id_number) or "—"),
+               ("联系电话", mask.phone(member.phone) or "—")]
+    return _edit_page(request, form, title=f"修改成员信息 · {member.name}",
+                      cancel=reverse("grids:household_detail", args=[member.household_id]),
+                      current=current, readonly=readonly,
+                      note=member.household.address)
+
+
+@scoped("area", model=KeyPlace)
+@require_http_methods(["GET", "POST"])
+def key_place_edit(request, pk):
+    user = request.user
+    place = get_key_place_for_user(user, pk, manage=True)
+    mask = Masker(user)
+    kwargs = {"grids": _grid_choices(user, manage=True), "full_phone": mask.full_phone}
+    initial = {"kind": place.kind, "name": place.name, "address": place.address,
+               "grid": place.grid_id, "responsible_person": place.responsible_person,
+               "contact": place.contact, "version": place.version}
+    form = KeyPlaceEditForm(request.POST or None, initial=initial, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = actions.edit_key_place(place, actor=user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        except actions.EditConflict as exc:
+            place = get_key_place_for_user(user, pk, manage=True)
+            form = _conflict_form(request, KeyPlaceEditForm, exc, initial=initial, **kwargs)
+        else:
+            messages.success(request, "重点场所已保存。" if changed else "没有改动。")
+            return redirect("grids:key_place_detail", place.pk)
+    readonly = [] if mask.full_phone else [
+        ("联系电话", mask.phone(place.contact) or "—", "您的岗位只能看到部分号码，不能修改。")]
+    current = [("类别", place.kind), ("名称", place.name), ("地址", place.address or "—"),
+               ("所属网格", place.grid.name), ("负责人", place.responsible_person or "—"),
+               ("联系电话", mask.phone(place.contact) or "—")]
+    return _edit_page(request, form, title=f"修改重点场所 · {place.name}",
+                      cancel=reverse("grids:key_place_detail", args=[place.pk]),
+                      current=current, readonly=readonly)
+
+
+def _responsible_choices(grid):
+    """Who may answer for a key person in grid: holders of a visiting post at or above it."""
+    return get_user_model().objects.filter(
+        memberships__is_active=True, memberships__role__in=VISIT_ROLES,
+        memberships__area__in=Area.objects.filter(pk__in=grid.ancestor_ids()),
+    ).distinct().order_by("last_name", "first_name")
+
+
+@scoped("area", model=KeyPerson)
+@require_http_methods(["GET", "POST"])
+def key_person_edit(request, pk):
+    user = request.user
+    person = get_key_person_for_user(user, pk, write=True)
+    chosen = list(person.categories.all())
+    kwargs = {"responsible_users": _responsible_choices(person.grid),
+              "categories": KeyPersonCategory.objects.filter(
+                  Q(is_active=True) | Q(pk__in=[c.pk for c in chosen]))}
+    initial = {"categories": [c.pk for c in chosen], "risk_level": person.risk_level,
+               "responsible": person.responsible_id, "status": person.status,
+               "visit_every_days": person.visit_every_days, "notes": person.notes,
+               "version": person.version}
+    form = KeyPersonEditForm(request.POST or None, initial=initial, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = actions.edit_key_person(person, actor=user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        except actions.EditConflict as exc:
+            person = get_key_person_for_user(user, pk, write=True)
+            chosen = list(person.categories.all())
+            form = _conflict_form(request, KeyPersonEditForm, exc, initial=initial, **kwargs)
+        else:
+            messages.success(request, "重点人员信息已保存。" if changed else "没有改动。")
+            return redirect("grids:key_person_detail", person.pk)
+    current = [("类别", "、".join(c.name for c in chosen)),
+               ("风险等级", person.get_risk_level_display()),
+               ("包联责任人", _name(person.responsible)),
+               ("走访频次", f"每 {person.visit_every_days} 天"), ("管理状态", person.status),
+               ("情况说明", person.notes or "—")]
+    return _edit_page(request, form, title=f"修改重点人员 · {person.resident.name}",
+                      cancel=reverse("grids:key_person_detail", args=[person.pk]),
+                      current=current)
+
+
+def _campaign_areas(user):
+    return (Area.objects.under_paths(area_paths(user, roles=CAMPAIGN_ROLES))
+            .filter(kind__in=[Area.Kind.COUNTY, Area.Kind.TOWN, Area.Kind.VILLAGE])
+            .select_related("parent").order_by("path"))
+
+
+@scoped("area", model=Campaign)
+@require_role(*CAMPAIGN_ROLES)
+@require_http_methods(["GET", "POST"])
+def campaign_new(request):
+    user = request.user
+    areas = _campaign_areas(user)
+    today = timezone.localdate()
+    form = CampaignForm(request.POST or None, areas=areas, initial={
+        "area": _top_area(user).pk if _top_area(user) else None, "start_date": today,
+        "mode": Campaign.Mode.FULL})
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = actions.launch_campaign(actor=user, **form.action_kwargs())
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"已发起专项活动：{campaign.name}。")
+            return redirect("grids:campaign_coverage", campaign.pk)
+    return _edit_page(request, form, title="发起专项活动",
+                      cancel=reverse("grids:campaign_list"))
+
+
+@scoped("area", model=Campaign)
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request, pk):
+    user = request.user
+    campaign = get_campaign_for_user(user, pk, write=True)
+    kwargs = {"areas": _campaign_areas(user), "campaign": campaign}
+    form = CampaignEditForm(request.POST or None, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = actions.edit_campaign(campaign, actor=user,
+                                            version=form.cleaned_data["version"],
+                                            **form.action_kwargs())
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        except actions.EditConflict as exc:
+            campaign = get_campaign_for_user(user, pk, write=True)
+            form = _conflict_form(request, CampaignEditForm, exc, **kwargs)
+        else:
+            messages.success(request, "专项活动已保存。" if changed else "没有改动。")
+            return redirect("grids:campaign_coverage", campaign.pk)
+    current = [("活动名称", campaign.name), ("范围", campaign.area.name),
+               ("时间", f"{campaign.start_date:%Y-%m-%d} 至 {campaign.end_date:%Y-%m-%d}"),
+               ("排查方式", campaign.mode), ("排查重点", campaign.focus or "—")]
+    return _edit_page(request, form, title=f"修改专项活动 · {campaign.name}",
+                      cancel=reverse("grids:campaign_coverage", args=[campaign.pk]),
+                      current=current)
 
 
 # --- Import ---------------------------------------------------------------------------

@@ -8,6 +8,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 OBJECTS = {
     "grids:area_detail": ("village",),
     "grids:responsibilities": ("village",),
+    "grids:responsibility_assign": ("village",),
+    "grids:responsibility_end": ("village",),
+    "grids:household_edit": ("household",),
+    "grids:member_edit": ("resident",),
+    "grids:key_place_edit": ("key_place",),
+    "grids:key_person_edit": ("key_person",),
+    "grids:campaign_edit": ("grid_campaign",),
     "grids:household_detail": ("household",),
     "grids:member_add": ("household",),
     "grids:household_flags": ("household",),

@@ -2,12 +2,53 @@
 // - What is typed is kept in localStorage as a draft until the visit is saved.
 // - Submitting goes through fetch; if the network is down the visit waits in a local queue
 //   and is sent again when the browser is back online (on this page or any grids page).
+// - The optional photo waits too: localStorage holds text only, so the File goes into
+//   IndexedDB under the visit's idempotency key and is sent with the queued fields as
+//   multipart when the network returns (then removed). A draft sent back by the server
+//   gets its photo put back into the file input.
 // - Every form carries a server-made idempotency key, so a resend or a double tap saves
-//   one visit only. Without JavaScript the form is an ordinary POST.
+//   one visit only, with its photo once. Without JavaScript the form is an ordinary POST.
 (function () {
   "use strict";
   var QUEUE = "pingxiang.visitQueue";
   var DRAFT = "pingxiang.visitDraft:";
+  var PHOTO_DB = "pingxiang-offline";
+  var PHOTOS = "visitPhotos";
+
+  // --- Photos waiting in IndexedDB, keyed by the visit's idempotency key ---------------
+  function openPhotos() {
+    return new Promise(function (resolve, reject) {
+      if (!window.indexedDB) { reject(new Error("no IndexedDB")); return; }
+      var req = window.indexedDB.open(PHOTO_DB, 1);
+      req.onupgradeneeded = function () { req.result.createObjectStore(PHOTOS); };
+      req.onsuccess = function () { resolve(req.result); };
+      req.onerror = function () { reject(req.error); };
+    });
+  }
+  function photoStore(mode, work) {
+    return openPhotos().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(PHOTOS, mode);
+        var req = work(tx.objectStore(PHOTOS));
+        tx.oncomplete = function () { db.close(); resolve(req ? req.result : undefined); };
+        tx.onerror = tx.onabort = function () { db.close(); reject(tx.error); };
+      });
+    });
+  }
+  function keepPhoto(key, file) {
+    return photoStore("readwrite", function (s) {
+      return s.put({ blob: file, name: file.name || "photo.jpg", type: file.type || "" }, key);
+    });
+  }
+  function photoFor(key) {
+    return photoStore("readonly", function (s) { return s.get(key); }).then(function (rec) {
+      return rec ? new File([rec.blob], rec.name, { type: rec.type }) : null;
+    });
+  }
+  function dropPhoto(key) {
+    return photoStore("readwrite", function (s) { return s.delete(key); })
+      .catch(function () { /* nothing stored, or storage gone: nothing to remove */ });
+  }
 
   function load(key, fallback) {
     try { return JSON.parse(window.localStorage.getItem(key)) || fallback; } catch (e) { return fallback; }
@@ -49,12 +90,13 @@
     var el = document.querySelector("input[name=csrfmiddlewaretoken]");
     return el ? el.value : null;
   }
-  function post(action, pairs) {
-    var body = new URLSearchParams();
+  function post(action, pairs, photo) {
+    var body = new FormData();  // multipart, so the photo can travel with the fields
     var token = freshToken();
     pairs.forEach(function (p) {
       body.append(p[0], p[0] === "csrfmiddlewaretoken" && token ? token : p[1]);
     });
+    if (photo) { body.append("photo", photo, photo.name); }
     return window.fetch(action, { method: "POST", body: body, credentials: "same-origin",
                                   headers: { "X-Pingxiang-Visit": "1" } });
   }
@@ -76,15 +118,22 @@
     if (flushing || !queue.length || navigator.onLine === false) { pendingNote(); return; }
     flushing = true;
     var item = queue[0];
-    post(item.action, item.pairs).then(savedUrl).then(function (url) {
+    var photo = item.photo ? photoFor(item.key).catch(function () { return null; })
+                           : Promise.resolve(null);
+    photo.then(function (file) {
+      return post(item.action, item.pairs, file);
+    }).then(savedUrl).then(function (url) {
+      if (!url) {
+        // Refused by the server (e.g. a field no longer valid): back into the form as a
+        // draft; its photo stays in IndexedDB and goes back into the form with it.
+        store(DRAFT + item.action, item.pairs);
+        return null;
+      }
+      store(DRAFT + item.action, null);
+      return item.photo ? dropPhoto(item.key) : null;  // saved with the visit: not again
+    }).then(function () {
       var rest = load(QUEUE, []).filter(function (q) { return q.key !== item.key; });
       store(QUEUE, rest);
-      if (!url) {
-        // Refused by the server (e.g. a field no longer valid): back into the form as a draft.
-        store(DRAFT + item.action, item.pairs);
-      } else {
-        store(DRAFT + item.action, null);
-      }
       flushing = false;
       if (rest.length) { flush(); } else { say("网络已恢复，待补发的走访已全部保存。"); }
     }).catch(function () {
@@ -93,10 +142,27 @@
     });
   }
 
+  function putBackPhoto(form, key) {
+    var input = form.querySelector("input[type=file][name=photo]");
+    if (!input || !key || typeof DataTransfer === "undefined") { return; }
+    photoFor(key).then(function (file) {
+      if (!file || input.files.length) { return; }
+      var box = new DataTransfer();
+      box.items.add(file);
+      input.files = box.files;
+      say("已恢复上次未提交的内容（含照片）。");
+    }).catch(function () { /* no stored photo */ });
+  }
+
   function enhance(form) {
     var draftKey = DRAFT + form.getAttribute("action");
     var draft = load(draftKey, null);
-    if (draft) { restore(form, draft); say("已恢复上次未提交的内容。"); }
+    var keyField = form.querySelector("input[name=idempotency_key]");
+    if (draft) {
+      restore(form, draft);
+      say("已恢复上次未提交的内容。");
+      putBackPhoto(form, keyField && keyField.value);
+    }
     form.addEventListener("input", function () { store(draftKey, pairsOf(form)); });
     form.addEventListener("change", function () { store(draftKey, pairsOf(form)); });
     form.addEventListener("submit", function (event) {
@@ -106,25 +172,38 @@
       var button = form.querySelector("button[type=submit]");
       if (button) { button.disabled = true; button.textContent = "正在保存…"; }
       var pairs = pairsOf(form);
-      var keyField = form.querySelector("input[name=idempotency_key]");
+      var key = keyField ? keyField.value : String(Date.now());
+      var photoInput = form.querySelector("input[type=file][name=photo]");
+      var file = photoInput && photoInput.files && photoInput.files[0];
       window.fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
                                   headers: { "X-Pingxiang-Visit": "1" } })
         .then(savedUrl)
         .then(function (url) {
           if (url) {
             store(draftKey, null);
-            window.location.assign(url);
+            dropPhoto(key).then(function () { window.location.assign(url); });
           } else {
             form.submit();  // let the server show its messages next to the fields
           }
         })
         .catch(function () {
-          var queue = load(QUEUE, []).filter(function (q) { return q.key !== (keyField && keyField.value); });
-          queue.push({ key: keyField ? keyField.value : String(Date.now()), action: form.action, pairs: pairs, at: Date.now() });
-          store(QUEUE, queue);
-          form.removeAttribute("data-busy");
-          if (button) { button.disabled = false; button.textContent = "保存走访"; }
-          say("网络中断：这次走访已保存在本机，联网后会自动补发（照片需联网后重新上传）。");
+          // The photo first (IndexedDB), then the queue entry that says it has one.
+          var kept = file ? keepPhoto(key, file).then(function () { return true; },
+                                                       function () { return false; })
+                          : Promise.resolve(false);
+          return kept.then(function (hasPhoto) {
+            var queue = load(QUEUE, []).filter(function (q) { return q.key !== key; });
+            queue.push({ key: key, action: form.action, pairs: pairs, at: Date.now(),
+                         photo: hasPhoto });
+            store(QUEUE, queue);
+            form.removeAttribute("data-busy");
+            if (button) { button.disabled = false; button.textContent = "保存走访"; }
+            if (file && !hasPhoto) {
+              say("网络中断：这次走访已保存在本机，联网后会自动补发（本机无法保存照片，需联网后重新上传）。");
+            } else {
+              say("网络中断：这次走访" + (hasPhoto ? "和照片" : "") + "已保存在本机，联网后会自动补发。");
+            }
+          });
         });
     });
   }
