@@ -28,6 +28,16 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_figure_cache():
+    """The dashboard caches figures under a data version (pingxiang.figurecache) that only
+    moves forward; a test's rolled-back data must not be served to the next test from it.
+    (A live system never rolls back committed data.)"""
+    from django.core.cache import caches
+
+    caches["figures"].clear()
+
+
 def build_cast():
     from grids.actions import create_area, ensure_user, grant_membership
     from grids.models import Area, Role
