@@ -256,14 +256,3 @@ def assert_menu_labels_unbroken(page):
         " Math.round(a.getBoundingClientRect().height)])")
     broken = [label for label, rects, height in heights if height > 40]
     assert not broken, f"menu labels broken over lines: {broken}"
-
-
-@pytest.fixture(autouse=True)
-def _close_connections_opened_under_playwright(browser_page):
-    """Queries a journey makes while Playwright's event loop runs open their own database
-    connection; close it while that loop still runs, or the test database cannot be dropped
-    at the end of the session ("accessed by other users")."""
-    yield
-    from django.db import connections
-
-    connections.close_all()
