@@ -283,9 +283,10 @@ def case_action(request, pk, action):
             raise actions.CaseActionError(
                 f"案件当前状态为“{case.get_status_display()}”，不能{actions.ACTION_LABELS[action]}。")
         if not form.is_valid():
+            # Shown again with its errors, answered 200 like any re-rendered Django form (a 400
+            # makes browsers log a console error for what is only a user's typo).
             return render(request, "cases/case_detail.html",
-                          _detail_context(request, case, bound=(action, request.POST)),
-                          status=400)
+                          _detail_context(request, case, bound=(action, request.POST)))
         case.version = form.cleaned_data["version"]  # the version the user saw
         ACTION_FORMS[action][1](case, request.user, form.cleaned_data)
     except actions.CaseActionError as exc:
