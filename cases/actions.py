@@ -76,7 +76,7 @@ TRANSITIONS = {
 }
 
 ACTION_LABELS = {
-    "register": "登记", "accept": "受理", "record_session": "调解记录", "resolve": "化解",
+    "register": "登记", "accept": "受理", "record_session": "记录调解", "resolve": "化解",
     "close_unresolved": "未化解转出", "escalate": "上报上一级", "auto_escalate": "超时自动上报",
     "send_down": "交办下级", "request_pause": "申请暂停计时", "decide_pause": "审批暂停计时",
     "resume": "恢复计时", "follow_up": "回访", "archive": "归档", "take_charge": "领导包案",

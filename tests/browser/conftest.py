@@ -135,6 +135,14 @@ def main_text(page):
     return page.locator("main").inner_text()
 
 
+def expect_message(page, text):
+    """Wait for the flash message `text` (exactly) after an action: the button's verb comes
+    back as "已<verb>。", never "<noun>：已办理"."""
+    page.locator("ul.messages li", has_text=text).wait_for()
+    shown = page.locator("ul.messages li").all_inner_texts()
+    assert text in shown, shown
+
+
 def open_action(page, name):
     """Open one of the case page's action panels (<details id="action-NAME">) by clicking its
     summary, as a user does; returns the form inside."""

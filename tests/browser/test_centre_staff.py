@@ -8,10 +8,12 @@ from django.utils import timezone
 
 from cases.models import Case
 from pingxiang.models import Notification
+from tests.conftest import assert_clean_page
 
 from .conftest import (
     assert_menu_labels_unbroken,
     check_narrow,
+    expect_message,
     go,
     log_in,
     main_text,
@@ -66,7 +68,7 @@ def test_centre_staff_registers_a_police_push_mediates_and_prints_the_agreement(
     form = open_action(page, "accept")
     form.locator("select[name=level]").select_option("3")
     form.locator("button[type=submit]").click()
-    page.wait_for_selector("text=受理：已办理")
+    expect_message(page, "已受理。")
     assert "第3级" in page.inner_text("#case-state")
     pushed = page.locator("section.card", has_text="推送（警情推送）").inner_text()
     assert pushed.count("已签收") == 1 and pushed.count("未签收") == 3
@@ -77,7 +79,7 @@ def test_centre_staff_registers_a_police_push_mediates_and_prints_the_agreement(
     form.locator("input[name=participants]").fill("马建军、牛桂兰、司法所、派出所民警")
     form.locator("textarea[name=notes]").fill("双方陈述经过，民警说明出警情况，双方同意协商。")
     form.locator("button[type=submit]").click()
-    page.wait_for_selector("text=调解记录：已办理")
+    expect_message(page, "已记录调解。")
     form = open_action(page, "resolve")
     form.locator("select[name=method]").select_option("people")
     form.locator("select[name=kind]").select_option("written")
@@ -86,8 +88,20 @@ def test_centre_staff_registers_a_police_push_mediates_and_prints_the_agreement(
     form.locator("textarea[name=performance]").fill("三日内在现场履行，村调委会监督。")
     form.locator("input[name=perform_by]").fill(
         (timezone.localdate() + dt.timedelta(days=3)).isoformat())
+    # An agreement dated tomorrow is refused by the server: the page comes back (200, so no
+    # console error) with the reason in the open panel and the typed text kept; nothing saved.
+    version = Case.objects.get(pk=case.pk).version
+    form.locator("input[name=reached_on]").fill(
+        (timezone.localdate() + dt.timedelta(days=1)).isoformat())
     form.locator("button[type=submit]").click()
-    page.wait_for_selector("text=化解：已办理")
+    page.wait_for_selector("#action-resolve >> text=达成日期不能晚于今天。")
+    form = page.locator("#action-resolve form")
+    assert "清除堆放的柴草" in form.locator("textarea[name=terms]").input_value()
+    assert not case.agreements.exists() and Case.objects.get(pk=case.pk).version == version
+    assert_clean_page(page)
+    form.locator("input[name=reached_on]").fill(timezone.localdate().isoformat())
+    form.locator("button[type=submit]").click()
+    expect_message(page, "已化解结案。")
     assert "已化解" in page.inner_text("#case-state")
 
     # The follow-up visit is scheduled, and the judicial-confirmation window shown.

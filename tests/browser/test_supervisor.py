@@ -12,6 +12,7 @@ from python_calamine import CalamineWorkbook
 
 from pingxiang.models import Notification
 from rectification.models import IssueItem
+from tests.conftest import assert_clean_page
 
 from .conftest import check_narrow, go, log_in, main_text, png_bytes, shoot
 
@@ -71,6 +72,15 @@ def test_supervisor_builds_an_issue_list_hands_it_out_and_downloads_it(
         page.fill("#id_responsible_unit", "西关村委会")
         page.fill("#id_responsible_person", person)
         page.select_option("#id_handler", label="李秀英（cadre_xiguan）")
+        if text == "调解室未挂牌":
+            # A deadline in the past is refused by the server: the page comes back (200, so
+            # no console error) with the reason under the field, and nothing is handed out.
+            page.fill("#id_deadline", (today - dt.timedelta(days=1)).isoformat())
+            page.click("button:has-text('交办')")
+            page.wait_for_selector("text=整改时限不能早于交办日期（今天）。")
+            assert page.input_value("#id_responsible_unit") == "西关村委会"  # kept
+            assert not IssueItem.objects.filter(status="assigned").exists()
+            assert_clean_page(page)
         page.fill("#id_deadline", deadline)
         page.click("button:has-text('交办')")
         page.wait_for_selector("text=已交办。")

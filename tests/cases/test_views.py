@@ -282,3 +282,25 @@ def test_leader_takes_charge_from_the_page(login, cast, running_case):
     client.post(act(case, "take_charge"), {"version": case.version, "note": "包案"})
     assert Case.objects.get(pk=case.pk).took_charge_by == cast.leader
     assert local(2026, 1, 1)  # helper import used
+
+
+def test_each_action_button_is_answered_with_the_same_verb(login, cast, running_case):
+    """The button says 记录调解, the message says 已记录调解。 (not 调解记录：已办理)."""
+    from cases.views import ACTION_FORMS, ACTION_TEXT, done_message
+
+    assert set(ACTION_TEXT) == set(ACTION_FORMS)
+    for name in ACTION_TEXT:
+        data = {"approve": True} if name == "decide_pause" else {}
+        assert done_message(name, data).startswith("已"), name
+        assert "已办理" not in done_message(name, data)
+    case = running_case(1)
+    client = login(cast.grid_xiguan)
+    html = client.get(detail(case)).content.decode()
+    assert '<button type="submit">记录调解</button>' in html
+    response = client.post(act(case, "record_session"), {
+        "version": case.version, "notes": "双方到场，各自陈述"}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["已记录调解。"]
+    assert case.sessions.count() == 1
+    refused = client.post(act(case, "record_session"), {"version": case.version + 1})
+    assert refused.status_code == 200 and "这个字段是必填项" in refused.content.decode()
+    assert case.sessions.count() == 1
