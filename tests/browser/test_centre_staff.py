@@ -35,8 +35,19 @@ def test_centre_staff_registers_a_police_push_mediates_and_prints_the_agreement(
     # Register the police push from the 派出所.
     page.get_by_role("link", name="登记矛盾纠纷").first.click()
     page.wait_for_selector("h1:has-text('登记矛盾纠纷')")
+    # 32 villages' 社 and 网格 are listed under their village's name; choosing the village
+    # leaves only its own (case_form.js), and choosing another one drops a stale choice.
+    areas = page.locator("#id_area option")
+    assert "孟河村 · 孟河一社网格" in areas.all_inner_texts()
+    page.select_option("#id_village", label="孟河村")
+    page.select_option("#id_area", label="孟河村 · 孟河一社网格")
     page.select_option("#id_village", label="西关村")
-    page.select_option("#id_area", label="高家庄社第一网格")
+    labels = areas.all_inner_texts()
+    assert labels[0] == "（不细分）" and len(labels) > 1, labels
+    assert all(label.startswith("西关村 · ") for label in labels[1:]), labels
+    assert page.input_value("#id_area") == ""
+    assert page.locator("#id_area optgroup").get_attribute("label") == "西关村"
+    page.select_option("#id_area", label="西关村 · 高家庄社第一网格")
     page.select_option("#id_category", label="邻里")
     page.fill("#id_description", "两户因宅前道路通行发生推搡，派出所出警后推送。")
     page.select_option("#id_risk", label="橙")
@@ -128,3 +139,4 @@ def test_centre_staff_registers_a_police_push_mediates_and_prints_the_agreement(
     check_narrow(page, "/", shot="centre_staff_home_360")
     assert "推送待签收：0" in main_text(page)
     check_narrow(page, "/cases/")
+    check_narrow(page, "/cases/new/", shot="centre_staff_case_form_360")  # long 村 · 社 labels

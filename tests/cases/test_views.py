@@ -304,3 +304,38 @@ def test_each_action_button_is_answered_with_the_same_verb(login, cast, running_
     refused = client.post(act(case, "record_session"), {"version": case.version + 1})
     assert refused.status_code == 200 and "这个字段是必填项" in refused.content.decode()
     assert case.sessions.count() == 1
+
+
+def _intake_post(cast, **overrides):
+    return {"village": cast.xiguan.pk, "category": Category.objects.get(name="邻里").pk,
+            "description": "宅前道路通行纠纷", "risk": "blue", "source": "walkin",
+            "party-TOTAL_FORMS": "1", "party-INITIAL_FORMS": "0", "party-0-name": "马建军",
+            **overrides}
+
+
+def test_intake_lists_each_villages_places_under_its_name(login, cast):
+    html = login(cast.centre).get(reverse("cases:case_create")).content.decode()
+    assert '<optgroup label="西关村">' in html and '<optgroup label="孟河村">' in html
+    assert f'value="{cast.xiguan_grid.pk}" data-village="{cast.xiguan.pk}"' in html
+    assert ">西关村 · 高家庄社第一网格</option>" in html
+    assert ">孟河村 · 孟河一社</option>" in html
+    assert 'data-narrows="id_area"' in html and "cases/case_form" in html
+    # A grid worker of 西关村 is offered 西关村's places only.
+    html = login(cast.grid_xiguan).get(reverse("cases:case_create")).content.decode()
+    assert "西关村 · 高家庄社第一网格" in html and "孟河" not in html
+
+
+def test_intake_refuses_a_grid_of_another_village(login, cast):
+    client = login(cast.centre)
+    response = client.post(reverse("cases:case_create"),
+                           _intake_post(cast, area=cast.menghe_grid.pk))
+    assert response.status_code == 200
+    assert "所选社/网格“孟河一社网格”不在西关村，请重新选择。" in response.content.decode()
+    assert not Case.objects.exists()
+    # Outside the user's villages the place is not even a choice.
+    response = login(cast.grid_xiguan).post(reverse("cases:case_create"),
+                                            _intake_post(cast, area=cast.menghe_grid.pk))
+    assert response.status_code == 200 and "选择一个有效的选项" in response.content.decode()
+    assert not Case.objects.exists()
+    client.post(reverse("cases:case_create"), _intake_post(cast, area=cast.xiguan_grid.pk))
+    assert Case.objects.get().grid == cast.xiguan_grid
