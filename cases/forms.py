@@ -129,6 +129,8 @@ class PartyForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50, required=False)
     id_number = forms.CharField(label="身份证号", max_length=18, required=False)
     phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    address = forms.CharField(label="住址", max_length=200, required=False,
+                              help_text="已在本镇建档立户的可不填，协议书用户籍住址")
 
     def clean_id_number(self):
         value = self.cleaned_data.get("id_number", "")
@@ -136,7 +138,8 @@ class PartyForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if (data.get("id_number") or data.get("phone")) and not data.get("name"):
+        if (data.get("id_number") or data.get("phone") or data.get("address")) \
+                and not data.get("name"):
             self.add_error("name", "请填写当事人姓名。")
         return data
 

@@ -361,7 +361,7 @@ def agreement_print(request, pk, agreement_pk):
     agreement = get_object_or_404(case.agreements.select_related("mediator"), pk=agreement_pk)
     return render(request, "cases/agreement_print.html", {
         "case": case, "agreement": agreement,
-        "parties": case.party_links.select_related("resident")})
+        "parties": case.party_links.select_related("resident__household").order_by("pk")})
 
 
 @scoped("role")

@@ -17,6 +17,7 @@ from .conftest import (
     go,
     log_in,
     main_text,
+    make_household,
     open_action,
     shoot,
 )
@@ -26,6 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_centre_staff_registers_a_police_push_mediates_and_prints_the_agreement(
         browser_page, cast):
+    niu = make_household(cast.xiguan_grid, head="牛桂兰", house=45).head
     page = browser_page
     log_in(page, "centre", title="综治中心工作台")
     assert "推送待签收：0" in main_text(page)
@@ -54,7 +56,9 @@ def test_centre_staff_registers_a_police_push_mediates_and_prints_the_agreement(
     page.select_option("#id_source", label="警情推送")
     page.fill("#id_source_ref", "警情20261128-007")
     page.fill("#id_party-0-name", "马建军")
+    page.fill("#id_party-0-address", "陇西县文峰镇东街12号")  # not on file in 平襄镇
     page.fill("#id_party-1-name", "牛桂兰")
+    page.fill("#id_party-1-id_number", niu.id_number)  # on file, with her household
     page.click("button:has-text('登记')")
     page.wait_for_selector("text=已登记")
     case = Case.objects.get()
@@ -126,6 +130,10 @@ def test_centre_staff_registers_a_police_push_mediates_and_prints_the_agreement(
     page.wait_for_selector("h1:has-text('人民调解协议书')")
     paper = page.locator("article.agreement").inner_text()
     assert "马建军" in paper and "牛桂兰" in paper and "清除堆放的柴草" in paper
+    # Each party's home: the household's address, else the one typed; never a grid's name.
+    assert "马建军，住陇西县文峰镇东街12号" in paper
+    assert "住西关村高家庄社45号" in paper.split("牛桂兰", 1)[1].split("\n", 1)[0]
+    assert "网格" not in paper
     assert "人民调解员（签名）：张明" in paper
     page.get_by_role("button", name="打印").click()  # window.print(): no error, no navigation
     page.emulate_media(media="print")

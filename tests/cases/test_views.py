@@ -339,3 +339,29 @@ def test_intake_refuses_a_grid_of_another_village(login, cast):
     assert not Case.objects.exists()
     client.post(reverse("cases:case_create"), _intake_post(cast, area=cast.xiguan_grid.pk))
     assert Case.objects.get().grid == cast.xiguan_grid
+
+
+def test_the_agreement_gives_each_partys_home_address_never_a_grid_name(login, cast):
+    from grids.actions import create_household
+
+    number = id_number()
+    create_household(grid=cast.xiguan_grid, house_number="45", head_name="王建军",
+                     head_id_number=number, head_phone="13800001234")
+    client = login(cast.centre)
+    client.post(reverse("cases:case_create"), _intake_post(
+        cast, area=cast.xiguan_grid.pk, **{
+            "party-TOTAL_FORMS": "3",
+            "party-0-name": "王建军", "party-0-id_number": number,  # on file, with a household
+            "party-1-name": "张宏", "party-1-address": "陇西县文峰镇东街12号",  # from elsewhere
+            "party-2-name": "李四"}))  # neither: no address rather than a wrong one
+    case = Case.objects.get()
+    case = actions.accept_case(case, actor=cast.centre, level=3)
+    actions.resolve_case(case, actor=cast.centre, reached_on=timezone.localdate(), **RESOLVE)
+    agreement = case.agreements.get()
+    page = client.get(reverse("cases:agreement_print", args=[case.pk, agreement.pk]))
+    text = page.content.decode()
+    paper = text[text.index('<article class="agreement'):text.index("</article>")]
+    assert "王建军，男" in paper and "住西关村高家庄社45号" in paper
+    assert "张宏，住陇西县文峰镇东街12号" in paper
+    assert "<li>李四</li>" in paper
+    assert "网格" not in paper
