@@ -55,6 +55,9 @@ def test_grid_worker_visits_settles_a_dispute_on_the_spot_and_works_offline(
     # Find the household by a member's name (the menu folds behind a button on a phone).
     page.click("label.navbutton")
     page.locator(".mainnav a", has_text="住户").click()
+    # htmx (a deferred script) must have wired up the box before typing, or on a busy
+    # machine the keystrokes come before it and no search is sent.
+    page.wait_for_load_state("load")
     page.fill("#q", "李芳")  # results follow the typing (htmx), no button needed
     page.wait_for_url("**q=**")  # htmx swapped the results and pushed the URL
     page.wait_for_load_state("networkidle")

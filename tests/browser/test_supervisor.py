@@ -14,7 +14,7 @@ from pingxiang.models import Notification
 from rectification.models import IssueItem
 from tests.conftest import assert_clean_page
 
-from .conftest import check_narrow, go, log_in, main_text, png_bytes, shoot
+from .conftest import check_narrow, go, log_in, main_text, png_bytes, shoot, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,6 +68,9 @@ def test_supervisor_builds_an_issue_list_hands_it_out_and_downloads_it(
         page.locator("#items").get_by_role("link", name=text).click()
         if text == "调解室未挂牌":
             page.wait_for_selector("img[alt='佐证照片']")
+            # Attached is not loaded: on a busy machine the picture arrives a moment later.
+            assert wait_until(page, lambda: page.eval_on_selector(
+                "img[alt='佐证照片']", "i => i.complete ? i.naturalWidth : -1") != -1)
             assert page.eval_on_selector("img[alt='佐证照片']", "i => i.naturalWidth") == 1
         page.fill("#id_responsible_unit", "西关村委会")
         page.fill("#id_responsible_person", person)
