@@ -76,7 +76,7 @@ TRANSITIONS = {
 }
 
 ACTION_LABELS = {
-    "register": "登记", "accept": "受理", "record_session": "调解记录", "resolve": "化解",
+    "register": "登记", "accept": "受理", "record_session": "记录调解", "resolve": "化解",
     "close_unresolved": "未化解转出", "escalate": "上报上一级", "auto_escalate": "超时自动上报",
     "send_down": "交办下级", "request_pause": "申请暂停计时", "decide_pause": "审批暂停计时",
     "resume": "恢复计时", "follow_up": "回访", "archive": "归档", "take_charge": "领导包案",
@@ -244,7 +244,7 @@ def register_case(*, actor, area, category, description, risk=Risk.BLUE, source,
                   source_ref="", source_visit_id=None, source_petition_id=None, parties=(),
                   residents=(), received_at=None, at=None):
     """登记 a dispute. `area` is the most specific place known (grid, 社 or village);
-    `parties` are dicts (name, id_number, phone) found or created as residents, so one
+    `parties` are dicts (name, id_number, phone, address) found or created as residents, so one
     person keeps one record; `residents` are Resident rows already known."""
     at = _now(at)
     received_at = received_at or at
@@ -262,18 +262,19 @@ def register_case(*, actor, area, category, description, risk=Risk.BLUE, source,
         source_visit_id=source_visit_id, source_petition_id=source_petition_id,
         received_at=received_at, registered_by=actor, status=Status.REGISTERED,
     )
-    found = list(residents)
+    found = {r.pk: "" for r in residents}  # resident pk → address typed for them
     for party in parties:
         try:
-            found.append(find_or_create_resident(
+            resident = find_or_create_resident(
                 name=party["name"], id_number=party.get("id_number", ""),
-                phone=party.get("phone", ""), area=area, actor=actor).resident)
+                phone=party.get("phone", ""), area=area, actor=actor).resident
         except ValidationError as exc:
             raise CaseActionError(f"当事人“{party['name']}”：{exc.messages[0]}") from exc
+        found[resident.pk] = (party.get("address") or "").strip() or found.get(resident.pk, "")
     if not found:
         raise CaseActionError("请至少填写一名当事人。")
     CaseParty.objects.bulk_create(
-        [CaseParty(case=case, resident=r) for r in {r.pk: r for r in found}.values()])
+        [CaseParty(case=case, resident_id=pk, address=address) for pk, address in found.items()])
     _record(case, at=at, actor=actor, action="register",
             data={"source": source, "source_ref": source_ref})
     if source in PUSHED_SOURCES:

@@ -28,12 +28,57 @@ def _not_future(value, what):
     return value
 
 
+class AreaSelect(forms.Select):
+    """A <select> of 社/网格 grouped by village, each option carrying its village's id
+    (data-village) so static/js/app.js can keep only the chosen village's options."""
+
+    village_of = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        village = self.village_of.get(value)
+        if village is not None:
+            option["attrs"]["data-village"] = str(village)
+        return option
+
+
+def areas_for_intake(village_ids):
+    """社/小区 (and 网格 placed straight under a village) of these villages, and their 网格."""
+    return (Area.objects.filter(parent_id__in=village_ids)
+            | Area.objects.filter(parent__parent_id__in=village_ids, kind=Area.Kind.GRID)
+            ).order_by("path")
+
+
+def area_choices(villages):
+    """社/小区 and 网格 of `villages` as optgroups per village, each labelled with its village
+    ("西关村 · 高家庄社", "西关村 · 高家庄社第一网格"): across 32 villages names like 一社
+    repeat, and a bare name does not say where it is.
+    Returns (choices, {area pk: village pk})."""
+    villages = list(villages)
+    by_pk = {v.pk: v for v in villages}
+    areas = list(areas_for_intake(by_pk))
+    names = {a.pk: str(a) for a in areas}
+    grouped, village_of = {v.pk: [] for v in villages}, {}
+    for area in areas:
+        village = next(by_pk[i] for i in area.ancestor_ids() if i in by_pk)
+        label = f"{village} · {area}"
+        group = names.get(area.parent_id, "")
+        if area.kind == Area.Kind.GRID and group and not str(area).startswith(group):
+            label = f"{village} · {group} · {area}"
+        grouped[village.pk].append((area.pk, label))
+        village_of[area.pk] = village.pk
+    choices = [("", "（不细分）")] + [(str(by_pk[pk]), opts) for pk, opts in grouped.items() if opts]
+    return choices, village_of
+
+
 class CaseForm(forms.Form):
     village = forms.ModelChoiceField(label="村(社区)", queryset=Area.objects.none(),
-                                     empty_label="请选择")
+                                     empty_label="请选择",
+                                     widget=forms.Select(attrs={"data-narrows": "id_area"}))
     area = forms.ModelChoiceField(label="社/小区或网格", queryset=Area.objects.none(),
-                                  required=False, empty_label="（不细分）",
-                                  help_text="已知所在网格时请选择，网格员将直接收到。")
+                                  required=False, empty_label="（不细分）", widget=AreaSelect,
+                                  help_text="已知所在网格时请选择，网格员将直接收到。"
+                                            "选定村(社区)后只列出该村的社和网格。")
     category = forms.ModelChoiceField(label="纠纷类别",
                                       queryset=Category.objects.filter(is_active=True),
                                       empty_label="请选择")
@@ -56,10 +101,11 @@ class CaseForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = villages
         village_ids = list(villages.values_list("pk", flat=True))
-        self.fields["area"].queryset = (
-            Area.objects.filter(parent_id__in=village_ids) | Area.objects.filter(
-                parent__parent_id__in=village_ids, kind=Area.Kind.GRID)
-        ).order_by("path")
+        area = self.fields["area"]
+        # Validation uses the queryset (only places under the user's villages); the widget
+        # shows the grouped, village-labelled choices.
+        area.queryset = areas_for_intake(village_ids)
+        area.choices, area.widget.village_of = area_choices(villages)
         self.fields["known_parties"].queryset = residents if residents is not None else \
             Resident.objects.none()
 
@@ -75,7 +121,7 @@ class CaseForm(forms.Form):
         data = super().clean()
         village, area = data.get("village"), data.get("area")
         if village and area and not area.is_under(village):
-            self.add_error("area", "所选社/网格不在该村(社区)。")
+            self.add_error("area", f"所选社/网格“{area}”不在{village}，请重新选择。")
         return data
 
 
@@ -83,6 +129,8 @@ class PartyForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50, required=False)
     id_number = forms.CharField(label="身份证号", max_length=18, required=False)
     phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    address = forms.CharField(label="住址", max_length=200, required=False,
+                              help_text="已在本镇建档立户的可不填，协议书用户籍住址")
 
     def clean_id_number(self):
         value = self.cleaned_data.get("id_number", "")
@@ -90,7 +138,8 @@ class PartyForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if (data.get("id_number") or data.get("phone")) and not data.get("name"):
+        if (data.get("id_number") or data.get("phone") or data.get("address")) \
+                and not data.get("name"):
             self.add_error("name", "请填写当事人姓名。")
         return data
 

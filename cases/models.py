@@ -318,6 +318,9 @@ class CaseParty(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="party_links")
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="+")
     role = models.CharField("身份", max_length=20, default="当事人")
+    # As typed at registration, for a party with no household on file (someone from outside
+    # the township, or not yet registered). A household's own address wins when there is one.
+    address = models.CharField("住址", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "当事人"
@@ -327,6 +330,14 @@ class CaseParty(models.Model):
 
     def __str__(self):
         return f"{self.case} {self.resident}"
+
+    @property
+    def home_address(self):
+        """Where the party lives, for papers such as the 调解协议书: the household's address in
+        the local form (西关村高家庄社45号), else the address typed on the case; never the
+        name of a grid. Needs select_related("resident__household")."""
+        household = self.resident.household
+        return household.address if household is not None and household.address else self.address
 
 
 class LevelStint(models.Model):

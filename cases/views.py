@@ -193,7 +193,34 @@ def _action_forms(request, case, bound=None):
         extra = {"reached_on": timezone.localdate(), "visited_on": timezone.localdate(),
                  "confirmed_on": timezone.localdate()}
         built[name] = cls(data, initial={**initial, **extra}, auto_id=f"id_{name}_%s", **kwargs)
+        built[name].button_label = ACTION_TEXT[name][0]
     return built, pending
+
+
+# What each action's button says, and the message once it is done: the same verb, so that
+# "记录调解" is answered "已记录调解。" (not "调解记录：已办理"). A message may depend on the
+# form (approving or refusing a pause).
+ACTION_TEXT = {
+    "accept": ("受理", "已受理。"),
+    "record_session": ("记录调解", "已记录调解。"),
+    "resolve": ("化解结案", "已化解结案。"),
+    "close_unresolved": ("未化解转出", "已作未化解转出。"),
+    "escalate": ("上报上一级", "已上报上一级。"),
+    "send_down": ("交办下级", "已交办下级。"),
+    "request_pause": ("申请暂停计时", "已申请暂停计时，待审批。"),
+    "decide_pause": ("审批暂停计时",
+                     lambda d: "已批准暂停计时。" if d["approve"] else "已不批准暂停计时。"),
+    "resume": ("恢复计时", "已恢复计时。"),
+    "follow_up": ("登记回访", "已登记回访。"),
+    "archive": ("归档", "已归档。"),
+    "take_charge": ("领导包案", "已包案。"),
+    "confirm_judicially": ("登记司法确认", "已登记司法确认。"),
+}
+
+
+def done_message(action, data):
+    message = ACTION_TEXT[action][1]
+    return message(data) if callable(message) else message
 
 
 ACTION_FORMS = {
@@ -283,15 +310,16 @@ def case_action(request, pk, action):
             raise actions.CaseActionError(
                 f"案件当前状态为“{case.get_status_display()}”，不能{actions.ACTION_LABELS[action]}。")
         if not form.is_valid():
+            # Shown again with its errors, answered 200 like any re-rendered Django form (a 400
+            # makes browsers log a console error for what is only a user's typo).
             return render(request, "cases/case_detail.html",
-                          _detail_context(request, case, bound=(action, request.POST)),
-                          status=400)
+                          _detail_context(request, case, bound=(action, request.POST)))
         case.version = form.cleaned_data["version"]  # the version the user saw
         ACTION_FORMS[action][1](case, request.user, form.cleaned_data)
     except actions.CaseActionError as exc:
         messages.error(request, str(exc))
         return redirect("cases:case_detail", pk)
-    messages.success(request, f"{actions.ACTION_LABELS[action]}：已办理。")
+    messages.success(request, done_message(action, form.cleaned_data))
     return redirect("cases:case_detail", case.pk)
 
 
@@ -333,7 +361,7 @@ def agreement_print(request, pk, agreement_pk):
     agreement = get_object_or_404(case.agreements.select_related("mediator"), pk=agreement_pk)
     return render(request, "cases/agreement_print.html", {
         "case": case, "agreement": agreement,
-        "parties": case.party_links.select_related("resident")})
+        "parties": case.party_links.select_related("resident__household").order_by("pk")})
 
 
 @scoped("role")

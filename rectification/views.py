@@ -298,8 +298,7 @@ def _hazard_page(request, hazard, **bound):
         "can_close": manage and actions.allowed(t, "close", status),
         "photo_form": forms.PhotoForm() if (manage or rectify) and status != Hazard.Status.CLOSED else None,
     }
-    return render(request, "rectification/hazard_detail.html", context,
-                  status=400 if bound else 200)
+    return render(request, "rectification/hazard_detail.html", context)
 
 
 def _default_deadline():
@@ -485,7 +484,7 @@ def team_detail(request, pk):
                                        n_items=Count("visits__items")),
         "round_form": round_form, "member_form": forms.TeamMemberForm() if writable else None,
         "timeline": timeline(team),
-    }, status=400 if request.method == "POST" else 200)
+    })
 
 
 @scoped("area", model=IssueItem)
@@ -525,7 +524,7 @@ def round_detail(request, pk):
                         n_closed=Count("items", filter=Q(items__status=IssueItem.Status.CLOSED))))
     return render(request, "rectification/round_detail.html", {
         "round": rnd, "visits": visits, "visit_form": form, "timeline": timeline(rnd),
-    }, status=400 if request.method == "POST" else 200)
+    })
 
 
 def _visit_page(request, visit, *, issue_form=None):
@@ -541,8 +540,7 @@ def _visit_page(request, visit, *, issue_form=None):
         "timeline": timeline(visit),
     }
     template = "rectification/visit_detail.html"
-    return render(request, template + "#items" if request.htmx else template, context,
-                  status=400 if issue_form else 200)
+    return render(request, template + "#items" if request.htmx else template, context)
 
 
 @scoped("area", model=IssueItem)
@@ -617,8 +615,7 @@ def _issue_page(request, item, **bound):
         "can_close": supervise and actions.allowed(t, "close", status),
         "evidence_form": forms.EvidenceForm() if supervise and status != IssueItem.Status.CLOSED else None,
     }
-    return render(request, "rectification/issue_detail.html", context,
-                  status=400 if bound else 200)
+    return render(request, "rectification/issue_detail.html", context)
 
 
 @scoped("area", model=IssueItem)
@@ -731,7 +728,7 @@ def centre_setup(request):
     return redirect("rectification:centre_list")
 
 
-def _centre_page(request, centre, *, upgrade_form=None, status=200):
+def _centre_page(request, centre, *, upgrade_form=None):
     checks = {c.item_id: c for c in centre.checks.all()}
     items = [(item, checks.get(item.pk)) for item in StandardItem.objects.filter(is_active=True)]
     writable = holds_role_over(request.user, centre.area, CENTRE_EDITORS)
@@ -742,7 +739,7 @@ def _centre_page(request, centre, *, upgrade_form=None, status=200):
         "photo_form": forms.CentrePhotoForm(), "photos": centre.photos.all(),
         "issues": centre.issues.visible_to(request.user).select_related("category"),
         "timeline": timeline(centre),
-    }, status=status)
+    })
 
 
 @scoped("area", model=Centre)
@@ -770,7 +767,7 @@ def centre_upgrade(request, pk):
     centre = get_centre_for_user(request.user, pk, write=True)
     form = forms.CentreUpgradeForm(request.POST)
     if not form.is_valid():
-        return _centre_page(request, centre, upgrade_form=form, status=400)
+        return _centre_page(request, centre, upgrade_form=form)
     _run(request, actions.set_centre_upgrade, centre, success="巩固提升状态已更新。",
          status=form.cleaned_data["upgrade_status"], upgraded_on=form.cleaned_data["upgraded_on"])
     return redirect("rectification:centre_detail", pk)

@@ -160,7 +160,7 @@ def browser_page(chromium, live_server, request):
     """A fresh Chromium page on the live server that records console errors (CSP violations
     included) and any request to a host other than the app. Phone-sized with
     @pytest.mark.viewport(390, 844). On failure it saves a screenshot and the page's HTML
-    to tests/artifacts/."""
+    to tests/artifacts/; at the end it closes the database connections the test opened."""
     marker = request.node.get_closest_marker("viewport")
     width, height = marker.args if marker else (1280, 900)
     context = chromium.new_context(viewport={"width": width, "height": height},
@@ -188,6 +188,13 @@ def browser_page(chromium, live_server, request):
         except Exception:  # noqa: BLE001 - the page may be gone; the test's error stands
             pass
     context.close()
+    # Queries the test made while Playwright's event loop ran opened their own database
+    # connection; close it while that loop still runs (the `chromium` fixture tears down
+    # after this one), or the test database cannot be dropped at the end of the session
+    # ("accessed by other users") and pytest warns of a leaked connection.
+    from django.db import connections
+
+    connections.close_all()
 
 
 def login_in_browser(page, username, password=PASSWORD):

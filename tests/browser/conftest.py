@@ -135,6 +135,14 @@ def main_text(page):
     return page.locator("main").inner_text()
 
 
+def expect_message(page, text):
+    """Wait for the flash message `text` (exactly) after an action: the button's verb comes
+    back as "已<verb>。", never "<noun>：已办理"."""
+    page.locator("ul.messages li", has_text=text).wait_for()
+    shown = page.locator("ul.messages li").all_inner_texts()
+    assert text in shown, shown
+
+
 def open_action(page, name):
     """Open one of the case page's action panels (<details id="action-NAME">) by clicking its
     summary, as a user does; returns the form inside."""
@@ -256,14 +264,3 @@ def assert_menu_labels_unbroken(page):
         " Math.round(a.getBoundingClientRect().height)])")
     broken = [label for label, rects, height in heights if height > 40]
     assert not broken, f"menu labels broken over lines: {broken}"
-
-
-@pytest.fixture(autouse=True)
-def _close_connections_opened_under_playwright(browser_page):
-    """Queries a journey makes while Playwright's event loop runs open their own database
-    connection; close it while that loop still runs, or the test database cannot be dropped
-    at the end of the session ("accessed by other users")."""
-    yield
-    from django.db import connections
-
-    connections.close_all()

@@ -8,13 +8,16 @@ from django.utils import timezone
 
 from cases.models import Case
 from pingxiang.models import Notification
+from tests.conftest import assert_clean_page
 
 from .conftest import (
     assert_menu_labels_unbroken,
     check_narrow,
+    expect_message,
     go,
     log_in,
     main_text,
+    make_household,
     open_action,
     shoot,
 )
@@ -24,6 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_centre_staff_registers_a_police_push_mediates_and_prints_the_agreement(
         browser_page, cast):
+    niu = make_household(cast.xiguan_grid, head="牛桂兰", house=45).head
     page = browser_page
     log_in(page, "centre", title="综治中心工作台")
     assert "推送待签收：0" in main_text(page)
@@ -33,15 +37,28 @@ def test_centre_staff_registers_a_police_push_mediates_and_prints_the_agreement(
     # Register the police push from the 派出所.
     page.get_by_role("link", name="登记矛盾纠纷").first.click()
     page.wait_for_selector("h1:has-text('登记矛盾纠纷')")
+    # 32 villages' 社 and 网格 are listed under their village's name; choosing the village
+    # leaves only its own (case_form.js), and choosing another one drops a stale choice.
+    areas = page.locator("#id_area option")
+    assert "孟河村 · 孟河一社网格" in areas.all_inner_texts()
+    page.select_option("#id_village", label="孟河村")
+    page.select_option("#id_area", label="孟河村 · 孟河一社网格")
     page.select_option("#id_village", label="西关村")
-    page.select_option("#id_area", label="高家庄社第一网格")
+    labels = areas.all_inner_texts()
+    assert labels[0] == "（不细分）" and len(labels) > 1, labels
+    assert all(label.startswith("西关村 · ") for label in labels[1:]), labels
+    assert page.input_value("#id_area") == ""
+    assert page.locator("#id_area optgroup").get_attribute("label") == "西关村"
+    page.select_option("#id_area", label="西关村 · 高家庄社第一网格")
     page.select_option("#id_category", label="邻里")
     page.fill("#id_description", "两户因宅前道路通行发生推搡，派出所出警后推送。")
     page.select_option("#id_risk", label="橙")
     page.select_option("#id_source", label="警情推送")
     page.fill("#id_source_ref", "警情20261128-007")
     page.fill("#id_party-0-name", "马建军")
+    page.fill("#id_party-0-address", "陇西县文峰镇东街12号")  # not on file in 平襄镇
     page.fill("#id_party-1-name", "牛桂兰")
+    page.fill("#id_party-1-id_number", niu.id_number)  # on file, with her household
     page.click("button:has-text('登记')")
     page.wait_for_selector("text=已登记")
     case = Case.objects.get()
@@ -66,7 +83,7 @@ def test_centre_staff_registers_a_police_push_mediates_and_prints_the_agreement(
     form = open_action(page, "accept")
     form.locator("select[name=level]").select_option("3")
     form.locator("button[type=submit]").click()
-    page.wait_for_selector("text=受理：已办理")
+    expect_message(page, "已受理。")
     assert "第3级" in page.inner_text("#case-state")
     pushed = page.locator("section.card", has_text="推送（警情推送）").inner_text()
     assert pushed.count("已签收") == 1 and pushed.count("未签收") == 3
@@ -77,7 +94,7 @@ def test_centre_staff_registers_a_police_push_mediates_and_prints_the_agreement(
     form.locator("input[name=participants]").fill("马建军、牛桂兰、司法所、派出所民警")
     form.locator("textarea[name=notes]").fill("双方陈述经过，民警说明出警情况，双方同意协商。")
     form.locator("button[type=submit]").click()
-    page.wait_for_selector("text=调解记录：已办理")
+    expect_message(page, "已记录调解。")
     form = open_action(page, "resolve")
     form.locator("select[name=method]").select_option("people")
     form.locator("select[name=kind]").select_option("written")
@@ -86,8 +103,20 @@ def test_centre_staff_registers_a_police_push_mediates_and_prints_the_agreement(
     form.locator("textarea[name=performance]").fill("三日内在现场履行，村调委会监督。")
     form.locator("input[name=perform_by]").fill(
         (timezone.localdate() + dt.timedelta(days=3)).isoformat())
+    # An agreement dated tomorrow is refused by the server: the page comes back (200, so no
+    # console error) with the reason in the open panel and the typed text kept; nothing saved.
+    version = Case.objects.get(pk=case.pk).version
+    form.locator("input[name=reached_on]").fill(
+        (timezone.localdate() + dt.timedelta(days=1)).isoformat())
     form.locator("button[type=submit]").click()
-    page.wait_for_selector("text=化解：已办理")
+    page.wait_for_selector("#action-resolve >> text=达成日期不能晚于今天。")
+    form = page.locator("#action-resolve form")
+    assert "清除堆放的柴草" in form.locator("textarea[name=terms]").input_value()
+    assert not case.agreements.exists() and Case.objects.get(pk=case.pk).version == version
+    assert_clean_page(page)
+    form.locator("input[name=reached_on]").fill(timezone.localdate().isoformat())
+    form.locator("button[type=submit]").click()
+    expect_message(page, "已化解结案。")
     assert "已化解" in page.inner_text("#case-state")
 
     # The follow-up visit is scheduled, and the judicial-confirmation window shown.
@@ -101,6 +130,10 @@ def test_centre_staff_registers_a_police_push_mediates_and_prints_the_agreement(
     page.wait_for_selector("h1:has-text('人民调解协议书')")
     paper = page.locator("article.agreement").inner_text()
     assert "马建军" in paper and "牛桂兰" in paper and "清除堆放的柴草" in paper
+    # Each party's home: the household's address, else the one typed; never a grid's name.
+    assert "马建军，住陇西县文峰镇东街12号" in paper
+    assert "住西关村高家庄社45号" in paper.split("牛桂兰", 1)[1].split("\n", 1)[0]
+    assert "网格" not in paper
     assert "人民调解员（签名）：张明" in paper
     page.get_by_role("button", name="打印").click()  # window.print(): no error, no navigation
     page.emulate_media(media="print")
@@ -114,3 +147,4 @@ def test_centre_staff_registers_a_police_push_mediates_and_prints_the_agreement(
     check_narrow(page, "/", shot="centre_staff_home_360")
     assert "推送待签收：0" in main_text(page)
     check_narrow(page, "/cases/")
+    check_narrow(page, "/cases/new/", shot="centre_staff_case_form_360")  # long 村 · 社 labels

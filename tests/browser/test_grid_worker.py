@@ -15,7 +15,16 @@ from cases.models import Case
 from grids.models import Visit
 from tests.conftest import assert_clean_page
 
-from .conftest import check_narrow, go, log_in, main_text, make_household, open_action, shoot
+from .conftest import (
+    check_narrow,
+    expect_message,
+    go,
+    log_in,
+    main_text,
+    make_household,
+    open_action,
+    shoot,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,6 +55,9 @@ def test_grid_worker_visits_settles_a_dispute_on_the_spot_and_works_offline(
     # Find the household by a member's name (the menu folds behind a button on a phone).
     page.click("label.navbutton")
     page.locator(".mainnav a", has_text="住户").click()
+    # htmx (a deferred script) must have wired up the box before typing, or on a busy
+    # machine the keystrokes come before it and no search is sent.
+    page.wait_for_load_state("load")
     page.fill("#q", "李芳")  # results follow the typing (htmx), no button needed
     page.wait_for_url("**q=**")  # htmx swapped the results and pushed the URL
     page.wait_for_load_state("networkidle")
@@ -86,7 +98,7 @@ def test_grid_worker_visits_settles_a_dispute_on_the_spot_and_works_offline(
     assert [t.split()[0] for t in form.locator("select[name=level] option").all_inner_texts()] == [
         "1级"]  # a grid worker takes a case at level 1 only
     form.locator("button[type=submit]").click()
-    page.wait_for_selector("text=受理：已办理")
+    expect_message(page, "已受理。")
     assert "第1级" in page.inner_text("#case-state")
     form = open_action(page, "resolve")
     form.locator("select[name=method]").select_option("people")
@@ -95,7 +107,7 @@ def test_grid_worker_visits_settles_a_dispute_on_the_spot_and_works_offline(
     form.locator("textarea[name=terms]").fill("马家在院墙下挖排水沟，水引入巷道排水渠。")
     form.locator("textarea[name=performance]").fill("三日内完成，网格员到场查看。")
     form.locator("button[type=submit]").click()
-    page.wait_for_selector("text=化解：已办理")
+    expect_message(page, "已化解结案。")
     assert "已化解" in page.inner_text("#case-state")
     assert page.get_by_role("link", name="口头协议").count() == 1
     case.refresh_from_db()

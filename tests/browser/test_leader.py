@@ -12,7 +12,7 @@ from django.utils import timezone
 from cases import actions
 from cases.models import Case, Category
 
-from .conftest import check_narrow, go, log_in, main_text, open_action, shoot
+from .conftest import check_narrow, expect_message, go, log_in, main_text, open_action, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -73,7 +73,7 @@ def test_leader_drills_down_from_overdue_takes_charge_and_downloads_the_briefing
     form = open_action(page, "take_charge")
     form.locator("textarea, input[type=text]").first.fill("本人包案，三日内组织司法所、派出所联合调处。")
     form.locator("button[type=submit]").click()
-    page.wait_for_selector("text=领导包案：已办理")
+    expect_message(page, "已包案。")
     assert "包案领导" in main_text(page) and "赵志强" in main_text(page)
     assert Case.objects.get(pk=overdue[0].pk).took_charge_by == cast.leader
     go(page, "/")

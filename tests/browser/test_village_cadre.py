@@ -6,7 +6,17 @@ import pytest
 from cases import actions
 from cases.models import Case, Category
 
-from .conftest import check_narrow, go, log_in, log_out, main_text, open_action, shoot, unread_count
+from .conftest import (
+    check_narrow,
+    expect_message,
+    go,
+    log_in,
+    log_out,
+    main_text,
+    open_action,
+    shoot,
+    unread_count,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,7 +57,7 @@ def test_village_cadre_mediates_fails_and_escalates_to_the_centre(browser_page, 
     form.locator("input[name=participants]").fill("牛志刚、杨桂花、村调委会李秀英")
     form.locator("textarea[name=notes]").fill("男方坚持全额退还，女方只同意退还一半，调解不成。")
     form.locator("button[type=submit]").click()
-    page.wait_for_selector("text=调解记录：已办理")
+    expect_message(page, "已记录调解。")
     assert "调处中" in page.inner_text("#case-state")
     assert "女方只同意退还一半" in main_text(page)
 
@@ -56,7 +66,7 @@ def test_village_cadre_mediates_fails_and_escalates_to_the_centre(browser_page, 
     assert form.locator("select[name=to_level] option").count() == 1
     form.locator("textarea[name=reason]").fill("彩礼金额争议大，村调委会两次调解不成，请镇综治中心联合司法所调处。")
     form.locator("button[type=submit]").click()
-    page.wait_for_selector("text=上报上一级：已办理")
+    expect_message(page, "已上报上一级。")
     assert "第3级" in page.inner_text("#case-state")
     assert "请镇综治中心联合司法所调处" in page.locator(".timeline").inner_text()
     case.refresh_from_db()

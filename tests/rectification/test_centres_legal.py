@@ -41,7 +41,9 @@ def test_cadre_records_checklist_upgrade_and_photo(rx, centres, login):
     assert CentreCheck.objects.filter(centre=xiguan, met=True).count() == 6
     response = client.post(reverse("rectification:centre_upgrade", args=[xiguan.pk]),
                            {"upgrade_status": "done", "upgraded_on": ""})
-    assert response.status_code == 400 and "请填写完成提升日期" in response.content.decode()
+    assert response.status_code == 200 and "请填写完成提升日期" in response.content.decode()
+    xiguan.refresh_from_db()
+    assert xiguan.upgrade_status != Centre.Upgrade.DONE  # nothing written
     client.post(reverse("rectification:centre_upgrade", args=[xiguan.pk]),
                 {"upgrade_status": "done", "upgraded_on": rx.today.isoformat()})
     xiguan.refresh_from_db()
