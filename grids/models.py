@@ -188,7 +188,7 @@ class Household(models.Model):
     # name and its pinyin initials ("wjg" for 王建国). Rebuilt by grids.actions.
     search_text = models.TextField("检索文本", blank=True, editable=False)
     # Optimistic lock for the edit page: bumped by every edit through grids.actions.
-    version = models.PositiveIntegerField("版本", default=0, editable=False)
+    version = models.PositiveIntegerField("版本", default=0, db_default=0, editable=False)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     objects = HouseholdQuerySet.as_manager()
@@ -223,7 +223,7 @@ class Resident(models.Model):
     relation = models.CharField("与户主关系", max_length=20, blank=True)
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="residents",
                              verbose_name="所属辖区", null=True, blank=True)
-    version = models.PositiveIntegerField("版本", default=0, editable=False)
+    version = models.PositiveIntegerField("版本", default=0, db_default=0, editable=False)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
@@ -263,7 +263,7 @@ class KeyPlace(models.Model):
                              verbose_name="所属网格/辖区")
     responsible_person = models.CharField("负责人", max_length=50, blank=True)
     contact = models.CharField("联系电话", max_length=20, blank=True)
-    version = models.PositiveIntegerField("版本", default=0, editable=False)
+    version = models.PositiveIntegerField("版本", default=0, db_default=0, editable=False)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
@@ -335,7 +335,7 @@ class KeyPerson(models.Model):
     last_visited_on = models.DateField("最近走访", null=True, blank=True)
     next_visit_due = models.DateField("下次走访期限", db_index=True)
     notes = models.CharField("情况说明", max_length=500, blank=True)
-    version = models.PositiveIntegerField("版本", default=0, editable=False)
+    version = models.PositiveIntegerField("版本", default=0, db_default=0, editable=False)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     objects = KeyPersonQuerySet.as_manager()
@@ -421,7 +421,7 @@ class Campaign(models.Model):
     focus = models.CharField("排查重点", max_length=200, blank=True,
                              help_text="用顿号分隔，如：婚恋纠纷、民间借贷")
     description = models.TextField("说明", blank=True)
-    version = models.PositiveIntegerField("版本", default=0, editable=False)
+    version = models.PositiveIntegerField("版本", default=0, db_default=0, editable=False)
 
     objects = CampaignQuerySet.as_manager()
 

@@ -50,10 +50,14 @@ def test_dump_restores_into_a_fresh_database_and_the_app_runs_on_it(cast, tmp_pa
         trigger = subprocess.run(
             [sys.executable, "manage.py", "shell", "-c",
              "from django.db import connection; c = connection.cursor();"
-             "c.execute(\"SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'pingxiang_%'\");"
-             "print(c.fetchone()[0])"],
+             "c.execute(\"SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%append_only'\");"
+             "print(c.fetchone()[0]);"
+             "c.execute(\"SELECT count(*) FROM pg_trigger WHERE tgname = "
+             "'pingxiang_figures_version'\");"
+             "from pingxiang.figurecache import tables; print(c.fetchone()[0] == len(tables()))"],
             cwd=BASE, env=env, capture_output=True, text=True, timeout=120)
-        assert trigger.stdout.strip().splitlines()[-1] == "2"
+        # the append-only triggers, and the dashboard cache's version triggers on every table
+        assert trigger.stdout.strip().splitlines()[-2:] == ["2", "True"], trigger.stderr
     finally:
         connection.close()
         with connection.cursor() as cursor:
