@@ -10,21 +10,38 @@ class LoginRequiredMiddleware(_DjangoLoginRequired):
 
 class DatabaseUnavailableMiddleware:
     """When PostgreSQL is away (restart, failover), answer a clear 503 page instead of a 500;
-    the next request reconnects on its own (CONN_HEALTH_CHECKS)."""
+    the next request reconnects on its own (CONN_HEALTH_CHECKS).
+
+    Two places can meet the outage: loading the session and user (the first queries of a
+    request; were it left to LoginRequiredMiddleware.process_view, Django would answer 500),
+    and the view itself (process_exception). tests/trust/test_database_restart.py plays both
+    against a real gunicorn."""
+
+    ERRORS = (OperationalError, InterfaceError)
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None:
+            try:
+                user.is_authenticated  # noqa: B018 - loads the session and the user now
+            except self.ERRORS:
+                return self.unavailable(request)
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, (OperationalError, InterfaceError)):
-            # The session could not be loaded either; give the session middleware an empty
-            # one so it can finish the response (a 5xx response is never saved).
-            session = getattr(request, "session", None)
-            if session is not None and not hasattr(session, "_session_cache"):
-                session._session_cache = {}
-            html = render_to_string("503.html", {"request": request})
-            return HttpResponse(html, status=503, headers={"Retry-After": "10"})
+        if isinstance(exception, self.ERRORS):
+            return self.unavailable(request)
         return None
+
+    def unavailable(self, request):
+        # The session could not be loaded (or saved): give the session middleware an empty
+        # one, so nothing reads the database again for this request; request.user becomes
+        # anonymous. A 5xx response is never saved to the session.
+        session = getattr(request, "session", None)
+        if session is not None and not hasattr(session, "_session_cache"):
+            session._session_cache = {}
+        html = render_to_string("503.html", {"request": request})
+        return HttpResponse(html, status=503, headers={"Retry-After": "10"})
