@@ -204,3 +204,21 @@ def test_database_restart_gives_a_clear_503_and_the_app_recovers_without_restart
 
 
 RESULT = {}
+
+
+@pytest.mark.parametrize("error", ["django", "psycopg operational", "psycopg interface"])
+def test_a_driver_error_raised_outside_djangos_wrapper_is_also_a_503(rf, error):
+    """Seen in the real restart (docs/faults_pg_restart.py): a server-side cursor's close()
+    raised psycopg's own OperationalError, not Django's, from inside a form's rendering."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import OperationalError
+
+    from pingxiang.middleware import DatabaseUnavailableMiddleware
+
+    exc = {"django": OperationalError("x"), "psycopg operational": psycopg.OperationalError("x"),
+           "psycopg interface": psycopg.InterfaceError("x")}[error]
+    request = rf.get("/cases/")
+    request.session = SessionStore()
+    response = DatabaseUnavailableMiddleware(lambda r: None).process_exception(request, exc)
+    assert response.status_code == 503 and UNAVAILABLE in response.content.decode()
+    assert response["Retry-After"] == "10"
