@@ -1,6 +1,9 @@
 import psycopg
 from django.contrib.auth.middleware import LoginRequiredMiddleware as _DjangoLoginRequired
-from django.db import InterfaceError, OperationalError
+from django.contrib.sessions.backends.base import UpdateError
+from django.contrib.sessions.exceptions import SessionInterrupted
+from django.contrib.sessions.middleware import SessionMiddleware as _DjangoSessionMiddleware
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
@@ -42,11 +45,31 @@ class DatabaseUnavailableMiddleware:
         return None
 
     def unavailable(self, request):
-        # The session could not be loaded (or saved): give the session middleware an empty
-        # one, so nothing reads the database again for this request; request.user becomes
-        # anonymous. A 5xx response is never saved to the session.
-        session = getattr(request, "session", None)
-        if session is not None and not hasattr(session, "_session_cache"):
-            session._session_cache = {}
-        html = render_to_string("503.html", {"request": request})
-        return HttpResponse(html, status=503, headers={"Retry-After": "10"})
+        return unavailable(request)
+
+
+def unavailable(request):
+    """The 503 page. The session could not be loaded (or saved): give the session middleware
+    an empty one, so nothing reads the database again for this request; request.user becomes
+    anonymous. A 5xx response is never saved to the session."""
+    session = getattr(request, "session", None)
+    if session is not None and not hasattr(session, "_session_cache"):
+        session._session_cache = {}
+    html = render_to_string("503.html", {"request": request})
+    return HttpResponse(html, status=503, headers={"Retry-After": "10"})
+
+
+class SessionMiddleware(_DjangoSessionMiddleware):
+    """Django's, except that a session that cannot be saved because PostgreSQL went away
+    mid-request answers the 503 page, not "session interrupted" (400): seen under load in
+    tests/trust/test_database_restart.py. A session deleted by a logout elsewhere is still 400."""
+
+    def process_response(self, request, response):
+        try:
+            return super().process_response(request, response)
+        except SessionInterrupted as exc:
+            cause = exc.__context__
+            if isinstance(cause, UpdateError) and isinstance(
+                    cause.__context__, (DatabaseError, psycopg.Error)):
+                return unavailable(request)
+            raise

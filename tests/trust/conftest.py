@@ -42,3 +42,22 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 def wdb(world, db):
     """The world, inside this test's own savepoint."""
     return world
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The trust suite's numbers for the report (only what ran in this session)."""
+    import sys
+
+    counts = []
+    for module, name, label in (
+            ("tests.trust.test_access_matrix", "REQUESTS", "access-matrix requests"),
+            ("tests.trust.test_admin_matrix", "COUNT", "admin-matrix requests"),
+            ("tests.trust.test_bad_input", "TRIED", "bad inputs tried"),
+            ("tests.trust.test_races", "RACES", "races run"),
+            ("tests.trust.test_properties", "EXAMPLES", "property examples"),
+            ("tests.trust.test_access_log", "LOGGED", "access-logged views checked")):
+        mod = sys.modules.get(module)
+        if mod is not None and getattr(mod, name, None):
+            counts.append(f"{label}: {len(getattr(mod, name))}")
+    if counts:
+        terminalreporter.write_sep("-", "trust: " + "; ".join(counts))

@@ -222,3 +222,37 @@ def test_a_driver_error_raised_outside_djangos_wrapper_is_also_a_503(rf, error):
     response = DatabaseUnavailableMiddleware(lambda r: None).process_exception(request, exc)
     assert response.status_code == 503 and UNAVAILABLE in response.content.decode()
     assert response["Retry-After"] == "10"
+
+
+def test_a_session_that_cannot_be_saved_during_an_outage_is_a_503_not_a_400(rf, monkeypatch):
+    """Seen under load: the view answered, then saving the session met the outage, and
+    Django said "session interrupted" (400). A session deleted elsewhere is still a 400."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.exceptions import SessionInterrupted
+    from django.db import OperationalError
+    from django.http import HttpResponse
+
+    from pingxiang.middleware import SessionMiddleware
+
+    for cause, expected in ((OperationalError, 503), (None, SessionInterrupted)):
+        request = rf.get("/cases/")
+        request.session = SessionStore()
+        request.session["x"] = 1
+
+        def save(must_create=False, cause=cause):
+            from django.contrib.sessions.backends.base import UpdateError
+            if cause is None:
+                raise UpdateError()
+            try:
+                raise cause("server closed the connection")
+            except cause:
+                raise UpdateError() from None
+
+        monkeypatch.setattr(request.session, "save", save)
+        middleware = SessionMiddleware(lambda r: HttpResponse("ok"))
+        if expected == 503:
+            response = middleware.process_response(request, HttpResponse("ok"))
+            assert response.status_code == 503 and UNAVAILABLE in response.content.decode()
+        else:
+            with pytest.raises(SessionInterrupted):
+                middleware.process_response(request, HttpResponse("ok"))
