@@ -12,6 +12,7 @@ from cases.models import (
     Policy,
     ReferralRoute,
 )
+from pingxiang.admin import AreaScopedAdmin
 
 
 class CalendarImportForm(forms.Form):
@@ -77,14 +78,14 @@ class PolicyAdmin(admin.ModelAdmin):
     list_display = ["__str__", "warn_hours", "followup_days", "max_pause_days", "jc_limit_days"]
 
     def has_add_permission(self, request):
-        return not Policy.objects.exists()
+        return super().has_add_permission(request) and not Policy.objects.exists()
 
     def has_delete_permission(self, request, obj=None):
         return False
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(AreaScopedAdmin):
     """Workflow objects are read-only here: they change only through the case pages."""
 
     list_display = ["number", "village", "category", "status", "level", "deadline"]

@@ -17,6 +17,7 @@ import io
 from django.db import transaction
 
 from cases.models import CalendarDay
+from pingxiang.uploads import ZIP_MAGIC, check_workbook
 
 WORKING = {"上班", "工作日", "1", "是", "true", "yes", "y", "班"}
 OFF = {"休息", "休", "节假日", "假", "0", "否", "false", "no", "n"}
@@ -53,10 +54,22 @@ def _parse_flag(value, line):
 
 def read_rows(content, filename):
     """[(line, date_value, flag_value, note)] from CSV or xlsx bytes."""
+    from django.conf import settings
+    from django.core.exceptions import ValidationError
+
     raw = []
-    if filename.lower().endswith((".xlsx", ".xlsm")):
+    limit = settings.UPLOAD_MAX_BYTES
+    if len(content) > limit:
+        raise CalendarImportError(f"文件大小为 {len(content) / 1024 / 1024:.1f} MB，超过上限 "
+                                  f"{limit / 1024 / 1024:.0f} MB。")
+    if content[:4] == ZIP_MAGIC or filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        # Judged by content, like every upload: zip bomb, macros (pingxiang.uploads).
         from openpyxl import load_workbook
 
+        try:
+            check_workbook(io.BytesIO(content), len(content), max_bytes=limit)
+        except ValidationError as exc:
+            raise CalendarImportError(exc.messages[0]) from exc
         try:
             wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook

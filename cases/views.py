@@ -359,6 +359,7 @@ def attachment_download(request, pk, attachment_pk):
 def agreement_print(request, pk, agreement_pk):
     case = get_case_for_user(request.user, pk)
     agreement = get_object_or_404(case.agreements.select_related("mediator"), pk=agreement_pk)
+    log_access(request.user, AccessEvent.Kind.VIEW, case, detail="打印调解协议书", request=request)
     return render(request, "cases/agreement_print.html", {
         "case": case, "agreement": agreement,
         "parties": case.party_links.select_related("resident__household").order_by("pk")})

@@ -11,12 +11,15 @@ from grids.models import (
     KeyPlace,
     Membership,
     Responsibility,
+    Role,
     Visit,
 )
+from pingxiang.admin import AreaScopedAdmin
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(AreaScopedAdmin):
+    area_field = ""
     list_display = ("name", "short_name", "kind", "code", "parent")
     list_filter = ("kind",)
     search_fields = ("name", "short_name", "code")
@@ -28,12 +31,30 @@ class AreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AreaScopedAdmin):
+    """等保2.0 separation of duties: the administrator whose work the auditor reads may not
+    appoint auditors (nor change an auditor's membership); a superuser does that."""
+
     list_display = ("user", "role", "area", "title", "is_active")
     list_filter = ("role", "is_active")
     search_fields = ("user__username", "user__last_name", "area__name")
     autocomplete_fields = ("area",)
     list_select_related = ("user", "area")
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role" and not request.user.is_superuser:
+            kwargs["choices"] = [c for c in db_field.choices if c[0] != Role.AUDITOR]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.role == Role.AUDITOR and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        if obj is not None and obj.role == Role.AUDITOR and not request.user.is_superuser:
+            return False
+        return super().has_view_permission(request, obj)
 
 
 # Reference data an administrator edits.
@@ -50,13 +71,13 @@ class KeyPersonCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(AreaScopedAdmin):
     list_display = ("name", "mode", "focus", "start_date", "end_date", "area")
     autocomplete_fields = ("area",)
 
 
 @admin.register(Responsibility)
-class ResponsibilityAdmin(admin.ModelAdmin):
+class ResponsibilityAdmin(AreaScopedAdmin):
     """New assignments go through grids.actions.assign_responsibility (membership + audit)."""
 
     list_display = ("user", "kind", "area", "is_active")
@@ -75,7 +96,7 @@ class ResponsibilityAdmin(admin.ModelAdmin):
 
 
 # Workflow records: read-only here, written by the app's pages and actions.
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AreaScopedAdmin):
     def has_add_permission(self, request):
         return False
 
@@ -88,6 +109,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Household)
 class HouseholdAdmin(ReadOnlyAdmin):
+    area_field = "grid"
     list_display = ("address", "grid", "member_count")
     search_fields = ("address", "search_text")
     list_select_related = ("grid",)
@@ -95,6 +117,7 @@ class HouseholdAdmin(ReadOnlyAdmin):
 
 @admin.register(KeyPerson)
 class KeyPersonAdmin(ReadOnlyAdmin):
+    area_field = "grid"
     list_display = ("resident", "grid", "risk_level", "status", "next_visit_due")
     list_filter = ("status", "risk_level")
     list_select_related = ("resident", "grid")
@@ -102,6 +125,7 @@ class KeyPersonAdmin(ReadOnlyAdmin):
 
 @admin.register(KeyPlace)
 class KeyPlaceAdmin(ReadOnlyAdmin):
+    area_field = "grid"
     list_display = ("name", "kind", "grid")
     list_filter = ("kind",)
     search_fields = ("name",)

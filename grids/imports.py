@@ -4,7 +4,6 @@ nothing is written and every bad row is reported with its reason."""
 
 import datetime as dt
 import io
-import zipfile
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -40,7 +39,7 @@ HEAD = "户主"
 MAX_ROWS = 20000
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 # A 20,000-row sheet of this template inflates to about 10 MB; a few hundred KB of zip can
-# inflate to gigabytes (a zip bomb), which the reader would hold in memory. Refuse early.
+# inflate to gigabytes (a zip bomb). pingxiang.uploads.check_workbook refuses it early.
 MAX_INFLATED_BYTES = 100 * 1024 * 1024
 _LIMITS = {"门牌号": 20, "姓名": 50, "与户主关系": 20, "联系电话": 20}
 
@@ -67,33 +66,15 @@ def max_bytes():
 
 def check_file(fileobj, size, name=""):
     """Refuse a file that is too big, not an xlsx workbook, or carries macros."""
-    limit = max_bytes()
-    if size > limit:
-        raise ImportRefused(f"文件大小为 {size / 1024 / 1024:.1f} MB，超过上限 "
-                            f"{limit / 1024 / 1024:.0f} MB，请拆分后分批导入。")
-    fileobj.seek(0)
-    head = fileobj.read(4)
-    fileobj.seek(0)
-    if head != b"PK\x03\x04":
-        raise ImportRefused("文件不是 Excel 2007 及以上的 .xlsx 格式（按文件内容识别），"
-                            "请在 Excel 中“另存为 .xlsx”后再导入。")
+    from django.core.exceptions import ValidationError
+
+    from pingxiang.uploads import check_workbook
+
     try:
-        with zipfile.ZipFile(fileobj) as zf:
-            names = set(zf.namelist())
-            inflated = sum(info.file_size for info in zf.infolist())
-            types = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
-    except zipfile.BadZipFile as exc:
-        raise ImportRefused("文件已损坏，无法读取，请重新保存后再导入。") from exc
-    finally:
-        fileobj.seek(0)
-    if inflated > MAX_INFLATED_BYTES:
-        raise ImportRefused(f"文件解压后达 {inflated / 1024 / 1024:.0f} MB，超过上限 "
-                            f"{MAX_INFLATED_BYTES / 1024 / 1024:.0f} MB，不能导入。"
-                            "请使用下载的模板，只填写户籍数据。")
-    if any(n.lower().endswith("vbaproject.bin") for n in names) or b"macroEnabled" in types:
-        raise ImportRefused("文件中含有宏，出于安全考虑不能导入。请另存为不含宏的 .xlsx 文件。")
-    if "xl/workbook.xml" not in names:
-        raise ImportRefused("文件不是 Excel 工作簿（.xlsx），请使用下载的模板填写。")
+        check_workbook(fileobj, size, max_bytes=max_bytes(), max_inflated=MAX_INFLATED_BYTES)
+    except ValidationError as exc:
+        hint = "请使用下载的模板，只填写户籍数据。" if exc.code == "inflated" else ""
+        raise ImportRefused(exc.messages[0] + hint) from exc
 
 
 def read_rows(fileobj):

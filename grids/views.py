@@ -192,9 +192,9 @@ def household_detail(request, pk):
     user = request.user
     household = get_household_for_user(user, pk)
     mask = Masker(user)
-    if mask.full_id:
-        log_access(user, AccessEvent.Kind.VIEW, household, detail="查看户成员身份证号",
-                   request=request)
+    # Every view of a household's members is logged (SECURITY.md), with or without full IDs.
+    log_access(user, AccessEvent.Kind.VIEW, household,
+               detail="查看户成员身份证号" if mask.full_id else "查看户成员信息", request=request)
     members = household.members.select_related("key_person").order_by("pk")
     visits = household.visits.select_related("visitor").order_by("-visited_on", "-id")[:20]
     campaign = actions.campaign_for(household.grid, timezone.localdate())
@@ -496,6 +496,7 @@ def key_person_list(request):
 @require_GET
 def key_person_detail(request, pk):
     person = get_key_person_for_user(request.user, pk)
+    log_access(request.user, AccessEvent.Kind.VIEW, person, detail="查看重点人员", request=request)
     visits = (Visit.objects.filter(household=person.resident.household_id)
               .select_related("visitor").order_by("-visited_on")[:20]
               if person.resident.household_id else [])

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from petitions.models import Category, Petition, ReceptionDay, TimeLimit
+from pingxiang.admin import AreaScopedAdmin
 
 
 @admin.register(TimeLimit)
@@ -25,14 +26,15 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReceptionDay)
-class ReceptionDayAdmin(admin.ModelAdmin):
+class ReceptionDayAdmin(AreaScopedAdmin):
+    area_field = "town"
     list_display = ("date", "leader", "place", "town")
     list_select_related = ("leader", "town")
     readonly_fields = ("created_by", "created_at")
 
 
 @admin.register(Petition)
-class PetitionAdmin(admin.ModelAdmin):
+class PetitionAdmin(AreaScopedAdmin):
     """Workflow records are read-only here (changes go through the actions, which audit)."""
 
     list_display = ("number", "channel", "village", "status", "received_at", "due_at")

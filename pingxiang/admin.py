@@ -1,6 +1,56 @@
+"""The Django admin, for reference data and a read-only look at records.
+
+Two rules hold here as in the app (SECURITY.md):
+- Records that belong to an area are shown to a staff user only under the areas of their
+  memberships (AreaScopedAdmin); only a superuser sees every area.
+- No ModelAdmin shows a resident's ID or phone number: residents, case parties and petitioners
+  are not registered, and tests/trust/test_admin_matrix.py fails if a registered admin lists,
+  shows or searches a field holding one.
+"""
+
 from django.contrib import admin
 
 from pingxiang.models import AccessEvent, AuditEvent, Notification
+
+
+def _user_area_paths(user):
+    from grids.access import area_paths
+
+    return area_paths(user)
+
+
+def under_user_areas(user, field):
+    """A Q: `field` (an Area, or "" for the Area itself) lies under the user's areas."""
+    from django.db.models import Q
+
+    paths = _user_area_paths(user)
+    if not paths:
+        return Q(pk__in=[])
+    lookup = f"{field}__path__startswith" if field else "path__startswith"
+    q = Q()
+    for path in paths:
+        q |= Q(**{lookup: path})
+    return q
+
+
+class AreaScopedAdmin(admin.ModelAdmin):
+    """Lists, forms, autocompletes and object pages show only records under the staff
+    user's areas; another area's object answers like a missing one."""
+
+    area_field = "area"  # "" for Area itself
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(under_user_areas(request.user, self.area_field))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        from grids.models import Area
+
+        if db_field.related_model is Area and not request.user.is_superuser:
+            kwargs["queryset"] = Area.objects.filter(under_user_areas(request.user, ""))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ReadOnlyLogAdmin(admin.ModelAdmin):
@@ -16,20 +66,26 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):
         return False
 
 
+# The logs show who did what to which record (type and number), not the record's contents:
+# object_repr (a household's address, a key person's name), states (some hold an address or a
+# visit's findings) and free-text reasons stay out of the auditor's view and cannot be
+# searched (pingxiang/auditlog.py does the same).
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyLogAdmin):
-    list_display = ("at", "actor_name", "action_label", "object_repr", "from_state", "to_state")
+    list_display = ("at", "actor_name", "action_label", "content_type", "object_id")
     list_filter = ("action",)
-    search_fields = ("object_repr", "actor_name", "reason")
+    search_fields = ("actor_name",)
     date_hierarchy = "at"
+    fields = ("at", "actor_name", "action", "action_label", "content_type", "object_id")
 
 
 @admin.register(AccessEvent)
 class AccessEventAdmin(ReadOnlyLogAdmin):
-    list_display = ("at", "username", "kind", "object_repr", "detail", "ip")
+    list_display = ("at", "username", "kind", "content_type", "object_id", "detail", "ip")
     list_filter = ("kind",)
-    search_fields = ("username", "object_repr")
+    search_fields = ("username",)
     date_hierarchy = "at"
+    fields = ("at", "username", "kind", "content_type", "object_id", "detail", "ip")
 
 
 @admin.register(Notification)
@@ -41,3 +97,24 @@ class NotificationAdmin(ReadOnlyLogAdmin):
 admin.site.site_header = "平襄镇综治工作平台 · 管理"
 admin.site.site_title = "平襄综治"
 admin.site.index_title = "数据维护"
+
+
+# --- Users: the system administrator manages accounts, not privileges ----------------------
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.admin import UserAdmin as _UserAdmin  # noqa: E402
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(_UserAdmin):
+    """Roles come from memberships (grids.roles syncs each role's group). A non-superuser may
+    not make anyone a superuser (which would lift the area scoping) nor hand out groups or
+    single permissions."""
+
+    PRIVILEGES = ("is_superuser", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else fields + self.PRIVILEGES

@@ -1,5 +1,9 @@
 """The 安全审计员's pages: read the audit trail and the access log, nothing else (等保2.0
-separation of duties). Read-only; filtered by user, kind and date; paged."""
+separation of duties). Read-only; filtered by user, kind and date; paged.
+
+Minimal exposure: the auditor sees who did what, when, from where, to which record (its type
+and number), not the record's contents: no object_repr (a household's address, a key person's
+name), no states (some hold an address or a visit's findings), no free-text reasons. An investigation resolves a number through the centre."""
 
 import datetime as dt
 
@@ -38,7 +42,7 @@ def audit_log(request):
             qs = qs.filter(kind=kind)
     else:
         qs = _filtered(AuditEvent.objects.all(), request, "actor_name")
-    page = Paginator(qs.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
+    page = Paginator(qs.select_related("content_type").order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
     return render(request, "auditlog.html", {
         "which": which, "page": page, "kinds": AccessEvent.Kind.choices,
         "query": request.GET.copy(),

@@ -83,3 +83,49 @@ def serve_file(field_file, *, download_name=None, inline=True):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- Spreadsheets (the household import, the working-day calendar import) --------------------
+# A few hundred KB of zip can inflate to gigabytes (a zip bomb) that a reader would hold in
+# memory; a real import sheet inflates to about 10 MB. Every workbook upload goes through
+# check_workbook before any reader sees it, whatever the file is called.
+MAX_INFLATED_BYTES = 100 * 1024 * 1024
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def check_workbook(fileobj, size, *, max_bytes, max_inflated=None):
+    """Raise ValidationError (in Chinese) unless fileobj is an .xlsx workbook (by content)
+    within max_bytes, inflating to no more than max_inflated, and without macros."""
+    max_inflated = max_inflated or MAX_INFLATED_BYTES
+    if size > max_bytes:
+        raise ValidationError(f"文件大小为 {size / 1024 / 1024:.1f} MB，超过上限 "
+                              f"{max_bytes / 1024 / 1024:.0f} MB，请拆分后分批导入。",
+                              code="too_large")
+    fileobj.seek(0)
+    head = fileobj.read(4)
+    fileobj.seek(0)
+    if head != ZIP_MAGIC:
+        raise ValidationError("文件不是 Excel 2007 及以上的 .xlsx 格式（按文件内容识别），"
+                              "请在 Excel 中“另存为 .xlsx”后再导入。", code="bad_type")
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(fileobj) as zf:
+            names = set(zf.namelist())
+            inflated = sum(info.file_size for info in zf.infolist())
+            types = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+    except zipfile.BadZipFile as exc:
+        raise ValidationError("文件已损坏，无法读取，请重新保存后再导入。",
+                              code="broken") from exc
+    finally:
+        fileobj.seek(0)
+    if inflated > max_inflated:
+        raise ValidationError(f"文件解压后达 {inflated / 1024 / 1024:.0f} MB，超过上限 "
+                              f"{max_inflated / 1024 / 1024:.0f} MB，不能导入。",
+                              code="inflated")
+    if any(n.lower().endswith("vbaproject.bin") for n in names) or b"macroEnabled" in types:
+        raise ValidationError("文件中含有宏，出于安全考虑不能导入。请另存为不含宏的 .xlsx 文件。",
+                              code="macros")
+    if "xl/workbook.xml" not in names:
+        raise ValidationError("文件不是 Excel 工作簿（.xlsx），请使用下载的模板填写。",
+                              code="not_workbook")

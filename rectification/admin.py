@@ -3,6 +3,8 @@ workflow records are read-only in the admin: they change only through the action
 
 from django.contrib import admin
 
+from pingxiang.admin import AreaScopedAdmin
+
 from .models import (
     Campaign,
     Centre,
@@ -22,7 +24,7 @@ class PolicyAdmin(admin.ModelAdmin):
     list_display = ("__str__", "due_soon_days", "default_deadline_days", "export_sync_limit")
 
     def has_add_permission(self, request):
-        return not Policy.objects.exists()
+        return super().has_add_permission(request) and not Policy.objects.exists()
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -55,12 +57,13 @@ class TeamMemberInline(admin.TabularInline):
 
 
 @admin.register(SupervisionTeam)
-class SupervisionTeamAdmin(admin.ModelAdmin):
+class SupervisionTeamAdmin(AreaScopedAdmin):
+    area_field = "town"
     list_display = ("name", "town")
     inlines = [TeamMemberInline]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AreaScopedAdmin):
     def has_add_permission(self, request):
         return False
 
@@ -88,6 +91,7 @@ class IssueItemAdmin(ReadOnlyAdmin):
 
 @admin.register(Campaign)
 class CampaignAdmin(ReadOnlyAdmin):
+    area_field = "scope"
     list_display = ("name", "scope", "start_date", "end_date")
 
 

@@ -722,6 +722,9 @@ class ExportJob(models.Model):
     filename = models.CharField(max_length=120, blank=True)
     error = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Set when a worker claims the job: a RUNNING job whose claim is older than the lease
+    # (rectification.tasks.EXPORT_LEASE) belonged to a worker that died, and is claimed again.
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

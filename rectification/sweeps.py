@@ -100,14 +100,15 @@ def escalate_overdue_issues(now):
 @sweeper("rectification.resend_exports")
 def resend_exports(now):
     """Background exports still queued two minutes after they were asked for (the broker was
-    down when they were sent, or the message was lost) are sent again. The task claims a job
-    with a conditional update, so a job sent twice is still built once."""
+    down when they were sent, or the message was lost), or running under an expired lease (the
+    worker died), are sent again. The task claims a job under a lease, so a job sent twice is
+    still built once."""
     from pingxiang.tasks import send
 
     from .models import ExportJob
-    from .tasks import run_export
+    from .tasks import claimable, run_export
 
-    stale = ExportJob.objects.filter(status=ExportJob.Status.QUEUED,
+    stale = ExportJob.objects.filter(claimable(now),
                                      created_at__lte=now - dt.timedelta(minutes=2))
     sent = 0
     for job_id in stale.values_list("pk", flat=True)[:BATCH]:

@@ -42,3 +42,24 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 def wdb(world, db):
     """The world, inside this test's own savepoint."""
     return world
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The trust suite's numbers for the report (only what ran in this session)."""
+    import sys
+
+    counts = []
+    for filename, name, label in (
+            ("test_access_matrix.py", "REQUESTS", "access-matrix requests"),
+            ("test_admin_matrix.py", "COUNT", "admin-matrix requests"),
+            ("test_bad_input.py", "TRIED", "bad inputs tried"),
+            ("test_races.py", "RACES", "races run"),
+            ("test_properties.py", "EXAMPLES", "property examples"),
+            ("test_access_log.py", "LOGGED", "access-logged views checked")):
+        # A module may be loaded twice (by pytest, and imported by a sibling): add them up.
+        total = sum(len(getattr(m, name, ())) for m in list(sys.modules.values())
+                    if (getattr(m, "__file__", None) or "").endswith("trust/" + filename))
+        if total:
+            counts.append(f"{label}: {total}")
+    if counts:
+        terminalreporter.write_sep("-", "trust: " + "; ".join(counts))

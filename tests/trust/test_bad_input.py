@@ -302,3 +302,36 @@ def test_exports_escape_formulas(wdb):
                         assert not cell.value.startswith("="), (url, cell.value)
                         seen_escaped += 1
     assert seen_escaped >= 2  # the case and the hazard ledgers carried the formula text
+
+
+CALENDAR_UPLOADS = {
+    "zip bomb": lambda: ("calendar.xlsx", _xlsx([["日期", "是否上班"]], sheet_xml=_bomb)),
+    "zip bomb named .xlsm": lambda: ("calendar.xlsm", _xlsx([["日期", "是否上班"]],
+                                                            sheet_xml=_bomb)),
+    "zip bomb named .csv": lambda: ("calendar.csv", _xlsx([["日期", "是否上班"]],
+                                                          sheet_xml=_bomb)),
+    "macro workbook": lambda: ("calendar.xlsm", _xlsx(
+        [["日期", "是否上班"], ["2027-01-01", "休息"]], extra={"xl/vbaProject.bin": b"\x00" * 64})),
+    "broken zip": lambda: ("calendar.xlsx", b"PK\x03\x04" + b"\x00" * 200),
+    "over size csv": lambda: ("calendar.csv", b"2027-01-01,1\n" * 1000),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CALENDAR_UPLOADS))
+def test_calendar_import_goes_through_the_same_upload_checks(wdb, kind, settings):
+    """The working-day calendar import (admin) once read any .xlsm with openpyxl, inflated
+    size unchecked: now every workbook, whatever its name, passes pingxiang.uploads first."""
+    from django.urls import reverse
+
+    from cases.models import CalendarDay
+
+    settings.UPLOAD_MAX_BYTES = 8 * 1024
+    name, content = CALENDAR_UPLOADS[kind]()
+    before = CalendarDay.objects.count()
+    response = wdb.clients["admin"].post(reverse("admin:cases_calendarday_import"), {
+        "file": SimpleUploadedFile(name, content)})
+    TRIED.append(("/admin/cases/calendarday/import/", kind))
+    body = response.content.decode()
+    assert response.status_code == 200 and "errorlist" in body, kind
+    assert any(w in body for w in ("解压后", "含有宏", "已损坏", "超过上限")), kind
+    assert CalendarDay.objects.count() == before
