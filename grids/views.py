@@ -970,9 +970,9 @@ def import_page(request):
         except ImportRefused as exc:
             refused = str(exc)
             form.add_error("file", refused)
-    status = 400 if refused or (result and not result.ok) else 200
-    return render(request, "grids/import.html", {"form": form, "result": result},
-                  status=status)
+    # A refused file is a page like any other (200, the reasons on it): a 400 document makes
+    # the browser log a console error. Nothing was written either way.
+    return render(request, "grids/import.html", {"form": form, "result": result})
 
 
 @scoped("role")

@@ -57,12 +57,7 @@ def test_admin_imports_households_and_adds_next_years_holidays(browser_page, cas
     errors = page.locator("section.card", has_text="未导入任何数据").inner_text()
     assert "有 1 处错误" in errors and "第 4 行" in errors and "身份证号" in errors, errors
     assert Household.objects.count() == 0 and not Resident.objects.filter(name="杨志明").exists()
-    # The refused file is still answered 400 by grids.views (owned by the grids branch, not
-    # changed here), which Chromium logs. Tolerate exactly that one line until grids answers
-    # 200 like the cases and rectification forms do; then delete these three lines.
-    assert page.console_errors == [
-        "Failed to load resource: the server responded with a status of 400 (Bad Request)"]
-    page.console_errors.clear()
+    assert page.console_errors == []  # the refused file is a page (200), not a 400 error
     shoot(page, "admin_import_errors", full_page=False)
     check_narrow(page)
 
