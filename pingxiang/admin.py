@@ -9,6 +9,7 @@ Two rules hold here as in the app (SECURITY.md):
 """
 
 from django.contrib import admin
+from django.db.models import Q
 
 from pingxiang.models import AccessEvent, AuditEvent, Notification
 
@@ -114,6 +115,23 @@ class UserAdmin(_UserAdmin):
     single permissions."""
 
     PRIVILEGES = ("is_superuser", "groups", "user_permissions")
+
+    def get_queryset(self, request):
+        """A non-superuser sees the accounts holding a post inside their areas, and accounts
+        with no post yet (to give them one). Never a superuser's nor a 安全审计员's account:
+        whoever could reset the auditor's password could read the logs as the auditor and
+        erase nothing but watch everything, which separation of duties (等保2.0) forbids;
+        auditors are the superuser's to manage."""
+        from grids.models import Membership, Role
+
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        auditors = Membership.objects.filter(role=Role.AUDITOR).values("user_id")
+        in_scope = Membership.objects.filter(under_user_areas(request.user, "area"))
+        return (qs.filter(is_superuser=False).exclude(pk__in=auditors)
+                .filter(Q(pk__in=in_scope.values("user_id")) | ~Q(pk__in=Membership.objects
+                                                                 .values("user_id"))))
 
     def get_readonly_fields(self, request, obj=None):
         fields = tuple(super().get_readonly_fields(request, obj))

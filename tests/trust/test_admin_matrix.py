@@ -142,7 +142,9 @@ def test_admin_model_pages(wdb, label):
     prefix = f"admin:{label.replace('.', '_')}"
     from pingxiang.admin import AreaScopedAdmin
 
-    scoped = isinstance(admin.site._registry[_registered()[label]], AreaScopedAdmin)
+    # The user list is scoped too (pingxiang.admin.UserAdmin.get_queryset).
+    scoped = (isinstance(admin.site._registry[_registered()[label]], AreaScopedAdmin)
+              or label == "auth.user")
     own = _object_pk(wdb, label, attr, "xg")
     other = _object_pk(wdb, label, attr, "far") if attr else None
     failures = []
@@ -291,3 +293,38 @@ def test_administrator_cannot_make_anyone_superuser_or_auditor(wdb):
     auditor_membership = Membership.objects.get(user=wdb.users["auditor"], role=Role.AUDITOR)
     assert client.get(reverse("admin:grids_membership_change",
                               args=[auditor_membership.pk])).status_code in (403, 302)
+
+
+def test_administrator_cannot_touch_the_auditors_or_another_countys_accounts(wdb):
+    """Separation of duties: whoever could reset the 安全审计员's password could read the logs
+    as the auditor. The administrator's user list holds the accounts with a post in his areas
+    (and new accounts with none yet); the auditor's, a superuser's and another county's
+    accounts answer like missing ones, their password page included."""
+    from grids.actions import create_area, ensure_user, grant_membership
+    from grids.models import Area, Role
+
+    client = wdb.clients["admin"]
+    other_county = create_area(parent=None, kind=Area.Kind.COUNTY, name="陇西县")
+    stranger = ensure_user("other_county_centre", full_name="外县人员", password="x-Pass-2026!")
+    grant_membership(stranger, other_county, Role.CENTRE_STAFF)
+    newcomer = ensure_user("no_post_yet", full_name="新账号", password="x-Pass-2026!")
+    root = ensure_user("root_user", full_name="超级管理员", password="x-Pass-2026!")
+    root.is_superuser = True
+    root.save(update_fields=["is_superuser"])
+    auditor = wdb.users["auditor"]
+    before = auditor.password
+
+    listing = client.get(reverse("admin:auth_user_changelist")).content.decode()
+    assert wdb.users["centre"].username in listing and newcomer.username in listing
+    for hidden in (auditor, stranger, root):
+        assert f"/admin/auth/user/{hidden.pk}/change/" not in listing, hidden.username
+        page = client.get(reverse("admin:auth_user_change", args=[hidden.pk]))
+        assert page.status_code == 302, hidden.username  # "不存在" and back to the index
+        response = client.post(reverse("admin:auth_user_password_change", args=[hidden.pk]),
+                               {"password1": "Taken-0ver-2026", "password2": "Taken-0ver-2026",
+                                "usable_password": "true"})
+        assert response.status_code == 404, hidden.username
+    auditor.refresh_from_db()
+    assert auditor.password == before
+    assert client.get(reverse("admin:auth_user_change",
+                              args=[wdb.users["centre"].pk])).status_code == 200
