@@ -18,7 +18,7 @@ from cases.access import (
     is_centre,
     may,
 )
-from cases.models import Attachment, Case, Level, PauseRequest, Policy, Referral, Source
+from cases.models import Attachment, Case, CaseParty, Level, PauseRequest, Policy, Referral, Source
 from grids.access import areas_visible_to
 from grids.models import Area, Resident, Role
 from pingxiang.access import require_role, scoped
@@ -49,13 +49,17 @@ def _filtered(request):
 @require_GET
 def case_list(request):
     form, qs = _filtered(request)
-    qs = (qs.select_related("village", "category")
-          .annotate(party_names=StringAgg("party_links__resident__name", "、", distinct=True))
-          .order_by("-received_at", "-id"))
+    qs = qs.select_related("village", "category").order_by("-received_at", "-id")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The parties' names for this page only: aggregating them in the list query grouped every
+    # matching case (and made the count a subquery) before the page was cut.
+    names = dict(CaseParty.objects.filter(case__in=[c.pk for c in page])
+                 .values("case").annotate(n=StringAgg("resident__name", "、", distinct=True))
+                 .values_list("case", "n"))
     warn = Policy.current().warn_hours
     for case in page:
         case._warn_hours = warn
+        case.party_names = names.get(case.pk, "")
     query = request.GET.copy()
     query.pop("page", None)
     template = "cases/case_list.html#table" if request.htmx else "cases/case_list.html"

@@ -99,7 +99,7 @@ def test_same_case_button_in_two_browsers_escalates_once_and_tells_the_other(cas
     assert case.level == 2 and LevelStint.objects.filter(case=case).count() == 2
     assert list(_new_rows(before).values_list("action", flat=True)) == ["case.escalate"]
     pages = [body for _, body in results]
-    assert sum("已办理" in p for p in pages) == 1
+    assert sum("已上报上一级。" in p for p in pages) == 1  # the button's own message
     assert sum("刚刚已被他人办理" in p for p in pages) == 1, pages
 
 
