@@ -9,14 +9,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from grids.access import areas_visible_to, memberships
 from grids.models import Area, Role
 from pingxiang.access import require_role, scoped
 from pingxiang.charts import line_chart
-from pingxiang.figurecache import cached
+from pingxiang.figurecache import cached, cached_html
 from pingxiang.metrics import Period, breakdowns, compute, get_metric, metrics, ratios
 from pingxiang.stats import trend
 
@@ -175,9 +174,9 @@ def _figures_html(partial, area, period, sort, direction):
             context["groups"] = _cards(figures)
         else:
             context["columns"], context["rows"] = _village_rows(figures, sort, direction)
-        return mark_safe(render_to_string(f"dashboard/dashboard.html#{partial}", context))
+        return render_to_string(f"dashboard/dashboard.html#{partial}", context)
 
-    return cached(f"html:{partial}:{sort}:{direction}", area, period, render_partial)
+    return cached_html(f"html:{partial}:{sort}:{direction}", area, period, render_partial)
 
 
 def _campaign_choices(user):

@@ -10,8 +10,13 @@ query; sequences are not transactional, so it never waits for a writer.
 The key also holds the current minute, for the figures that move with the clock alone (a
 case turns overdue at its deadline without any write), and for a write whose transaction
 commits after a reader already saw its version: either way a cached figure is at most a
-minute old. The cache is each process's own memory (the `figures` cache), so it cannot fail
-when Redis is down and never crosses processes."""
+minute old.
+
+Computed figures live in each process's own memory (the `figures` cache). The rendered HTML
+of the dashboard's cards and table is also shared through Redis (`cached_html`), so the
+several processes of a deployment compute a county's figures once per version, not once
+each. Only text goes to Redis (nothing is unpickled from it), and Redis being down or slow
+(0.25 s timeout) only means computing afresh: the dashboard never fails because of it."""
 
 from django.apps import apps
 from django.core.cache import caches
@@ -23,23 +28,71 @@ TRIGGER = "pingxiang_figures_version"
 TTL = 60
 
 
+# Part of every key: the database's name (test runs and deployments sharing a Redis never
+# see each other's figures) and a namespace the test suite renews for each test.
+NAMESPACE = "1"
+_redis_client = None
+
+
+def _redis():
+    global _redis_client
+    if _redis_client is None:
+        import redis
+        from django.conf import settings
+
+        _redis_client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=0.25,
+                                             socket_connect_timeout=0.25)
+    return _redis_client
+
+
 def version():
     with connection.cursor() as cursor:
         cursor.execute("SELECT last_value FROM pingxiang_figures_version")
         return cursor.fetchone()[0]
 
 
-def cached(kind, area, period, compute):
-    """compute() once per (kind, area, period, data version, minute)."""
+def _key(kind, area, period):
     minute = timezone.now().strftime("%Y%m%d%H%M")
-    key = ":".join(str(part) for part in (
-        kind, area.pk, period.start, period.end, period.campaign_id, version(), minute))
+    return ":".join(str(part) for part in (
+        "pxfig", connection.settings_dict["NAME"], NAMESPACE, kind, area.pk, period.start,
+        period.end, period.campaign_id, version(), minute))
+
+
+def cached(kind, area, period, compute):
+    """compute() once per (kind, area, period, data version, minute), in this process."""
+    key = _key(kind, area, period)
     cache = caches["figures"]
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, TTL)
     return value
+
+
+def cached_html(kind, area, period, render):
+    """render() (a str) once per (kind, area, period, data version, minute) for every
+    process: this process's memory first, then Redis, then render and share."""
+    from django.utils.safestring import mark_safe
+
+    key = _key(kind, area, period)
+    cache = caches["figures"]
+    html = cache.get(key)
+    if html is not None:
+        return html
+    try:
+        shared = _redis().get(key)
+    except Exception:  # noqa: BLE001 - Redis down or slow: compute here instead
+        shared = None
+    if shared is not None:
+        html = mark_safe(shared.decode())
+    else:
+        html = mark_safe(render())
+        try:
+            _redis().set(key, html.encode(), ex=TTL)
+        except Exception:  # noqa: BLE001 - sharing is an optimisation only
+            pass
+    cache.set(key, html, TTL)
+    return html
 
 
 def tables():

@@ -33,9 +33,14 @@ def _empty_figure_cache():
     """The dashboard caches figures under a data version (pingxiang.figurecache) that only
     moves forward; a test's rolled-back data must not be served to the next test from it.
     (A live system never rolls back committed data.)"""
+    import uuid
+
     from django.core.cache import caches
 
+    from pingxiang import figurecache
+
     caches["figures"].clear()
+    figurecache.NAMESPACE = uuid.uuid4().hex  # and nothing shared through Redis either
 
 
 def build_cast():

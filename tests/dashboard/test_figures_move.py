@@ -58,15 +58,24 @@ def test_each_figure_moves_when_a_record_is_added(cast):
     assert village.per_village["disputes_found"] == {cast.xiguan.pk: 1}
 
 
+def _cold():
+    import uuid
+
+    from pingxiang import figurecache
+
+    caches["figures"].clear()
+    figurecache.NAMESPACE = uuid.uuid4().hex
+
+
 def test_dashboard_queries_do_not_grow_with_the_data(login, cast):
     client = login(cast.leader)
     url = reverse("dashboard")
     client.get(url)
-    caches["figures"].clear()  # measure the computing path, not the cached one
+    _cold()  # measure the computing path, not the cached one
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
     _add_records(cast, 5)
-    caches["figures"].clear()
+    _cold()
     with CaptureQueriesContext(connection) as large:
         assert client.get(url).status_code == 200
     assert len(large) == len(small), (len(small), len(large))
@@ -104,6 +113,37 @@ def test_a_cached_dashboard_never_hides_a_write(login, cast):
         cursor.execute("UPDATE cases_case SET status = 'accepted', resolution_method = '' "
                        "WHERE id = %s", [Case.objects.order_by("-pk").first().pk])
     assert int(_figure(client.get(url).content.decode(), "disputes_resolved")) == resolved
+
+
+def test_the_dashboard_works_and_moves_with_redis_down(login, cast, monkeypatch):
+    """The rendered figures are shared through Redis; with Redis unreachable the dashboard
+    computes them itself, and still shows a write at once."""
+    import redis
+
+    from pingxiang import figurecache
+
+    monkeypatch.setattr(figurecache, "_redis_client",
+                        redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.25))
+    client = login(cast.leader)
+    url = reverse("dashboard")
+    found = int(_figure(client.get(url).content.decode(), "disputes_found"))
+    _add_records(cast, 1)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert int(_figure(response.content.decode(), "disputes_found")) == found + 1
+
+
+def test_processes_share_the_rendered_figures_through_redis(login, cast):
+    """A second process (here: this one with its own memory emptied) serves the figures
+    another rendered, from Redis, without computing them again."""
+    client = login(cast.leader)
+    url = reverse("dashboard")
+    first = client.get(url).content.decode()
+    caches["figures"].clear()
+    with CaptureQueriesContext(connection) as shared:
+        again = client.get(url).content.decode()
+    assert _figure(again, "disputes_found") == _figure(first, "disputes_found")
+    assert not any("cases_case" in q["sql"] for q in shared.captured_queries)
 
 
 def test_leader_home_shows_overdue_items_linking_to_lists(login, cast):
