@@ -23,21 +23,6 @@ def _png():
             + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def _close_connections(browser_page):
-    """Queries made while Playwright's loop runs open their own connection: close it while
-    that loop still runs (as tests/browser/conftest.py does)."""
-    yield
-    from django.db import connections
-
-    connections.close_all()
-
-
 def _wait(page, predicate, timeout_ms=8000):
     for _ in range(timeout_ms // 100):  # wait_for_function needs eval, which the CSP forbids
         if predicate():
