@@ -21,7 +21,7 @@ def _village_ids(area):
     visit_village_date index alone (a town: ~15 ms instead of a 250 ms scan of the county)."""
     from grids.models import Area
 
-    return Area.objects.filter(path__startswith=area.path, kind=Area.Kind.VILLAGE).values("pk")
+    return Area.objects.under(area).villages().values("pk")
 
 
 @metric("households_visited", "走访排查群众", group=GROUP, unit="户", order=11,

@@ -738,6 +738,20 @@ def _conflict_form(request, form_class, exc, **kwargs):
     return form
 
 
+def _save_edit(request, form, save, **form_kwargs):
+    """Run an edit action. Returns (changed, form); changed is None when nothing was saved:
+    the action refused it (its reasons are now on the form) or another editor saved first
+    (the form is the editor's input again, see _conflict_form). The caller then reloads the
+    record, so the page shows what is on file now."""
+    try:
+        return save(), form
+    except ValidationError as exc:
+        _form_errors(form, exc)
+    except actions.EditConflict as exc:
+        form = _conflict_form(request, type(form), exc, **form_kwargs)
+    return None, form
+
+
 def _edit_page(request, form, *, title, cancel, current=(), readonly=(), note=""):
     return render(request, "grids/form.html", {
         "form": form, "title": title, "submit": "保存", "cancel_url": cancel,
@@ -761,16 +775,12 @@ def household_edit(request, pk):
                "version": household.version}
     form = HouseholdEditForm(request.POST or None, initial=initial, **kwargs)
     if request.method == "POST" and form.is_valid():
-        try:
-            changed = actions.edit_household(household, actor=user, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        except actions.EditConflict as exc:
-            household = get_household_for_editing(user, pk)
-            form = _conflict_form(request, HouseholdEditForm, exc, initial=initial, **kwargs)
-        else:
+        changed, form = _save_edit(request, form, lambda: actions.edit_household(
+            household, actor=user, **form.cleaned_data), initial=initial, **kwargs)
+        if changed is not None:
             messages.success(request, "户信息已保存。" if changed else "没有改动。")
             return redirect("grids:household_detail", household.pk)
+        household = get_household_for_editing(user, pk)
     current = [("网格", household.grid.name), ("住址", household.address),
                ("户主", household.head.name if household.head else "—"),
                ("户标签", "、".join(household.flags) or "—"), ("备注", household.notes or "—")]
@@ -794,17 +804,12 @@ def member_edit(request, pk):
                "phone": member.phone, "version": member.version}
     form = MemberEditForm(request.POST or None, initial=initial, **kwargs)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            changed = actions.edit_member(member, actor=user, **data)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        except actions.EditConflict as exc:
-            member = get_member_for_editing(user, pk)
-            form = _conflict_form(request, MemberEditForm, exc, initial=initial, **kwargs)
-        else:
+        changed, form = _save_edit(request, form, lambda: actions.edit_member(
+            member, actor=user, **form.cleaned_data), initial=initial, **kwargs)
+        if changed is not None:
             messages.success(request, f"{member.name}的信息已保存。" if changed else "没有改动。")
             return redirect("grids:household_detail", member.household_id)
+        member = get_member_for_editing(user, pk)
     readonly = []
     if not mask.full_id:
         readonly.append(("身份证号", mask.id(member.id_number) or "—",
@@ -835,16 +840,12 @@ def key_place_edit(request, pk):
                "contact": place.contact, "version": place.version}
     form = KeyPlaceEditForm(request.POST or None, initial=initial, **kwargs)
     if request.method == "POST" and form.is_valid():
-        try:
-            changed = actions.edit_key_place(place, actor=user, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        except actions.EditConflict as exc:
-            place = get_key_place_for_user(user, pk, manage=True)
-            form = _conflict_form(request, KeyPlaceEditForm, exc, initial=initial, **kwargs)
-        else:
+        changed, form = _save_edit(request, form, lambda: actions.edit_key_place(
+            place, actor=user, **form.cleaned_data), initial=initial, **kwargs)
+        if changed is not None:
             messages.success(request, "重点场所已保存。" if changed else "没有改动。")
             return redirect("grids:key_place_detail", place.pk)
+        place = get_key_place_for_user(user, pk, manage=True)
     readonly = [] if mask.full_phone else [
         ("联系电话", mask.phone(place.contact) or "—", "您的岗位只能看到部分号码，不能修改。")]
     current = [("类别", place.kind), ("名称", place.name), ("地址", place.address or "—"),
@@ -878,17 +879,13 @@ def key_person_edit(request, pk):
                "version": person.version}
     form = KeyPersonEditForm(request.POST or None, initial=initial, **kwargs)
     if request.method == "POST" and form.is_valid():
-        try:
-            changed = actions.edit_key_person(person, actor=user, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        except actions.EditConflict as exc:
-            person = get_key_person_for_user(user, pk, write=True)
-            chosen = list(person.categories.all())
-            form = _conflict_form(request, KeyPersonEditForm, exc, initial=initial, **kwargs)
-        else:
+        changed, form = _save_edit(request, form, lambda: actions.edit_key_person(
+            person, actor=user, **form.cleaned_data), initial=initial, **kwargs)
+        if changed is not None:
             messages.success(request, "重点人员信息已保存。" if changed else "没有改动。")
             return redirect("grids:key_person_detail", person.pk)
+        person = get_key_person_for_user(user, pk, write=True)
+        chosen = list(person.categories.all())
     current = [("类别", "、".join(c.name for c in chosen)),
                ("风险等级", person.get_risk_level_display()),
                ("包联责任人", _name(person.responsible)),
@@ -935,18 +932,13 @@ def campaign_edit(request, pk):
     kwargs = {"areas": _campaign_areas(user), "campaign": campaign}
     form = CampaignEditForm(request.POST or None, **kwargs)
     if request.method == "POST" and form.is_valid():
-        try:
-            changed = actions.edit_campaign(campaign, actor=user,
-                                            version=form.cleaned_data["version"],
-                                            **form.action_kwargs())
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        except actions.EditConflict as exc:
-            campaign = get_campaign_for_user(user, pk, write=True)
-            form = _conflict_form(request, CampaignEditForm, exc, **kwargs)
-        else:
+        changed, form = _save_edit(request, form, lambda: actions.edit_campaign(
+            campaign, actor=user, version=form.cleaned_data["version"],
+            **form.action_kwargs()), **kwargs)
+        if changed is not None:
             messages.success(request, "专项活动已保存。" if changed else "没有改动。")
             return redirect("grids:campaign_coverage", campaign.pk)
+        campaign = get_campaign_for_user(user, pk, write=True)
     current = [("活动名称", campaign.name), ("范围", campaign.area.name),
                ("时间", f"{campaign.start_date:%Y-%m-%d} 至 {campaign.end_date:%Y-%m-%d}"),
                ("排查方式", campaign.mode), ("排查重点", campaign.focus or "—")]

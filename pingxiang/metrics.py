@@ -191,8 +191,7 @@ def _units(figures):
     area = figures.area
     if area.kind != Area.Kind.COUNTY:
         return figures.villages, figures.per_village
-    towns = list(Area.objects.filter(path__startswith=area.path, kind=Area.Kind.TOWN)
-                 .order_by("path"))
+    towns = list(Area.objects.under(area).filter(kind=Area.Kind.TOWN).order_by("path"))
     town_ids = {t.pk for t in towns}
     owner_town = {v.pk: _town_of(v.path) for v in figures.villages}
     owner_town.update({pk: pk for pk in town_ids})
