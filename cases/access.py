@@ -33,7 +33,7 @@ def _grid_worker_extra(user):
 
 def q_visible(user, *, roles=READ_ROLES):
     roles = [r for r in roles]
-    q = q_under_user_areas(user, "area", roles=roles)
+    q = q_under_user_areas(user, "area", roles=roles, town="town", village="village")
     if Role.GRID_WORKER in roles:
         q |= _grid_worker_extra(user)
     return q

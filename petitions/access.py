@@ -24,15 +24,15 @@ from petitions.models import PUBLIC_FIELDS, CoPetitioner, Petition, ReceptionDay
 
 def q_full(user, prefix=""):
     """Rows whose identity and content the user may read."""
-    q = Q(**{f"{prefix}leader_id": user.pk})
-    for path in area_paths(user, roles=[Role.CENTRE_STAFF]):
-        q |= Q(**{f"{prefix}area__path__startswith": path})
-    return q
+    return Q(**{f"{prefix}leader_id": user.pk}) | q_under_user_areas(
+        user, f"{prefix}area", roles=[Role.CENTRE_STAFF], town=f"{prefix}town",
+        village=f"{prefix}village")
 
 
 def q_visible(user):
     """Rows whose existence the user may know."""
-    return q_under_user_areas(user, "area") | Q(leader_id=user.pk)
+    return (q_under_user_areas(user, "area", town="town", village="village")
+            | Q(leader_id=user.pk))
 
 
 def visible_to(user):

@@ -149,7 +149,7 @@ class InspectionQuerySet(models.QuerySet):
     def visible_to(self, user):
         from grids.access import q_under_user_areas
 
-        return self.filter(q_under_user_areas(user, "area"))
+        return self.filter(q_under_user_areas(user, "area", village="village"))
 
     def counts(self):
         """Inspections and distinct places inspected (the "3 places, 6 inspections" form)."""
@@ -225,7 +225,7 @@ class HazardQuerySet(models.QuerySet):
     def visible_to(self, user):
         from grids.access import q_under_user_areas
 
-        return self.filter(q_under_user_areas(user, "area"))
+        return self.filter(q_under_user_areas(user, "area", village="village"))
 
     def open(self):
         return self.exclude(status=Hazard.Status.CLOSED)
@@ -478,7 +478,7 @@ class IssueQuerySet(models.QuerySet):
     def visible_to(self, user):
         from grids.access import q_under_user_areas
 
-        return self.filter(q_under_user_areas(user, "area"))
+        return self.filter(q_under_user_areas(user, "area", village="village"))
 
     def overdue(self, on=None):
         return self.filter(status__in=IssueItem.RECTIFYING_STATES, deadline__lt=on or today())
@@ -660,7 +660,7 @@ class LegalActivityQuerySet(models.QuerySet):
     def visible_to(self, user):
         from grids.access import q_under_user_areas
 
-        return self.filter(q_under_user_areas(user, "area"))
+        return self.filter(q_under_user_areas(user, "area", village="village"))
 
 
 class LegalActivity(models.Model):
