@@ -266,18 +266,9 @@ def list_url(url_name, area, period, *, cumulative=False, **extra):
 
 
 def _list_path(url_name):
-    """reverse() of an argument-free list URL, remembered per URLconf: the dashboard builds
-    hundreds of drill links per page, and reverse() is the slow part of each."""
-    from django.urls import get_urlconf, reverse
+    from pingxiang.urlcache import path_for
 
-    key = (get_urlconf(), url_name)
-    path = _LIST_PATHS.get(key)
-    if path is None:
-        path = _LIST_PATHS[key] = reverse(url_name)
-    return path
-
-
-_LIST_PATHS: dict = {}
+    return path_for(url_name)
 
 
 _BREAKDOWNS: dict = {}

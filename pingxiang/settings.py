@@ -88,7 +88,10 @@ TEMPLATES = [
                 "pingxiang.context_processors.shell",
             ],
             # {% partialdef %} without {% load %}, as in Django 6 where it is built in.
-            "builtins": ["template_partials.templatetags.partials"],
+            # pingxiang_dates: `|date` for the app's formats without Django's
+            # per-character formatter (same output; see the module).
+            "builtins": ["template_partials.templatetags.partials",
+                         "pingxiang.templatetags.pingxiang_dates"],
         },
     }
 ]
