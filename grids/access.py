@@ -25,8 +25,10 @@ def memberships(user):
 
 
 def forget(user):
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    """Drop what this request remembered about the user's areas (memberships changed)."""
+    for attr in (_CACHE_ATTR, "_pingxiang_children", "_pingxiang_whole_tree"):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def roles_of(user):
@@ -62,12 +64,46 @@ def area_paths(user, *, roles=None):
     return [a.path for a in user_areas(user, roles=roles)]
 
 
-def _child_ids(user, area):
-    """Primary keys of the area's children, fetched once per request (cached on the user)."""
-    cache = user.__dict__.setdefault("_pingxiang_children", {})
+def _request_cache(user, attr):
+    """A dict kept on the user object, which lives as long as the request (request.user may
+    be a lazy proxy: getattr/setattr reach the user behind it)."""
+    cache = getattr(user, attr, None)
+    if cache is None:
+        cache = {}
+        setattr(user, attr, cache)
+    return cache
+
+
+def _child_ids(user, area, *, grandchildren=False):
+    """Primary keys of the area's children (an area or its key), fetched once per request
+    (cached on the user); with grandchildren=True the children's children come in the same
+    query (a county's villages with its towns)."""
+    pk = getattr(area, "pk", area)
+    cache = _request_cache(user, "_pingxiang_children")
+    if pk not in cache or (grandchildren and any(c not in cache for c in cache[pk])):
+        q = Q(parent_id=pk)
+        if grandchildren:
+            q |= Q(parent_id__in=Area.objects.filter(parent_id=pk).values("pk"))
+        rows = list(Area.objects.filter(q).order_by().values_list("pk", "parent_id"))
+        children = {pk: []}
+        if grandchildren:
+            children |= {child: [] for child, parent in rows if parent == pk}
+        for child, parent in rows:
+            children[parent].append(child)
+        cache.update(children)
+    return cache[pk]
+
+
+def _whole_tree(user, area):
+    """The area is the top of the only tree there is (the county of a one-county
+    deployment), so everything lies under it. Asked once per request, never remembered
+    longer: a second county added later must be out of sight at once."""
+    if area.parent_id is not None:
+        return False
+    cache = _request_cache(user, "_pingxiang_whole_tree")
     if area.pk not in cache:
-        cache[area.pk] = list(Area.objects.filter(parent_id=area.pk).order_by()
-                              .values_list("pk", flat=True))
+        cache[area.pk] = not Area.objects.filter(parent__isnull=True).exclude(
+            pk=area.pk).exists()
     return cache[area.pk]
 
 
@@ -80,11 +116,14 @@ def q_under_user_areas(user, field="area", *, roles=None, town=None, village=Non
     level, `town_id = 7` or `village_id = 35`, which an index answers for that town or
     village alone; the path join reads every row of the table and every area (18 towns:
     8 ms rather than 0.5 for a count). A grid has nothing beneath it, so it is `field = id`.
+    The county at the top of a one-county deployment sees every row: no condition.
 
     No areas means a Q that matches nothing."""
     kept = user_areas(user, roles=roles)
     if not kept:
         return Q(pk__in=[])
+    if any(_whole_tree(user, area) for area in kept):
+        return ~Q(pk__in=[])  # everything: no condition at all
     q = Q()
     for area in kept:
         kind = area.kind
@@ -99,6 +138,12 @@ def q_under_user_areas(user, field="area", *, roles=None, town=None, village=Non
             q |= Q(**{field: area.pk}) | Q(**{f"{village}__in": _child_ids(user, area)})
         elif kind == Area.Kind.COUNTY and town:
             q |= Q(**{f"{town}__in": _child_ids(user, area)})
+        elif kind == Area.Kind.COUNTY and village:
+            # The county itself, one of its towns, or under one of its villages.
+            towns = _child_ids(user, area, grandchildren=True)
+            villages = [v for t in towns for v in _child_ids(user, t)]
+            q |= (Q(**{field: area.pk}) | Q(**{f"{field}__in": towns})
+                  | Q(**{f"{village}__in": villages}))
         else:
             q |= Q(**{f"{field}__path__startswith": area.path})
     return q
