@@ -91,4 +91,8 @@ def sections_for(request, now=None):
 
 
 def counts_for(user, role, now=None):
-    return [(title, qs.count()) for _key, title, qs, _more in querysets_for(user, role, now)]
+    from pingxiang.metrics import counts
+
+    sections = querysets_for(user, role, now)
+    numbers = counts(qs for _key, _title, qs, _more in sections)
+    return [(title, n) for (_key, title, _qs, _more), n in zip(sections, numbers, strict=True)]

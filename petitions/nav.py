@@ -3,6 +3,7 @@ from django.utils import timezone
 from grids.models import Role
 from petitions.access import readable_by, visible_to
 from petitions.models import Petition, deadline_state
+from pingxiang.metrics import counts
 from pingxiang.registry import home_panel, nav_item
 
 nav_item("信访", "petitions:list", order=30, roles=[
@@ -29,16 +30,16 @@ def led_petitions(request):
 def petition_workload(request):
     now = timezone.now()
     qs = readable_by(request.user)
-    return "petitions/panels/centre.html", {
-        "to_decide": qs.filter(status=Petition.Status.REGISTERED).count(),
-        "open": qs.open().count(),
-        "overdue": qs.open().overdue(now).count(),
-        "soon": qs.open().due_soon(now).count(),
-    }
+    to_decide, open_, overdue, soon = counts([
+        qs.filter(status=Petition.Status.REGISTERED), qs.open(), qs.open().overdue(now),
+        qs.open().due_soon(now)])
+    return "petitions/panels/centre.html", {"to_decide": to_decide, "open": open_,
+                                            "overdue": overdue, "soon": soon}
 
 
 @home_panel(roles=[Role.GRID_WORKER, Role.VILLAGE_CADRE], order=40)
 def area_petitions(request):
     """Only that petitions exist in the area and how they stand (no names, no content)."""
     qs = visible_to(request.user)
-    return "petitions/panels/area.html", {"open": qs.open().count(), "total": qs.count()}
+    open_, total = counts([qs.open(), qs])
+    return "petitions/panels/area.html", {"open": open_, "total": total}

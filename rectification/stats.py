@@ -33,13 +33,17 @@ def hazards_by_village(qs):
 
 
 def issue_counts(qs):
-    return qs.aggregate(
-        total=Count("pk"),
-        open=Count("pk", filter=~Q(status=IssueItem.Status.CLOSED)),
-        closed=Count("pk", filter=Q(status=IssueItem.Status.CLOSED)),
-        overdue=Count("pk", filter=Q(status__in=IssueItem.RECTIFYING_STATES,
-                                     deadline__lt=today())),
-    )
+    """Total, open, closed and overdue items: summed from one row per status, which
+    PostgreSQL groups faster than it compares each row's status in FILTER clauses."""
+    rows = qs.order_by().values("status").annotate(
+        n=Count("*"), late=Count("pk", filter=Q(deadline__lt=today())))
+    figures = {"total": 0, "open": 0, "closed": 0, "overdue": 0}
+    for row in rows:
+        figures["total"] += row["n"]
+        figures["closed" if row["status"] == IssueItem.Status.CLOSED else "open"] += row["n"]
+        if row["status"] in IssueItem.RECTIFYING_STATES:
+            figures["overdue"] += row["late"]
+    return figures
 
 
 def centre_counts(qs):
