@@ -118,12 +118,11 @@ def get_case_for_user(user, pk, *, write=False):
     user may not act on cases (a supervisor, an auditor)."""
     from cases.models import Case
 
-    case = get_object_or_404(
-        Case.objects.visible_to(user).select_related(
-            "village", "area", "grid", "town", "category", "handler", "took_charge_by",
-            "registered_by"),
-        pk=pk,
-    )
+    from pingxiang.related import attach_related
+
+    case = get_object_or_404(Case.objects.visible_to(user).select_related("category"), pk=pk)
+    attach_related(case, "village", "area", "grid", "town", "handler", "took_charge_by",
+                   "registered_by")
     if write and not is_worker(user, case):
         raise PermissionDenied("您只能查看此案件，不能办理。")
     return case
