@@ -1,4 +1,7 @@
+import time
+
 import psycopg
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as _DjangoLoginRequired
 from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.exceptions import SessionInterrupted
@@ -59,12 +62,27 @@ def unavailable(request):
     return HttpResponse(html, status=503, headers={"Retry-After": "10"})
 
 
+_TOUCHED = "_touched"  # when the session's expiry was last moved on (seconds)
+
+
 class SessionMiddleware(_DjangoSessionMiddleware):
-    """Django's, except that a session that cannot be saved because PostgreSQL went away
-    mid-request answers the 503 page, not "session interrupted" (400): seen under load in
+    """Django's, with two changes.
+
+    The idle timeout: a session that is used moves its expiry on (it is saved again), but at
+    most once every SESSION_TOUCH_SECONDS, not on every request; a session lasts
+    SESSION_COOKIE_AGE from its last use, give or take that minute.
+
+    A session that cannot be saved because PostgreSQL went away mid-request answers the 503
+    page, not "session interrupted" (400): seen under load in
     tests/trust/test_database_restart.py. A session deleted by a logout elsewhere is still 400."""
 
     def process_response(self, request, response):
+        session = getattr(request, "session", None)
+        if (session is not None and session.accessed and not session.modified
+                and response.status_code < 500 and not session.is_empty()):
+            now = int(time.time())
+            if now - session.get(_TOUCHED, 0) >= settings.SESSION_TOUCH_SECONDS:
+                session[_TOUCHED] = now  # modified: Django saves it with a new expiry
         try:
             return super().process_response(request, response)
         except SessionInterrupted as exc:

@@ -169,7 +169,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 2 * 60 * 60, min_value=300)
-SESSION_SAVE_EVERY_REQUEST = True  # idle timeout, not a fixed lifetime
+# An idle timeout, not a fixed lifetime: pingxiang.middleware.SessionMiddleware moves a
+# session's expiry on when it is used, at most once a minute (SESSION_TOUCH_SECONDS) rather
+# than with an UPDATE on every request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_TOUCH_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
