@@ -117,7 +117,6 @@ def get_case_for_user(user, pk, *, write=False):
     """The case with what its page needs; 404 when not visible, 403 when visible but the
     user may not act on cases (a supervisor, an auditor)."""
     from cases.models import Case
-
     from pingxiang.related import attach_related
 
     case = get_object_or_404(Case.objects.visible_to(user).select_related("category"), pk=pk)

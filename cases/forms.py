@@ -17,7 +17,7 @@ from cases.models import (
 )
 from grids.idcard import validate_id_number
 from grids.models import Area, Resident
-from pingxiang.widgets import fast_selects
+from pingxiang.widgets import fast_widgets
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -292,7 +292,7 @@ class CaseFilterForm(forms.Form):
     def __init__(self, *args, villages, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = villages
-        fast_selects(self)  # drawn on every list request
+        fast_widgets(self)  # drawn on every list request
 
     def clean(self):
         data = super().clean()

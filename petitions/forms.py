@@ -15,7 +15,7 @@ from grids.models import Area, Role
 from petitions.access import registrable_paths
 from petitions.models import Category, Petition, Rating, ReceptionDay, Satisfaction, TimeLimit
 from pingxiang.uploads import validate_upload
-from pingxiang.widgets import fast_selects
+from pingxiang.widgets import fast_widgets
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -311,7 +311,7 @@ class FilterForm(forms.Form):
         self.fields["village"].queryset = (
             Area.objects.under_paths(area_paths(user)).filter(kind=Area.Kind.VILLAGE)
             .order_by("sort_order", "path"))
-        fast_selects(self)  # drawn on every list request
+        fast_widgets(self)  # drawn on every list request
         self.fields["village"].label_from_instance = lambda a: a.short_name
         self.fields["stage"].choices = [("", "全部")] + [
             (k, label) for k, (label, _q) in STAGES.items()]

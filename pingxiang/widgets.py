@@ -4,7 +4,7 @@ Django renders a select through a template per option (select.html including
 select_option.html and its attrs.html for each one): about 0.05 ms an option, so a list
 page's filter form with a 32-village and a 20-category select spends several milliseconds of
 every request there. FastSelect writes the same HTML directly; list pages' filter forms use it
-through `fast_selects(form)`."""
+through `fast_widgets(form)`."""
 
 from django import forms
 from django.forms.models import ModelChoiceIterator
@@ -67,16 +67,28 @@ class _FastInput:
                            flatatt(widget["attrs"]))
 
 
+class _FastTextarea:
+    """What django/forms/widgets/textarea.html draws, written directly."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        return format_html('<textarea name="{}"{}>\n{}</textarea>', widget["name"],
+                           flatatt(widget["attrs"]), widget["value"] or "")
+
+
 _FAST_INPUTS = {cls: type(f"Fast{cls.__name__}", (_FastInput, cls), {})
                 for cls in (forms.TextInput, forms.DateInput, forms.NumberInput,
-                            forms.EmailInput, forms.SearchInput, forms.TelInput)}
+                            forms.EmailInput, forms.SearchInput, forms.TelInput,
+                            forms.DateTimeInput, forms.TimeInput, forms.HiddenInput,
+                            forms.FileInput, forms.CheckboxInput)}
+_FAST_INPUTS[forms.Textarea] = type("FastTextarea", (_FastTextarea, forms.Textarea), {})
 
 
-def fast_selects(form):
+def fast_widgets(form):
     """Give every plain Select of the form the FastSelect rendering (same attrs, choices),
-    and every plain text, date or number input the same HTML written directly. The form's
-    widgets are its own copies (Django deep-copies them per form), so this changes nothing
-    for other forms."""
+    and every plain input (text, date, number, hidden, file, checkbox...) and textarea the
+    same HTML written directly. The form's widgets are its own copies (Django deep-copies
+    them per form), so this changes nothing for other forms."""
     for field in form.fields.values():
         widget = field.widget
         if type(widget) is forms.Select:
@@ -87,6 +99,24 @@ def fast_selects(form):
         elif type(widget) in _FAST_INPUTS:
             widget.__class__ = _FAST_INPUTS[type(widget)]
     return form
+
+
+def form_fields(form):
+    """A form's fields as the app's forms draw them: hidden fields, then one <p> per field
+    with label, widget, help text and errors. The same HTML as Django's templates for each
+    piece (tests/foundation/test_fast_rendering.py), written directly: a case's page draws
+    up to a dozen action forms."""
+    hidden, parts = [], []
+    for bound in form:
+        if bound.is_hidden:
+            hidden.append(str(bound))
+            continue
+        help_text = bound.help_text
+        parts.append(format_html(
+            "<p>{}{}{}{}</p>", _label_html(bound), bound.as_widget(),
+            format_html('<span class="helptext">{}</span>', help_text) if help_text else "",
+            mark_safe(str(bound.errors)) if bound.errors else ""))
+    return mark_safe("".join(hidden + parts))
 
 
 def _label_html(bound):

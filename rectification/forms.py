@@ -7,7 +7,7 @@ from django.db.models import Q
 from grids.access import areas_visible_to
 from grids.models import Area, KeyPlace
 from pingxiang.uploads import validate_upload
-from pingxiang.widgets import fast_selects
+from pingxiang.widgets import fast_widgets
 
 from .models import (
     Campaign,
@@ -242,7 +242,7 @@ class HazardFilterForm(forms.Form):
 
     def __init__(self, data=None, *, user):
         super().__init__(data)
-        fast_selects(self)  # drawn on every list request
+        fast_widgets(self)  # drawn on every list request
         self.fields["village"].queryset = village_choices(user)
         self.fields["campaign"].queryset = Campaign.objects.visible_to(user)
 
@@ -384,7 +384,7 @@ class IssueFilterForm(forms.Form):
 
     def __init__(self, data=None):
         super().__init__(data, auto_id="f_%s")  # the page also holds the add-item form
-        fast_selects(self)
+        fast_widgets(self)
 
     def filter(self, qs):
         if not self.is_valid():

@@ -223,8 +223,12 @@ def _hazard_filter(request):
 @require_GET
 def hazard_list(request):
     form, qs = _hazard_filter(request)
+    # The columns the rows show, not every column of a hazard and its place.
     qs = (qs.select_related("category", "village", "place").with_due_flags()
-          .order_by("-found_date", "-pk"))
+          .order_by("-found_date", "-pk")
+          .only("number", "found_date", "location", "description", "deadline", "status",
+                "grade", "village__name", "village__short_name", "category__name",
+                "place__name"))
     params = urlencode(form.as_params()) if request.GET else ""
     context = {"form": form, "page": _page(request, qs), "params": params,
                "can_register": has_role(request.user, *REPORTERS)}

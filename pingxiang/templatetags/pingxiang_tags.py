@@ -18,3 +18,10 @@ def pk_url(pk, url_name):
     from pingxiang.urlcache import pk_path
 
     return pk_path(url_name, pk)
+
+
+@register.filter
+def form_fields(form):
+    """{{ form|form_fields }}: hidden fields, then label, widget, help and errors per field
+    (pingxiang.widgets.form_fields)."""
+    return widgets.form_fields(form)

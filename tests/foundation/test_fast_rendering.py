@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from pingxiang.templatetags.pingxiang_dates import date as fast_date
 from pingxiang.urlcache import path_for, pk_path
-from pingxiang.widgets import fast_selects, filter_fields
+from pingxiang.widgets import fast_widgets, filter_fields
 
 
 def django_rendering(form):
@@ -39,7 +39,7 @@ def plain(form_class, data, **kwargs):
 
 
 def fast(form_class, data, **kwargs):
-    return fast_selects(form_class(data, **kwargs))
+    return fast_widgets(form_class(data, **kwargs))
 
 
 @pytest.mark.django_db
