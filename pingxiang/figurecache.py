@@ -95,6 +95,27 @@ def cached_html(kind, area, period, render):
     return html
 
 
+_MISSING = object()
+
+
+def cached_for_user(user, name, compute, *, data_version=None):
+    """compute() once per (user, name, data version, minute), in this process: a home
+    page's panel, whose figures are the user's own (their areas, their cases). What is
+    cached is the panel's data, never HTML (forms in it carry the request's CSRF token).
+    `data_version` saves reading the version again when a page asks for several."""
+    minute = timezone.now().strftime("%Y%m%d%H%M")
+    key = ":".join(str(part) for part in (
+        "pxuser", connection.settings_dict["NAME"], NAMESPACE, user.pk, name,
+        version() if data_version is None else data_version, minute))
+    cache = caches["figures"]
+    hit = cache.get(key, _MISSING)
+    if hit is not _MISSING:
+        return hit
+    value = compute()
+    cache.set(key, value, TTL)
+    return value
+
+
 def tables():
     out = []
     for label in APPS:

@@ -49,11 +49,20 @@ def home_panel(*, roles, order=100):
 
 
 def panels_for(request, role):
-    """Render-ready panels for the role's home page, in order."""
+    """Render-ready panels for the role's home page, in order.
+
+    Each panel's data is cached for the user under the data version and the minute
+    (pingxiang.figurecache.cached_for_user): any write to the counted apps, or the next
+    minute, computes it afresh; reloading the home page in between reads no figures."""
+    from pingxiang import figurecache
+
+    data_version = figurecache.version()
     out = []
     for _order, roles, func in sorted(_PANELS, key=lambda e: e[0]):
         if role in roles:
-            result = func(request)
+            name = f"panel:{role.value}:{func.__module__}.{func.__qualname__}"
+            result = figurecache.cached_for_user(request.user, name, lambda f=func: f(request),
+                                                 data_version=data_version)
             if result:
                 out.append(result)
     return out

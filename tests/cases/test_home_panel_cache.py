@@ -1,0 +1,33 @@
+"""The home page's panels are cached for the user under the data version and the minute
+(pingxiang.registry.panels_for): a reload reads no figures, and any write shows at once."""
+
+import re
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+
+def centre_new_cases(html):
+    return int(re.search(r"新登记待分流：<strong>(\d+)</strong>", html).group(1))
+
+
+def test_a_write_shows_on_the_next_home_page_and_a_reload_reads_no_figures(
+        login, cast, make_case):
+    client = login(cast.centre)
+    before = centre_new_cases(client.get("/").content.decode())
+
+    with CaptureQueriesContext(connection) as reload:
+        assert centre_new_cases(client.get("/").content.decode()) == before
+    assert not [q for q in reload if "cases_case" in q["sql"]]  # served from the cache
+
+    make_case()  # registered: waits for the centre to sort it out
+    assert centre_new_cases(client.get("/").content.decode()) == before + 1
+
+
+def test_each_user_and_role_gets_their_own_panels(login, cast, make_case):
+    make_case(area=cast.xiguan_grid)
+    centre = login(cast.centre).get("/").content.decode()
+    assert "新登记待分流" in centre
+    grid = login(cast.grid_menghe).get("/").content.decode()  # another village's worker
+    assert "新登记待分流" not in grid
+    assert re.search(r"待受理（本网格）：<strong>0</strong>", grid)
