@@ -111,3 +111,38 @@ def test_cached_urls_match_reverse():
         '{% load pingxiang_tags %}{{ 5|pk_url:"rectification:hazard_detail" }}').render({})
     assert rendered == reverse("rectification:hazard_detail", args=[5])
     assert re.fullmatch(r"/[\w/-]*5/", rendered)
+
+
+def reference_form_fields(form):
+    """What case_detail.html drew before: hidden fields, then label, widget, help, errors."""
+    hidden = "".join(str(b) for b in form.hidden_fields())
+    def help_html(bound):
+        return f'<span class="helptext">{bound.help_text}</span>' if bound.help_text else ""
+
+    rows = "".join(f"<p>{b.label_tag()}{b}{help_html(b)}{b.errors}</p>"
+                   for b in form.visible_fields())
+    return hidden + rows
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("data", [None, {"version": "x", "note": "<i>说明</i>",
+                                         "visited_on": "2026-13-01", "days": "-1"}])
+def test_every_case_action_form_draws_what_django_draws(cast, data):
+    import inspect
+
+    from django.utils import timezone
+
+    from cases.forms import AttachmentForm
+    from cases.views import ACTION_FORMS
+    from pingxiang.widgets import fast_widgets, form_fields
+
+    drawn = 0
+    for name, (cls, _run) in [*ACTION_FORMS.items(), ("attach", (AttachmentForm, None))]:
+        kwargs = {"levels": [2, 3]} if "levels" in inspect.signature(cls.__init__).parameters \
+            else {}
+        initial = {"version": 3, "reached_on": timezone.localdate()}
+        reference = cls(data, initial=initial, auto_id=f"id_{name}_%s", **kwargs)
+        ours = fast_widgets(cls(data, initial=initial, auto_id=f"id_{name}_%s", **kwargs))
+        assert tight(form_fields(ours)) == tight(reference_form_fields(reference)), name
+        drawn += 1
+    assert drawn > 10
