@@ -25,3 +25,22 @@ def form_fields(form):
     """{{ form|form_fields }}: hidden fields, then label, widget, help and errors per field
     (pingxiang.widgets.form_fields)."""
     return widgets.form_fields(form)
+
+
+@register.simple_tag
+def area_options(areas, selected):
+    """{% area_options areas area %}: the <option>s of the dashboards' area select, "平襄镇（镇）"
+    each. A county's list is 349 areas: written directly from three columns rather than
+    349 model objects through the template engine (about 10 ms per dashboard)."""
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    from grids.models import Area
+
+    rows = areas.values_list("pk", "short_name", "kind") if hasattr(areas, "values_list") \
+        else [(a.pk, a.short_name, a.kind) for a in areas]
+    chosen = getattr(selected, "pk", selected)
+    labels = dict(Area.Kind.choices)
+    return mark_safe("".join(
+        f'<option value="{pk}"{" selected" if pk == chosen else ""}>'
+        f"{escape(name)}（{labels.get(kind, kind)}）</option>" for pk, name, kind in rows))

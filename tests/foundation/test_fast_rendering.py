@@ -146,3 +146,20 @@ def test_every_case_action_form_draws_what_django_draws(cast, data):
         assert tight(form_fields(ours)) == tight(reference_form_fields(reference)), name
         drawn += 1
     assert drawn > 10
+
+
+@pytest.mark.django_db
+def test_dashboard_area_options_draw_what_the_template_drew(cast):
+    from grids.models import Area
+    from pingxiang.dashboard import dashboard_areas
+
+    areas = dashboard_areas(cast.admin)
+    town = Area.objects.get(kind="town")
+    old = engines["django"].from_string(
+        '{% for a in areas %}<option value="{{ a.pk }}"{% if a.pk == area.pk %} selected'
+        '{% endif %}>{{ a.short_name }}（{{ a.get_kind_display }}）</option>{% endfor %}')
+    new = engines["django"].from_string("{% load pingxiang_tags %}{% area_options areas area %}")
+    context = {"areas": areas, "area": town}
+    assert new.render(context) == old.render(context)
+    assert 'selected>平襄镇（镇）</option>' in new.render(context)
+    assert new.render(context).count("<option") == areas.count() > 30
