@@ -24,6 +24,7 @@ from grids.models import (
     Role,
     Visit,
 )
+from grids.people import village_of
 from grids.residents import find_or_create_resident
 from grids.roles import group_for
 from grids.textsearch import household_search_text
@@ -602,9 +603,8 @@ def record_visit(*, actor, idempotency_key, visited_on, visit_type, findings, ho
     The caller has checked the actor may visit the household or place (access module).
     A repeated idempotency_key (double submit, resend after a dropped connection) returns
     the visit saved the first time and writes nothing."""
-    existing = Visit.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing, False
+    # A repeated key is caught by its unique constraint when the visit is saved (below):
+    # no lookup first, which every first submission would pay for.
     if (household is None) == (key_place is None):
         raise ValidationError("走访须针对一户或一处重点场所。")
     today = today or timezone.localdate()
@@ -612,7 +612,7 @@ def record_visit(*, actor, idempotency_key, visited_on, visit_type, findings, ho
         raise ValidationError({"visited_on": "走访日期不能晚于今天。"})
     findings = clean_findings(findings)
     grid = household.grid if household else key_place.grid
-    village = Area.objects.filter(pk__in=grid.ancestor_ids(), kind=Area.Kind.VILLAGE).first()
+    village = village_of(grid)
     persons_met = list(persons_met)
     if household is not None and any(p.household_id != household.pk for p in persons_met):
         raise ValidationError({"persons_met": "见到的人须是本户成员。"})

@@ -23,9 +23,18 @@ def _users(role, areas):
 
 
 def village_of(area):
-    """The 村(社区) at or above area (None above village level)."""
-    if area.kind == Area.Kind.VILLAGE:
-        return area
+    """The 村(社区) at or above area (None above village level). Parents already loaded
+    with the area (select_related("grid__parent__parent")) are walked without a query."""
+    parent = Area._meta.get_field("parent")
+    node = area
+    while node is not None:
+        if node.kind == Area.Kind.VILLAGE:
+            return node
+        if node.kind in (Area.Kind.TOWN, Area.Kind.COUNTY):
+            return None
+        if not parent.is_cached(node):
+            break
+        node = node.parent
     ids = area.ancestor_ids()
     return Area.objects.filter(pk__in=ids, kind=Area.Kind.VILLAGE).first()
 
