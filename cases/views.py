@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import PermissionDenied
@@ -28,7 +29,6 @@ from pingxiang.models import AccessEvent
 from pingxiang.uploads import serve_file
 from pingxiang.widgets import fast_widgets
 
-PAGE_SIZE = 50
 WORK_ROLES = (Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.LEADER)
 
 
@@ -55,7 +55,7 @@ def case_list(request):
           .only("number", "received_at", "risk", "level", "resolved_level", "status",
                 "deadline", "paused_at", "village__name", "village__short_name",
                 "category__name"))
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     # The parties' names for this page only: aggregating them in the list query grouped every
     # matching case (and made the count a subquery) before the page was cut.
     names = dict(CaseParty.objects.filter(case__in=[c.pk for c in page])

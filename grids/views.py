@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -89,8 +90,9 @@ def _iso(raw):
         raise Http404("日期格式应为 2026-11-29。") from None
 
 
-def _page(request, queryset, per_page=50):
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+def _page(request, queryset, per_page=None):
+    return Paginator(queryset, per_page or settings.LIST_PAGE_SIZE).get_page(
+        request.GET.get("page"))
 
 
 def _querystring(request, drop=("page",)):

@@ -3,6 +3,7 @@
 import datetime as dt
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,7 +35,6 @@ from pingxiang.listfilters import narrow
 from pingxiang.models import AccessEvent
 from pingxiang.uploads import serve_file
 
-PAGE = 50
 LIST_FIELDS = ("id", "number", "channel", "order_type", "received_at", "status", "clock",
                "due_at", "closed_at", "readable", "s_name", "s_title", "headcount",
                "village__short_name", "leader__last_name", "leader__first_name",
@@ -58,8 +58,9 @@ def petition_list(request):
     except ValueError:
         page = 1
     now = timezone.now()
+    size = settings.LIST_PAGE_SIZE
     rows = list(rows_for(request.user, qs).order_by("-received_at", "-id")
-                .values(*LIST_FIELDS)[(page - 1) * PAGE: page * PAGE])
+                .values(*LIST_FIELDS)[(page - 1) * size: page * size])
     for row in rows:
         row["state"] = deadline_state(row["due_at"], now)
         row["channel_label"] = Petition.Channel(row["channel"]).label
@@ -68,7 +69,7 @@ def petition_list(request):
     query.pop("page", None)
     context = {
         "form": form, "rows": rows, "total": total, "page": page,
-        "has_next": page * PAGE < total, "query": query.urlencode(),
+        "has_next": page * size < total, "query": query.urlencode(),
         "can_register": can_register(request.user),
     }
     template = "petitions/list.html#table" if request.htmx else "petitions/list.html"

@@ -168,6 +168,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# Rows per page of the case, petition, hazard and household lists. Twenty fill a phone's
+# screen two or three times over (grid workers use phones); the ledger exports have every row.
+LIST_PAGE_SIZE = env_int("LIST_PAGE_SIZE", 20, min_value=5)
+
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 2 * 60 * 60, min_value=300)
 # An idle timeout, not a fixed lifetime: pingxiang.middleware.SessionMiddleware moves a
 # session's expiry on when it is used, at most once a minute (SESSION_TOUCH_SECONDS) rather

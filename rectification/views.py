@@ -2,6 +2,7 @@
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -60,11 +61,9 @@ from .models import (
     StandardItem,
 )
 
-PAGE_SIZE = 50
-
 
 def _page(request, qs):
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return Paginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _run(request, func, *args, success, **kwargs):

@@ -367,3 +367,13 @@ def test_the_agreement_gives_each_partys_home_address_never_a_grid_name(login, c
     assert "张宏，住陇西县文峰镇东街12号" in paper
     assert "<li>李四</li>" in paper
     assert "网格" not in paper
+
+
+def test_case_list_pages_by_the_configured_page_size(login, cast, settings):
+    settings.LIST_PAGE_SIZE = 5
+    _bulk(cast, 7)
+    client = login(cast.centre)
+    first = client.get(reverse("cases:case_list")).content.decode()
+    second = client.get(reverse("cases:case_list") + "?page=2").content.decode()
+    assert first.count('class="tag risk-') == 5 and "第 1/2 页" in first and "下一页" in first
+    assert second.count('class="tag risk-') == 2 and "上一页" in second
