@@ -75,7 +75,7 @@ def handles_level(user, case, level=None):
     if is_centre(user, case):
         return True
     number = level or case.level
-    rung = Level.objects.filter(number=number).first() if number else None
+    rung = Level.rung(number) if number else None
     if rung is None:
         return False
     roles = HANDLER_ROLES.get(rung.handler_kind, ())

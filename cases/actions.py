@@ -130,11 +130,11 @@ def _state_label(case):
 
 
 def levels():
-    return {rung.number: rung for rung in Level.objects.all()}
+    return {rung.number: rung for rung in Level.ladder()}
 
 
 def max_level():
-    return Level.objects.order_by("-number").values_list("number", flat=True).first() or 5
+    return max((rung.number for rung in Level.ladder()), default=5)
 
 
 def level_deadline(rung, start):
@@ -144,7 +144,7 @@ def level_deadline(rung, start):
 
 
 def level_handlers(case, number):
-    rung = Level.objects.filter(number=number).first()
+    rung = Level.rung(number)
     if rung is None:
         return []
     kind = rung.handler_kind

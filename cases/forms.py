@@ -155,10 +155,8 @@ class VersionedForm(forms.Form):
 
 
 def level_choices(numbers=None):
-    rungs = Level.objects.order_by("number")
-    if numbers is not None:
-        rungs = rungs.filter(number__in=numbers)
-    return [(r.number, str(r)) for r in rungs]
+    return [(r.number, str(r)) for r in Level.ladder()
+            if numbers is None or r.number in numbers]
 
 
 class AcceptForm(VersionedForm):

@@ -58,6 +58,17 @@ class Level(models.Model):
     def __str__(self):
         return f"{self.number}级 {self.name}"
 
+    @classmethod
+    def ladder(cls):
+        """Every rung, lowest first; read once per request (pingxiang.requestcache)."""
+        from pingxiang.requestcache import memo
+
+        return memo("cases.Level", lambda: list(cls.objects.order_by("number")))
+
+    @classmethod
+    def rung(cls, number):
+        return next((r for r in cls.ladder() if r.number == number), None)
+
 
 class Category(models.Model):
     name = models.CharField("名称", max_length=30, unique=True)
@@ -131,7 +142,9 @@ class Policy(models.Model):
 
     @classmethod
     def current(cls):
-        return cls.objects.get_or_create(pk=1)[0]
+        from pingxiang.requestcache import memo
+
+        return memo("cases.Policy", lambda: cls.objects.get_or_create(pk=1)[0])
 
 
 class CaseCounter(models.Model):

@@ -281,7 +281,7 @@ def _detail_context(request, case, *, bound=None, error=None):
         "attachments": case.attachments.all(), "referral": referral,
         "receipts": referral.receipts.select_related("recipient") if referral else [],
         "my_receipt": receipt,
-        "current_level": Level.objects.filter(number=case.level).first() if case.level else None,
+        "current_level": Level.rung(case.level) if case.level else None,
         "can_attach": may(request.user, case, "attach"),
         "attach_form": fast_widgets(f.AttachmentForm()), "timeline": timeline(case),
         "is_centre": is_centre(request.user, case),

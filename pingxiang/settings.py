@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "pingxiang.requestcache.RequestCacheMiddleware",  # reference data once per request
     "pingxiang.middleware.SessionMiddleware",  # Django's, 503 when a save meets an outage
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -41,7 +41,9 @@ class Policy(models.Model):
 
     @classmethod
     def current(cls):
-        return cls.objects.order_by("pk").first() or cls()
+        from pingxiang.requestcache import memo
+
+        return memo("rectification.Policy", lambda: cls.objects.order_by("pk").first() or cls())
 
 
 class HazardCategory(models.Model):

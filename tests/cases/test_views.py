@@ -377,3 +377,17 @@ def test_case_list_pages_by_the_configured_page_size(login, cast, settings):
     second = client.get(reverse("cases:case_list") + "?page=2").content.decode()
     assert first.count('class="tag risk-') == 5 and "第 1/2 页" in first and "下一页" in first
     assert second.count('class="tag risk-') == 2 and "上一页" in second
+
+
+def test_case_page_reads_the_ladder_once_and_an_edit_shows_at_once(login, cast, running_case):
+    from cases.models import Level
+
+    case = running_case(1)
+    client = login(cast.centre)
+    url = reverse("cases:case_detail", args=[case.pk])
+    client.get(url)  # the session's once-a-minute save, out of the way
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert sum('FROM "cases_level"' in q["sql"] for q in queries) == 1
+    Level.objects.filter(number=1).update(name="网格随手调（改）")
+    assert "网格随手调（改）" in client.get(url).content.decode()
