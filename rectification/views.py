@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -223,11 +223,14 @@ def _hazard_filter(request):
 def hazard_list(request):
     form, qs = _hazard_filter(request)
     # The columns the rows show, not every column of a hazard and its place.
-    qs = (qs.select_related("category", "village", "place").with_due_flags()
+    # The columns the rows show; the page's villages and places by key afterwards (joined,
+    # PostgreSQL hashed every area of the county before cutting the page).
+    qs = (qs.select_related("category").with_due_flags()
           .order_by("-found_date", "-pk")
           .only("number", "found_date", "location", "description", "deadline", "status",
-                "grade", "village__name", "village__short_name", "category__name",
-                "place__name"))
+                "grade", "village", "place", "category__name")
+          .prefetch_related(Prefetch("village", Area.objects.only("name", "short_name")),
+                            Prefetch("place", KeyPlace.objects.only("name"))))
     params = urlencode(form.as_params()) if request.GET else ""
     context = {"form": form, "page": _page(request, qs), "params": params,
                "can_register": has_role(request.user, *REPORTERS)}
