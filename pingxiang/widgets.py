@@ -6,17 +6,24 @@ page's filter form with a 32-village and a 20-category select spends several mil
 every request there. FastSelect writes the same HTML directly; list pages' filter forms use it
 through `fast_widgets(form)`."""
 
+import html
+
 from django import forms
 from django.forms.models import ModelChoiceIterator
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
+from django.utils.safestring import SafeData, mark_safe
+
+
+def _esc(value):
+    """What the template engine's autoescape does to a value: safe strings as they are."""
+    return value if isinstance(value, SafeData) else html.escape(str(value))
 
 
 def flatatt(attrs):
     """Attributes as django/forms/widgets/attrs.html writes them: in the dict's order
     (django.forms.utils.flatatt sorts them), True as a bare name, False left out."""
-    return format_html_join("", "{}", (
-        (format_html(' {}="{}"', name, value) if value is not True else format_html(" {}", name),)
+    return mark_safe("".join(
+        f" {_esc(name)}" if value is True else f' {_esc(name)}="{_esc(value)}"'
         for name, value in attrs.items() if value is not False))
 
 

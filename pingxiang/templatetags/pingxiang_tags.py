@@ -44,3 +44,12 @@ def area_options(areas, selected):
     return mark_safe("".join(
         f'<option value="{pk}"{" selected" if pk == chosen else ""}>'
         f"{escape(name)}（{labels.get(kind, kind)}）</option>" for pk, name, kind in rows))
+
+
+@register.filter
+def url_path(url_name):
+    """{{ "home"|url_path }}: {% url "home" %} for a URL without arguments, remembered
+    (pingxiang.urlcache): the page shell draws a dozen on every page."""
+    from pingxiang.urlcache import path_for
+
+    return path_for(url_name)

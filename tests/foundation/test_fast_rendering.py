@@ -163,3 +163,9 @@ def test_dashboard_area_options_draw_what_the_template_drew(cast):
     assert new.render(context) == old.render(context)
     assert 'selected>平襄镇（镇）</option>' in new.render(context)
     assert new.render(context).count("<option") == areas.count() > 30
+
+
+def test_shell_links_are_the_reversed_urls():
+    rendered = engines["django"].from_string(
+        '{% load pingxiang_tags %}{{ "home"|url_path }} {{ "inbox"|url_path }}').render({})
+    assert rendered == f'{reverse("home")} {reverse("inbox")}'
