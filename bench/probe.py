@@ -6,6 +6,7 @@
     python -m bench.probe sweep                      one run of every deadline sweeper
     python -m bench.probe nightly                    the nightly statistics for yesterday
     python -m bench.probe dashboard_cold             dashboards with the figure cache empty
+    python -m bench.probe home_cold                  each role's home with the figure cache empty
 
 Each prints one JSON line last."""
 
@@ -202,6 +203,41 @@ def dashboard_cold():
     return out
 
 
+def home_cold():
+    """Each role's home page with its panels computed afresh (the first request after a
+    write, or in a new minute: the figure cache misses), median of 3, in-process; and once
+    cached, as wrk measures it."""
+    from django.contrib.auth import get_user_model
+    from django.core.cache import caches
+    from django.test import Client
+
+    from grids.models import Membership, Role
+
+    grid_user = (Membership.objects.filter(role=Role.GRID_WORKER, user__username__startswith="t01")
+                 .order_by("user__username").values_list("user__username", flat=True).first())
+    out = {}
+    for name, username in (("grid worker", grid_user), ("village cadre", "t01v01_cadre"),
+                           ("centre staff", "t01_centre"), ("town leader", "t01_leader"),
+                           ("supervisor", "t01_super"), ("county leader", "cty_leader")):
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(get_user_model().objects.get(username=username))
+        client.get("/")
+        times = []
+        for _ in range(3):
+            caches["figures"].clear()
+            t = time.perf_counter()
+            assert client.get("/").status_code == 200
+            times.append(time.perf_counter() - t)
+        cached = []
+        for _ in range(3):
+            t = time.perf_counter()
+            client.get("/")
+            cached.append(time.perf_counter() - t)
+        out[name] = {"cold_ms": round(1000 * sorted(times)[1], 1),
+                     "cached_ms": round(1000 * sorted(cached)[1], 1)}
+    return out
+
+
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     os.environ.setdefault("BENCH_FLOOR", "1")
@@ -213,7 +249,7 @@ def main():
         result = queries(json.loads(sys.argv[2]))
     else:
         result = {"export": export, "bare": bare, "sweep": sweep, "nightly": nightly,
-                  "dashboard_cold": dashboard_cold}[job]()
+                  "dashboard_cold": dashboard_cold, "home_cold": home_cold}[job]()
     print(json.dumps(result, ensure_ascii=False, default=str))
 
 

@@ -249,7 +249,7 @@ def main():
         for row in result["pages"].values():
             row["ratio_to_floor_c8_p95"] = round(row["c8"]["p95_ms"] / floor["c8"]["p95_ms"], 1)
     if not args.skip_jobs:
-        for job in ("export", "bare", "sweep", "nightly", "dashboard_cold"):
+        for job in ("export", "bare", "sweep", "nightly", "dashboard_cold", "home_cold"):
             p = subprocess.run([PY, "-m", "bench.probe", job], cwd=ROOT, capture_output=True,
                                text=True)
             if p.returncode:
