@@ -15,8 +15,11 @@ minute old.
 Computed figures live in each process's own memory (the `figures` cache). The rendered HTML
 of the dashboard's cards and table is also shared through Redis (`cached_html`), so the
 several processes of a deployment compute a county's figures once per version, not once
-each. Only text goes to Redis (nothing is unpickled from it), and Redis being down or slow
-(0.25 s timeout) only means computing afresh: the dashboard never fails because of it."""
+each: the first to miss takes a lock in Redis and renders, the others wait for its HTML.
+Only text goes to Redis (nothing is unpickled from it), and Redis being down or slow (0.25 s
+timeout) only means computing afresh: the dashboard never fails because of it."""
+
+import time
 
 from django.apps import apps
 from django.core.cache import caches
@@ -79,20 +82,50 @@ def cached_html(kind, area, period, render):
     html = cache.get(key)
     if html is not None:
         return html
+    lock, holding = f"{key}:lock", False
     try:
         shared = _redis().get(key)
+        if shared is None:
+            holding = bool(_redis().set(lock, b"1", nx=True, ex=30))
+            if not holding:
+                shared = _wait_for(key)  # another process is rendering it right now
     except Exception:  # noqa: BLE001 - Redis down or slow: compute here instead
         shared = None
     if shared is not None:
         html = mark_safe(shared.decode())
     else:
-        html = mark_safe(render())
         try:
-            _redis().set(key, html.encode(), ex=TTL)
-        except Exception:  # noqa: BLE001 - sharing is an optimisation only
-            pass
+            html = mark_safe(render())
+            try:
+                _redis().set(key, html.encode(), ex=TTL)
+            except Exception:  # noqa: BLE001 - sharing is an optimisation only
+                pass
+        finally:
+            if holding:
+                try:
+                    _redis().delete(lock)
+                except Exception:  # noqa: BLE001 - it expires by itself
+                    pass
     cache.set(key, html, TTL)
     return html
+
+
+# How long a process waits for another one that is rendering the same figures (the first
+# request of each minute arrives in every worker at once; a county takes about a second).
+WAIT_SECONDS = 5.0
+
+
+def _wait_for(key):
+    """The HTML another process is rendering under key, once it is there; None after
+    WAIT_SECONDS (then this process renders it too). Waiting sleeps, so the one rendering
+    has the CPU to itself rather than four workers computing the same county at once."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        shared = _redis().get(key)
+        if shared is not None:
+            return shared
+    return None
 
 
 _MISSING = object()

@@ -150,3 +150,35 @@ def test_leader_home_shows_overdue_items_linking_to_lists(login, cast):
     html = login(cast.leader).get(reverse("home")).content.decode()
     assert "逾期事项 · 平襄镇" in html and "逾期未化解" in html
     assert reverse("cases:case_list") + "?area=" in html
+
+
+def test_a_process_waits_for_the_figures_another_is_rendering(cast, monkeypatch):
+    """When the minute turns, every worker misses at once: the first takes a lock in Redis
+    and renders, the others wait for its HTML instead of computing the same figures."""
+    import threading
+
+    from pingxiang import figurecache
+
+    town = cast.town
+    period = Period(timezone.localdate().replace(month=1, day=1), timezone.localdate())
+    key = figurecache._key("html:test", town, period)
+    figurecache._redis().set(f"{key}:lock", b"1", ex=30)  # another process is rendering
+
+    def publish():
+        figurecache._redis().set(key, b"<p>rendered elsewhere</p>", ex=60)
+
+    threading.Timer(0.2, publish).start()
+
+    def must_not_render():
+        raise AssertionError("rendered although another process was already at it")
+
+    html = figurecache.cached_html("html:test", town, period, must_not_render)
+    assert html == "<p>rendered elsewhere</p>"
+
+    # Nobody publishes: after the wait this process renders it itself.
+    monkeypatch.setattr(figurecache, "WAIT_SECONDS", 0.1)
+    figurecache.NAMESPACE = "waits-" + figurecache.NAMESPACE
+    key = figurecache._key("html:test", town, period)
+    figurecache._redis().set(f"{key}:lock", b"1", ex=30)
+    assert figurecache.cached_html("html:test", town, period, lambda: "<p>own</p>") \
+        == "<p>own</p>"
