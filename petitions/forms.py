@@ -310,7 +310,7 @@ class FilterForm(forms.Form):
         self.user = user
         self.fields["village"].queryset = (
             Area.objects.under_paths(area_paths(user)).filter(kind=Area.Kind.VILLAGE)
-            .order_by("sort_order", "path"))
+            .order_by("sort_order", "path").only("name", "short_name"))
         fast_widgets(self)  # drawn on every list request
         self.fields["village"].label_from_instance = lambda a: a.short_name
         self.fields["stage"].choices = [("", "全部")] + [

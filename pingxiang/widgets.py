@@ -48,8 +48,8 @@ class FastSelect(forms.Select):
             option_value = "" if option_value is None else str(option_value)
             chosen = not state["selected"] and option_value in wanted
             state["selected"] |= chosen
-            return format_html('<option value="{}"{}>{}</option>', option_value,
-                               mark_safe(" selected") if chosen else "", label)
+            selected = " selected" if chosen else ""
+            return f'<option value="{_esc(option_value)}"{selected}>{_esc(label)}</option>'
 
         for option_value, label in self._option_list():
             if isinstance(label, (list, tuple)):

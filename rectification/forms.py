@@ -243,7 +243,7 @@ class HazardFilterForm(forms.Form):
     def __init__(self, data=None, *, user):
         super().__init__(data)
         fast_widgets(self)  # drawn on every list request
-        self.fields["village"].queryset = village_choices(user)
+        self.fields["village"].queryset = village_choices(user).only("name", "short_name")
         self.fields["campaign"].queryset = Campaign.objects.visible_to(user)
 
     def filter(self, qs):
