@@ -54,11 +54,16 @@ def version():
         return cursor.fetchone()[0]
 
 
-def _key(kind, area, period):
+def _cache_key(prefix, *parts, data_version=None):
+    """prefix:database:namespace:parts...:version:minute."""
     minute = timezone.now().strftime("%Y%m%d%H%M")
     return ":".join(str(part) for part in (
-        "pxfig", connection.settings_dict["NAME"], NAMESPACE, kind, area.pk, period.start,
-        period.end, period.campaign_id, version(), minute))
+        prefix, connection.settings_dict["NAME"], NAMESPACE, *parts,
+        version() if data_version is None else data_version, minute))
+
+
+def _key(kind, area, period):
+    return _cache_key("pxfig", kind, area.pk, period.start, period.end, period.campaign_id)
 
 
 def cached(kind, area, period, compute):
@@ -136,10 +141,7 @@ def cached_for_user(user, name, compute, *, data_version=None):
     page's panel, whose figures are the user's own (their areas, their cases). What is
     cached is the panel's data, never HTML (forms in it carry the request's CSRF token).
     `data_version` saves reading the version again when a page asks for several."""
-    minute = timezone.now().strftime("%Y%m%d%H%M")
-    key = ":".join(str(part) for part in (
-        "pxuser", connection.settings_dict["NAME"], NAMESPACE, user.pk, name,
-        version() if data_version is None else data_version, minute))
+    key = _cache_key("pxuser", user.pk, name, data_version=data_version)
     cache = caches["figures"]
     hit = cache.get(key, _MISSING)
     if hit is not _MISSING:

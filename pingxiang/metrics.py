@@ -259,16 +259,13 @@ def grouped(qs, key, *, distinct=None):
 def list_url(url_name, area, period, *, cumulative=False, **extra):
     """A drill-down link: the list's own filters plus ?area/from/to (pingxiang.listfilters)."""
     from pingxiang.listfilters import drill_params
+    from pingxiang.urlcache import path_for
 
     if cumulative:
         period = Period(None, period.end)
-    return _list_path(url_name) + "?" + urlencode(drill_params(area, period, **extra))
+    return path_for(url_name) + "?" + urlencode(drill_params(area, period, **extra))
 
 
-def _list_path(url_name):
-    from pingxiang.urlcache import path_for
-
-    return path_for(url_name)
 
 
 _BREAKDOWNS: dict = {}

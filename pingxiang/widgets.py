@@ -108,22 +108,24 @@ def fast_widgets(form):
     return form
 
 
+def _row(bound, opening, gap="", help_text=False):
+    """One visible field as a <p>: label, widget, help text (if asked) and errors."""
+    helptext = (format_html('<span class="helptext">{}</span>', bound.help_text)
+                if help_text and bound.help_text else "")
+    errors = mark_safe(str(bound.errors)) if bound.errors else ""
+    return format_html("{}{}{}{}{}{}</p>", opening, _label_html(bound), gap,
+                       bound.as_widget(), helptext, errors)
+
+
 def form_fields(form):
     """A form's fields as the app's forms draw them: hidden fields, then one <p> per field
     with label, widget, help text and errors. The same HTML as Django's templates for each
     piece (tests/foundation/test_fast_rendering.py), written directly: a case's page draws
     up to a dozen action forms."""
-    hidden, parts = [], []
-    for bound in form:
-        if bound.is_hidden:
-            hidden.append(str(bound))
-            continue
-        help_text = bound.help_text
-        parts.append(format_html(
-            "<p>{}{}{}{}</p>", _label_html(bound), bound.as_widget(),
-            format_html('<span class="helptext">{}</span>', help_text) if help_text else "",
-            mark_safe(str(bound.errors)) if bound.errors else ""))
-    return mark_safe("".join(hidden + parts))
+    hidden = [str(bound) for bound in form if bound.is_hidden]
+    rows = [_row(bound, mark_safe("<p>"), help_text=True) for bound in form
+            if not bound.is_hidden]
+    return mark_safe("".join(hidden + rows))
 
 
 def _label_html(bound):
@@ -150,15 +152,10 @@ def _label_html(bound):
 def filter_fields(form):
     """The filter form of a list page, one <p class="filter-NAME"> per field (label, widget,
     errors), hidden fields as they are. The same HTML as Django's label_tag/widget/errors
-    templates (tests/test_widgets.py compares them), written directly: those templates cost
-    a list page about 4 ms per request (label, input and error list each a template)."""
-    parts = []
-    for bound in form:
-        if bound.is_hidden:
-            parts.append(str(bound))
-            continue
-        html = bound.as_widget()
-        errors = str(bound.errors) if bound.errors else ""
-        parts.append(format_html('<p class="filter-{}">{} {}{}</p>', bound.name,
-                                 _label_html(bound), html, mark_safe(errors)))
-    return mark_safe("".join(parts))
+    templates (tests/foundation/test_fast_rendering.py compares them), written directly:
+    those templates cost a list page about 4 ms per request (label, input and error list
+    each a template)."""
+    return mark_safe("".join(
+        str(bound) if bound.is_hidden
+        else _row(bound, format_html('<p class="filter-{}">', bound.name), gap=" ")
+        for bound in form))
