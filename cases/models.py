@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from grids.models import Area, Resident
+from pingxiang.prepared import prepared
 from pingxiang.uploads import UploadTo
 
 
@@ -63,7 +64,7 @@ class Level(models.Model):
         """Every rung, lowest first; read once per request (pingxiang.requestcache)."""
         from pingxiang.requestcache import memo
 
-        return memo("cases.Level", lambda: list(cls.objects.order_by("number")))
+        return memo("cases.Level", lambda: list(_ladder()))
 
     @classmethod
     def rung(cls, number):
@@ -144,7 +145,13 @@ class Policy(models.Model):
     def current(cls):
         from pingxiang.requestcache import memo
 
-        return memo("cases.Policy", lambda: cls.objects.get_or_create(pk=1)[0])
+        return memo("cases.Policy", lambda: next(iter(_policy()), None)
+                    or cls.objects.get_or_create(pk=1)[0])
+
+
+# Read on every case page and list: compiled once per process (pingxiang.prepared).
+_ladder = prepared(lambda: Level.objects.order_by("number"))
+_policy = prepared(lambda: Policy.objects.filter(pk=1))
 
 
 class CaseCounter(models.Model):

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases import actions, exports, inbox
+from cases import actions, exports, inbox, page
 from cases import forms as f
 from cases.access import (
     acceptable_levels,
@@ -20,11 +20,11 @@ from cases.access import (
     is_centre,
     may,
 )
-from cases.models import Attachment, Case, CaseParty, Level, PauseRequest, Policy, Referral, Source
+from cases.models import Attachment, Case, CaseParty, Level, Policy, Source
 from grids.access import areas_visible_to
 from grids.models import Area, Resident, Role
 from pingxiang.access import require_role, scoped
-from pingxiang.audit import log_access, timeline
+from pingxiang.audit import log_access
 from pingxiang.listfilters import narrow
 from pingxiang.models import AccessEvent
 from pingxiang.uploads import serve_file
@@ -182,7 +182,7 @@ def _action_forms(request, case, bound=None):
     names = actions.available_actions(case)
     pending = None
     if case.is_open:
-        pending = PauseRequest.objects.filter(case=case, state="pending").first()
+        pending = page.pending_pause(case)
         if pending:
             names.discard("request_pause")
         else:
@@ -271,23 +271,13 @@ ACTION_FORMS = {
 
 def _detail_context(request, case, *, bound=None, error=None):
     forms_by_name, pending = _action_forms(request, case, bound)
-    receipt = None
-    referral = Referral.objects.filter(case=case).first()
-    if referral is not None:
-        receipt = referral.receipts.filter(recipient=request.user, acted_at__isnull=True).first()
     case._warn_hours = Policy.current().warn_hours
     return {
         "case": case, "forms": forms_by_name, "pending_pause": pending, "error": error,
-        "parties": case.party_links.select_related("resident"),
-        "stints": case.stints.all(), "sessions": case.sessions.select_related("mediator"),
-        "agreements": case.agreements.select_related("mediator"),
-        "followups": case.followups.select_related("visitor"),
-        "attachments": case.attachments.all(), "referral": referral,
-        "receipts": referral.receipts.select_related("recipient") if referral else [],
-        "my_receipt": receipt,
+        **page.records(case, request.user),
         "current_level": Level.rung(case.level) if case.level else None,
         "can_attach": may(request.user, case, "attach"),
-        "attach_form": fast_widgets(f.AttachmentForm()), "timeline": timeline(case),
+        "attach_form": fast_widgets(f.AttachmentForm()),
         "is_centre": is_centre(request.user, case),
     }
 

@@ -76,7 +76,7 @@ from grids.models import (
     Visit,
 )
 from pingxiang.access import require_role, scoped
-from pingxiang.audit import log_access, timeline
+from pingxiang.audit import log_access, timeline_list
 from pingxiang.excel import xlsx_response
 from pingxiang.listfilters import narrow
 from pingxiang.models import AccessEvent
@@ -146,7 +146,7 @@ def area_detail(request, pk):
     ancestors = Area.objects.filter(pk__in=area.ancestor_ids()).order_by("depth")
     return render(request, "grids/area_detail.html", {
         "area": area, "children": children, "people": people, "ancestors": ancestors,
-        "timeline": timeline(area),
+        "timeline": timeline_list(area),
     })
 
 
@@ -209,7 +209,7 @@ def household_detail(request, pk):
         "can_manage": can_manage(user, household.grid), "campaign": campaign,
         "can_edit": can_edit_household(user, household.grid),
         "flags_form": FlagsForm(initial={"flags": household.flags}),
-        "timeline": timeline(household),
+        "timeline": timeline_list(household),
     })
 
 
@@ -345,7 +345,7 @@ def visit_detail(request, pk):
     hazards = Hazard.objects.visible_to(request.user).filter(source_visit_id=visit.pk)
     return render(request, "grids/visit_detail.html", {
         "visit": visit, "persons_met": met,
-        "links": follow_up_links(visit, [p.pk for p in met]), "timeline": timeline(visit),
+        "links": follow_up_links(visit, [p.pk for p in met]), "timeline": timeline_list(visit),
         "opened_cases": list(cases.only("pk", "number", "status")),
         "opened_hazards": list(hazards.only("pk", "number", "status")),
     })
@@ -508,7 +508,7 @@ def key_person_detail(request, pk):
     return render(request, "grids/key_person_detail.html", {
         "person": person, "visits": visits, "mask": Masker(request.user),
         "today": timezone.localdate(), "can_manage": can_manage(request.user, person.grid),
-        "status_form": KeyPersonStatusForm(), "timeline": timeline(person),
+        "status_form": KeyPersonStatusForm(), "timeline": timeline_list(person),
     })
 
 
@@ -581,7 +581,7 @@ def key_place_detail(request, pk):
     return render(request, "grids/key_place_detail.html", {
         "place": place, "mask": Masker(request.user),
         "visits": place.visits.select_related("visitor").order_by("-visited_on")[:20],
-        "can_visit": can_visit(request.user, place.grid), "timeline": timeline(place),
+        "can_visit": can_visit(request.user, place.grid), "timeline": timeline_list(place),
         "can_manage": can_manage(request.user, place.grid),
     })
 

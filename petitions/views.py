@@ -29,7 +29,7 @@ from petitions.access import (
 from petitions.exports import export_ledger
 from petitions.models import Petition, ReceptionDay, deadline_state
 from pingxiang.access import require_role, scoped
-from pingxiang.audit import log_access, timeline
+from pingxiang.audit import log_access, timeline_list
 from pingxiang.excel import xlsx_response
 from pingxiang.listfilters import narrow
 from pingxiang.models import AccessEvent
@@ -133,7 +133,7 @@ def _detail_context(request, petition):
         "ratings": petition.ratings.select_related("recorded_by"),
         "attachments": petition.attachments.all(),
         "available": _available_actions(request.user, petition),
-        "timeline": timeline(petition),
+        "timeline": timeline_list(petition),
         "double_satisfied": actions.is_double_satisfied(petition),
         "access_log": AccessEvent.objects.filter(
             content_type=ContentType.objects.get_for_model(Petition),

@@ -10,16 +10,23 @@ from collections import defaultdict
 def attach_related(obj, *names):
     """Load the named foreign keys of obj with one query per related model, and put them
     where the descriptors look (obj.village then reads no more)."""
-    wanted = defaultdict(list)  # model -> [(field, pk)]
-    for name in names:
+    attach_related_many((obj, name) for name in names)
+    return obj
+
+
+def attach_related_many(pairs):
+    """The same for many objects at once: pairs of (object, foreign key name). The sessions'
+    mediators, the follow-ups' visitors and the receipts' recipients of a case page come in
+    one query of users."""
+    wanted = defaultdict(list)  # model -> [(obj, field, pk)]
+    for obj, name in pairs:
         field = obj._meta.get_field(name)
         pk = getattr(obj, field.attname)
         if pk is None:
             field.set_cached_value(obj, None)
         else:
-            wanted[field.related_model].append((field, pk))
-    for model, pairs in wanted.items():
-        found = model._default_manager.in_bulk({pk for _field, pk in pairs})
-        for field, pk in pairs:
+            wanted[field.related_model].append((obj, field, pk))
+    for model, triples in wanted.items():
+        found = model._default_manager.in_bulk({pk for _obj, _field, pk in triples})
+        for obj, field, pk in triples:
             field.set_cached_value(obj, found[pk])
-    return obj

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from grids.access import areas_visible_to, get_area_for_user, has_role
 from grids.models import Area, KeyPlace
 from pingxiang.access import require_role, scoped
-from pingxiang.audit import log_access, timeline
+from pingxiang.audit import log_access, timeline_list
 from pingxiang.excel import xlsx_response
 from pingxiang.listfilters import narrow
 from pingxiang.models import AccessEvent
@@ -148,7 +148,7 @@ def campaign_detail(request, pk):
         "by_kind": stats.inspections_by_kind(inspections),
         "hazards_by_category": stats.hazards_by_category(hazards),
         "inspections": inspections.select_related("place", "village")[:100],
-        "timeline": timeline(campaign),
+        "timeline": timeline_list(campaign),
     })
 
 
@@ -204,7 +204,7 @@ def inspection_detail(request, pk):
     return render(request, "rectification/inspection_detail.html", {
         "inspection": inspection,
         "hazards": inspection.hazards.select_related("category"),
-        "timeline": timeline(inspection),
+        "timeline": timeline_list(inspection),
     })
 
 
@@ -287,7 +287,7 @@ def _hazard_page(request, hazard, **bound):
     t = actions.HAZARD_TRANSITIONS
     handlers = _users_under(hazard.village or hazard.area)
     context = {
-        "hazard": hazard, "timeline": timeline(hazard),
+        "hazard": hazard, "timeline": timeline_list(hazard),
         "photos": list(hazard.photos.all()),
         "assign_form": bound.get("assign_form") or (
             forms.HazardAssignForm(handlers=handlers, initial={
@@ -489,7 +489,7 @@ def team_detail(request, pk):
         "rounds": team.rounds.annotate(n_visits=Count("visits", distinct=True),
                                        n_items=Count("visits__items")),
         "round_form": round_form, "member_form": forms.TeamMemberForm() if writable else None,
-        "timeline": timeline(team),
+        "timeline": timeline_list(team),
     })
 
 
@@ -529,7 +529,7 @@ def round_detail(request, pk):
               .annotate(n_items=Count("items"),
                         n_closed=Count("items", filter=Q(items__status=IssueItem.Status.CLOSED))))
     return render(request, "rectification/round_detail.html", {
-        "round": rnd, "visits": visits, "visit_form": form, "timeline": timeline(rnd),
+        "round": rnd, "visits": visits, "visit_form": form, "timeline": timeline_list(rnd),
     })
 
 
@@ -543,7 +543,7 @@ def _visit_page(request, visit, *, issue_form=None):
         "visit": visit, "items": items, "filter_form": filter_form,
         "params": urlencode(filter_form.as_params()) if request.GET else "",
         "issue_form": issue_form or (forms.IssueForm() if writable else None),
-        "timeline": timeline(visit),
+        "timeline": timeline_list(visit),
     }
     template = "rectification/visit_detail.html"
     return render(request, template + "#items" if request.htmx else template, context)
@@ -607,7 +607,7 @@ def _issue_page(request, item, **bound):
     t, status = actions.ISSUE_TRANSITIONS, item.status
     self_reported = user.pk in {item.reported_by_id, item.handler_id}
     context = {
-        "item": item, "timeline": timeline(item), "evidence": list(item.evidence.all()),
+        "item": item, "timeline": timeline_list(item), "evidence": list(item.evidence.all()),
         "assign_form": bound.get("assign_form") or (
             forms.IssueAssignForm(handlers=_users_under(item.area), initial={
                 "deadline": _default_deadline(), "requirement": item.requirement})
@@ -744,7 +744,7 @@ def _centre_page(request, centre, *, upgrade_form=None):
             "upgrade_status": centre.upgrade_status, "upgraded_on": centre.upgraded_on}),
         "photo_form": forms.CentrePhotoForm(), "photos": centre.photos.all(),
         "issues": centre.issues.visible_to(request.user).select_related("category"),
-        "timeline": timeline(centre),
+        "timeline": timeline_list(centre),
     })
 
 
