@@ -183,7 +183,9 @@ def main():
     ap.add_argument("--duration", type=int, default=4)
     ap.add_argument("--label", default="")
     ap.add_argument("--skip-jobs", action="store_true")
-    ap.add_argument("--only", default="", help="comma-separated page names")
+    ap.add_argument("--only", default="",
+                    help="comma-separated parts of page names: 'case,floor' runs every case "
+                         "page and the floor view")
     args = ap.parse_args()
     setup_django()
     from django.conf import settings
@@ -197,8 +199,8 @@ def main():
     out_dir.mkdir(exist_ok=True)
     pages = targets()
     if args.only:
-        wanted = set(args.only.split(","))
-        pages = [p for p in pages if p[0] in wanted]
+        wanted = [w.strip() for w in args.only.split(",") if w.strip()]
+        pages = [p for p in pages if any(w in p[0] for w in wanted)]
     result = {
         "label": label, "database": db,
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),

@@ -3,7 +3,6 @@ from django.contrib import messages
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,6 +26,7 @@ from pingxiang.access import require_role, scoped
 from pingxiang.audit import log_access
 from pingxiang.listfilters import narrow
 from pingxiang.models import AccessEvent
+from pingxiang.related import attach_to_page
 from pingxiang.uploads import serve_file
 from pingxiang.widgets import fast_widgets
 
@@ -57,9 +57,9 @@ def case_list(request):
     # (joined, PostgreSQL hashed every area of the county before cutting the page).
     qs = (qs.select_related("category").order_by("-received_at", "-id")
           .only("number", "received_at", "risk", "level", "resolved_level", "status",
-                "deadline", "paused_at", "village", "category__name")
-          .prefetch_related(Prefetch("village", Area.objects.only("name", "short_name"))))
-    page = Paginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+                "deadline", "paused_at", "village", "category__name"))
+    page = attach_to_page(Paginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page")),
+                          "village")
     # The parties' names for this page only: aggregating them in the list query grouped every
     # matching case (and made the count a subquery) before the page was cut.
     names = dict(CaseParty.objects.filter(case__in=[c.pk for c in page])

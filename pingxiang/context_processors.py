@@ -1,7 +1,12 @@
 from grids.access import memberships
 from grids.models import ROLE_PRIORITY, Role
 from pingxiang.models import Notification
+from pingxiang.prepared import prepared
 from pingxiang.registry import nav_for
+
+# The header's unread count, on every page: compiled once per process.
+_unread = prepared(lambda user_id: Notification.objects.filter(
+    recipient_id=user_id, read_at__isnull=True).order_by().values("pk"))
 
 
 def active_role(request):
@@ -27,7 +32,7 @@ def shell(request):
         return {}
 
     def unread_count():
-        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        return _unread.count(user.pk)
 
     role = active_role(request)
     held = sorted({Role(m.role) for m in memberships(user)}, key=ROLE_PRIORITY.index)

@@ -9,7 +9,8 @@ call runs the same SQL with the real ones through `.raw()`, which builds the sam
 instances (the fields' converters included).
 
     stints_of = prepared(lambda case_id: LevelStint.objects.filter(case_id=case_id))
-    stints_of(case.pk)  # a RawQuerySet: iterate it, or list() it
+    stints_of(case.pk)        # a RawQuerySet: iterate it, or list() it
+    stints_of.count(case.pk)  # SELECT COUNT(*) of the same
 
 The function must depend on nothing but its arguments (no `timezone.now()`, no settings
 read at call time): whatever else it puts into the SQL is fixed at the first call. Every
@@ -20,7 +21,7 @@ on its first call, in the tests."""
 
 import threading
 
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connections
 
 # Values no real key or text takes; each argument is stood in for by one of them.
 _INT_BASE = -7_331_000_000
@@ -68,7 +69,7 @@ class prepared:  # noqa: N801 (used like a decorator, named like a function)
                 "the SQL as parameters of their own")
         return qs.model, sql, tuple(params), tuple(slots), count
 
-    def __call__(self, *values):
+    def _sql(self, values):
         compiled = self._compiled
         if compiled is None or compiled[4] != len(values):
             with self._lock:
@@ -77,4 +78,17 @@ class prepared:  # noqa: N801 (used like a decorator, named like a function)
         params = list(params)
         for position, index in slots:
             params[position] = values[index]
+        return model, sql, params
+
+    def __call__(self, *values):
+        """The rows as model instances (a RawQuerySet)."""
+        model, sql, params = self._sql(values)
         return model._default_manager.db_manager(self.using).raw(sql, params)
+
+    def count(self, *values):
+        """How many rows the query gives (write the queryset with .order_by() so that
+        PostgreSQL does not sort what it only counts)."""
+        _model, sql, params = self._sql(values)
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS prepared_count", params)
+            return cursor.fetchone()[0]

@@ -6,12 +6,22 @@ tables with many indexes) to run in 0.5 ms. Two lookups by primary key cost abou
 
 from collections import defaultdict
 
+from pingxiang.prepared import prepared
+
 
 def attach_related(obj, *names):
     """Load the named foreign keys of obj with one query per related model, and put them
     where the descriptors look (obj.village then reads no more)."""
     attach_related_many((obj, name) for name in names)
     return obj
+
+
+def attach_to_page(page, *names):
+    """A list page's rows (a Paginator page) fetched, then their named foreign keys loaded
+    by key: what prefetch_related does, without compiling a query for each."""
+    page.object_list = list(page.object_list)
+    attach_related_many((obj, name) for obj in page.object_list for name in names)
+    return page
 
 
 def attach_related_many(pairs):
@@ -27,6 +37,28 @@ def attach_related_many(pairs):
         else:
             wanted[field.related_model].append((obj, field, pk))
     for model, triples in wanted.items():
-        found = model._default_manager.in_bulk({pk for _obj, _field, pk in triples})
+        found = by_keys(model, {pk for _obj, _field, pk in triples})
         for obj, field, pk in triples:
             field.set_cached_value(obj, found[pk])
+
+
+_BUCKETS = (1, 2, 4, 8, 16, 32, 64)
+_by_keys = {}  # (model, bucket) -> prepared query
+
+
+def by_keys(model, keys):
+    """model's rows with these integer primary keys, as {pk: row}: in_bulk, but by a query
+    compiled once per process (pingxiang.prepared). The keys are padded with repeats of
+    the first to the next of a few fixed counts, so one compiled query serves 5 to 8 keys."""
+    keys = sorted(keys)
+    if not keys:
+        return {}
+    size = next((b for b in _BUCKETS if b >= len(keys)), None)
+    if size is None or model._meta.pk.get_internal_type() not in {
+            "AutoField", "BigAutoField", "IntegerField", "BigIntegerField"}:
+        return model._default_manager.in_bulk(keys)
+    query = _by_keys.get((model, size))
+    if query is None:
+        query = _by_keys[(model, size)] = prepared(
+            lambda *pks: model._default_manager.filter(pk__in=pks).order_by())
+    return {row.pk: row for row in query(*keys, *[keys[0]] * (size - len(keys)))}

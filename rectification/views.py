@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +20,7 @@ from pingxiang.audit import log_access, timeline_list
 from pingxiang.excel import xlsx_response
 from pingxiang.listfilters import narrow
 from pingxiang.models import AccessEvent
+from pingxiang.related import attach_to_page
 from pingxiang.uploads import serve_file
 
 from . import actions, forms, stats
@@ -228,11 +229,10 @@ def hazard_list(request):
     qs = (qs.select_related("category").with_due_flags()
           .order_by("-found_date", "-pk")
           .only("number", "found_date", "location", "description", "deadline", "status",
-                "grade", "village", "place", "category__name")
-          .prefetch_related(Prefetch("village", Area.objects.only("name", "short_name")),
-                            Prefetch("place", KeyPlace.objects.only("name"))))
+                "grade", "village", "place", "category__name"))
     params = urlencode(form.as_params()) if request.GET else ""
-    context = {"form": form, "page": _page(request, qs), "params": params,
+    context = {"form": form, "page": attach_to_page(_page(request, qs), "village", "place"),
+               "params": params,
                "can_register": has_role(request.user, *REPORTERS)}
     template = "rectification/hazard_list.html"
     return render(request, template + "#table" if request.htmx else template, context)

@@ -74,3 +74,32 @@ def test_a_pushed_case_shows_its_push_and_whose_receipt_is_waiting(make_case, ca
         assert [r.recipient for r in got["receipts"]] == [r.recipient for r in receipts]
         assert got["my_receipt"].recipient == user
     assert page.records(case, cast.leader)["my_receipt"] is None
+
+
+def test_a_prepared_count_counts_each_users_own_rows(make_case, cast):
+    from pingxiang.context_processors import _unread
+    from pingxiang.models import Notification
+
+    make_case(source="court", area=cast.xiguan)  # a push notifies its recipients
+    for user in (cast.cadre_xiguan, cast.centre, cast.leader, cast.grid_xiguan):
+        assert _unread.count(user.pk) == Notification.objects.filter(
+            recipient=user, read_at__isnull=True).count()
+    assert any(_unread.count(u.pk) for u in (cast.cadre_xiguan, cast.centre))
+
+
+@pytest.mark.parametrize("count", [1, 3, 5, 9, 40, "more than the largest bucket"])
+def test_rows_by_key_are_in_bulks_rows_whatever_their_number(cast, count, monkeypatch):
+    from grids.models import Area
+    from pingxiang import related
+    from pingxiang.related import by_keys
+
+    if not isinstance(count, int):
+        monkeypatch.setattr(related, "_BUCKETS", (1, 2))
+        count = 5
+
+    keys = list(Area.objects.order_by("pk").values_list("pk", flat=True)[:count])
+    assert len(keys) == count  # the cast has enough areas for the largest bucket
+    got = by_keys(Area, keys)
+    want = Area.objects.in_bulk(keys)
+    assert sorted(got) == sorted(want)
+    assert all(model_to_dict(got[k]) == model_to_dict(want[k]) for k in keys)
