@@ -17,6 +17,7 @@ from cases.models import (
 )
 from grids.idcard import validate_id_number
 from grids.models import Area, Resident
+from pingxiang.prepared import prepared
 from pingxiang.widgets import fast_widgets
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -269,6 +270,10 @@ class AttachmentForm(forms.Form):
     file = forms.FileField(label="文件", help_text="图片（JPG、PNG、GIF）或 PDF，不超过 10 MB")
 
 
+# The filter's categories on every list request: compiled once per process.
+_categories = prepared(lambda: Category.objects.all())
+
+
 class CaseFilterForm(forms.Form):
     village = forms.ModelChoiceField(label="村(社区)", queryset=Area.objects.none(),
                                      required=False, empty_label="全部")
@@ -290,6 +295,7 @@ class CaseFilterForm(forms.Form):
     def __init__(self, *args, villages, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = villages
+        self.fields["category"].option_rows = list(_categories())
         fast_widgets(self)  # drawn on every list request
 
     def clean(self):

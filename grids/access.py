@@ -5,7 +5,10 @@ a user sees what lies beneath the areas of their active memberships, nothing els
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
+from grids import areatree
 from grids.models import Area, Membership, Role
+from pingxiang.prepared import prepared
+from pingxiang.related import attach_related_many
 
 _CACHE_ATTR = "_pingxiang_memberships"
 
@@ -16,17 +19,21 @@ def memberships(user):
         return []
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        cached = list(
-            Membership.objects.active().filter(user=user).select_related("area")
-            .order_by("area__path")
-        )
+        cached = list(_memberships_of(user.pk))
+        attach_related_many((m, "area") for m in cached)  # from the tree (grids.areatree)
+        cached.sort(key=lambda m: (m.area.path, m.pk))
         setattr(user, _CACHE_ATTR, cached)
     return cached
 
 
+# Read on every request: compiled once per process (pingxiang.prepared).
+_memberships_of = prepared(
+    lambda user_id: Membership.objects.active().filter(user_id=user_id).order_by("pk"))
+
+
 def forget(user):
     """Drop what this request remembered about the user's areas (memberships changed)."""
-    for attr in (_CACHE_ATTR, "_pingxiang_children", "_pingxiang_whole_tree"):
+    for attr in (_CACHE_ATTR,):
         if hasattr(user, attr):
             delattr(user, attr)
 
@@ -64,47 +71,17 @@ def area_paths(user, *, roles=None):
     return [a.path for a in user_areas(user, roles=roles)]
 
 
-def _request_cache(user, attr):
-    """A dict kept on the user object, which lives as long as the request (request.user may
-    be a lazy proxy: getattr/setattr reach the user behind it)."""
-    cache = getattr(user, attr, None)
-    if cache is None:
-        cache = {}
-        setattr(user, attr, cache)
-    return cache
-
-
-def _child_ids(user, area, *, grandchildren=False):
-    """Primary keys of the area's children (an area or its key), fetched once per request
-    (cached on the user); with grandchildren=True the children's children come in the same
-    query (a county's villages with its towns)."""
-    pk = getattr(area, "pk", area)
-    cache = _request_cache(user, "_pingxiang_children")
-    if pk not in cache or (grandchildren and any(c not in cache for c in cache[pk])):
-        q = Q(parent_id=pk)
-        if grandchildren:
-            q |= Q(parent_id__in=Area.objects.filter(parent_id=pk).values("pk"))
-        rows = list(Area.objects.filter(q).order_by().values_list("pk", "parent_id"))
-        children = {pk: []}
-        if grandchildren:
-            children |= {child: [] for child, parent in rows if parent == pk}
-        for child, parent in rows:
-            children[parent].append(child)
-        cache.update(children)
-    return cache[pk]
+def _child_ids(user, area):
+    """Primary keys of the area's children (an area or its key), from the tree each process
+    holds (grids.areatree)."""
+    return areatree.current().child_ids(getattr(area, "pk", area))
 
 
 def _whole_tree(user, area):
     """The area is the top of the only tree there is (the county of a one-county
-    deployment), so everything lies under it. Asked once per request, never remembered
-    longer: a second county added later must be out of sight at once."""
-    if area.parent_id is not None:
-        return False
-    cache = _request_cache(user, "_pingxiang_whole_tree")
-    if area.pk not in cache:
-        cache[area.pk] = not Area.objects.filter(parent__isnull=True).exclude(
-            pk=area.pk).exists()
-    return cache[area.pk]
+    deployment), so everything lies under it. A second county added later moves the tree's
+    version, so it is out of sight at once."""
+    return area.parent_id is None and areatree.current().root_ids() == [area.pk]
 
 
 def q_under_user_areas(user, field="area", *, roles=None, town=None, village=None):
@@ -140,7 +117,7 @@ def q_under_user_areas(user, field="area", *, roles=None, town=None, village=Non
             q |= Q(**{f"{town}__in": _child_ids(user, area)})
         elif kind == Area.Kind.COUNTY and village:
             # The county itself, one of its towns, or under one of its villages.
-            towns = _child_ids(user, area, grandchildren=True)
+            towns = _child_ids(user, area)
             villages = [v for t in towns for v in _child_ids(user, t)]
             q |= (Q(**{field: area.pk}) | Q(**{f"{field}__in": towns})
                   | Q(**{f"{village}__in": villages}))

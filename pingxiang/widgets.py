@@ -36,7 +36,11 @@ class FastSelect(forms.Select):
             return choices
         field = choices.field
         first = [("", field.empty_label)] if field.empty_label is not None else []
-        return first + [choices.choice(obj) for obj in field.queryset.all()]
+        # A form may hand the rows over already (the villages from grids.areatree); the
+        # queryset still validates what comes back.
+        rows = getattr(field, "option_rows", None)
+        return first + [choices.choice(obj) for obj in
+                        (rows if rows is not None else field.queryset.all())]
 
     def render(self, name, value, attrs=None, renderer=None):
         final_attrs = self.build_attrs(self.attrs, attrs)

@@ -4,8 +4,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from grids.access import areas_visible_to
+from grids import areatree
+from grids.access import area_paths, areas_visible_to
 from grids.models import Area, KeyPlace
+from pingxiang.prepared import prepared
 from pingxiang.uploads import validate_upload
 from pingxiang.widgets import fast_widgets
 
@@ -221,6 +223,10 @@ class PhotoForm(forms.Form):
 STATUS_FILTER_EXTRA = [("overdue", "逾期未整改"), ("open", "未销号")]
 
 
+# The filter's categories on every list request: compiled once per process.
+_hazard_categories = prepared(lambda: HazardCategory.objects.all())
+
+
 class HazardFilterForm(forms.Form):
     """The list's filters; the export uses the same form, so it has exactly the page's rows."""
 
@@ -244,7 +250,10 @@ class HazardFilterForm(forms.Form):
         super().__init__(data)
         fast_widgets(self)  # drawn on every list request
         self.fields["village"].queryset = village_choices(user).only("name", "short_name")
+        self.fields["village"].option_rows = areatree.current().villages_under(
+            area_paths(user), order=("sort_order", "path"))
         self.fields["campaign"].queryset = Campaign.objects.visible_to(user)
+        self.fields["category"].option_rows = list(_hazard_categories())
 
     def filter(self, qs):
         if not self.is_valid():
