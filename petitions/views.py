@@ -39,6 +39,7 @@ LIST_FIELDS = ("id", "number", "channel", "order_type", "received_at", "status",
                "due_at", "closed_at", "readable", "s_name", "s_title", "headcount",
                "village__short_name", "leader__last_name", "leader__first_name",
                "dispute_case_ref")
+LIST_SECRETS = [f for f in LIST_FIELDS if f.startswith("s_")]
 
 
 def _filtered(request):
@@ -59,7 +60,7 @@ def petition_list(request):
         page = 1
     now = timezone.now()
     size = settings.LIST_PAGE_SIZE
-    rows = list(rows_for(request.user, qs).order_by("-received_at", "-id")
+    rows = list(rows_for(request.user, qs, secrets=LIST_SECRETS).order_by("-received_at", "-id")
                 .values(*LIST_FIELDS)[(page - 1) * size: page * size])
     for row in rows:
         row["state"] = deadline_state(row["due_at"], now)
@@ -473,7 +474,8 @@ def reception_print(request):
 def reception_detail(request, pk):
     day = get_reception_for_user(request.user, pk)
     qs = visible_to(request.user).filter(reception=day)
-    rows = list(rows_for(request.user, qs).order_by("received_at").values(*LIST_FIELDS))
+    rows = list(rows_for(request.user, qs, secrets=LIST_SECRETS).order_by("received_at")
+                .values(*LIST_FIELDS))
     for row in rows:
         row["channel_label"] = Petition.Channel(row["channel"]).label
         row["status_label"] = Petition.Status(row["status"]).label

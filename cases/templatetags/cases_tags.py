@@ -1,6 +1,10 @@
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from cases.models import Risk, Status
+from pingxiang.tables import link, rows, tag, ymd
+from pingxiang.urlcache import pk_path
 
 register = template.Library()
 
@@ -18,6 +22,24 @@ def case_timing(case):
         return ""
     css, label = _TAGS[state]
     if case.deadline:
-        return format_html('<span class="{}">{}</span> <span class="muted">{}前</span>', css,
-                           label, timezone.localtime(case.deadline).strftime("%Y-%m-%d %H:%M"))
-    return format_html('<span class="{}">{}</span>', css, label)
+        return mark_safe(f'{tag(css, label)} <span class="muted">'
+                         f'{timezone.localtime(case.deadline).strftime("%Y-%m-%d %H:%M")}前</span>')
+    return tag(css, label)
+
+
+_RISK = dict(Risk.choices)
+_STATUS = dict(Status.choices)
+
+
+@register.simple_tag
+def case_rows(cases):
+    """The case list's rows (pingxiang.tables): 编号, 登记时间, 村(社区), 当事人, 类别, 风险,
+    层级, 状态, 期限."""
+    def cells(c):
+        level = c.level or c.resolved_level
+        return (link(pk_path("cases:case_detail", c.pk), c.number), ymd(c.received_at),
+                c.village, getattr(c, "party_names", ""), c.category,
+                tag(f"tag risk-{c.risk}", _RISK.get(c.risk, c.risk)),
+                f"{level}级" if level else "", _STATUS.get(c.status, c.status), case_timing(c))
+
+    return rows(cases, cells, columns=9, empty="没有符合条件的案件。")
