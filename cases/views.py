@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import actions, exports, inbox, page
@@ -29,7 +30,7 @@ from pingxiang.listfilters import narrow
 from pingxiang.models import AccessEvent
 from pingxiang.related import attach_to_page
 from pingxiang.uploads import serve_file
-from pingxiang.widgets import fast_widgets
+from pingxiang.widgets import fast_widgets, form_fields
 
 WORK_ROLES = (Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.LEADER)
 
@@ -180,7 +181,8 @@ def case_create(request):
 
 
 def _action_forms(request, case, bound=None):
-    """The forms for what this user may do to this case now, keyed by action name."""
+    """The forms for what this user may do to this case now, keyed by action name. The one
+    named in `bound` (action, POST data) is a real form; the others come drawn (_drawn)."""
     user = request.user
     names = actions.available_actions(case)
     pending = None
@@ -192,10 +194,9 @@ def _action_forms(request, case, bound=None):
             names.discard("decide_pause")
     names = {n for n in names if may(user, case, n)}
     top = actions.max_level()
-    initial = {"version": case.version}
     built = {}
     for name in sorted(names):
-        cls, kwargs = ACTION_FORMS[name][0], {}
+        kwargs = {}
         if name == "accept":
             kwargs["levels"] = acceptable_levels(user, case, top)
             if not kwargs["levels"]:
@@ -205,13 +206,52 @@ def _action_forms(request, case, bound=None):
             kwargs["levels"] = list(range(first, top + 1)) if case.risk == "red" else [first]
         elif name == "send_down":
             kwargs["levels"] = list(range(1, case.level))
-        data = bound[1] if bound and bound[0] == name else None
-        extra = {"reached_on": timezone.localdate(), "visited_on": timezone.localdate(),
-                 "confirmed_on": timezone.localdate()}
-        built[name] = cls(data, initial={**initial, **extra}, auto_id=f"id_{name}_%s", **kwargs)
-        built[name].button_label = ACTION_TEXT[name][0]
-        fast_widgets(built[name])
+        if bound and bound[0] == name:
+            built[name] = _build_form(name, kwargs, case.version, bound[1])
+        else:
+            built[name] = _drawn(name, kwargs, case.version)
     return built, pending
+
+
+def _build_form(name, kwargs, version, data=None):
+    today = timezone.localdate()
+    form = ACTION_FORMS[name][0](
+        data, initial={"version": version, "reached_on": today, "visited_on": today,
+                       "confirmed_on": today},
+        auto_id=f"id_{name}_%s", **kwargs)
+    form.button_label = ACTION_TEXT[name][0]
+    fast_widgets(form)
+    return form
+
+
+class DrawnForm:
+    """An unbound action form, drawn: what the case page shows of it."""
+
+    is_bound = False
+    non_field_errors = ""
+
+    def __init__(self, html, button_label):
+        self.html, self.button_label = html, button_label
+
+
+_DRAWN = {}  # (action, its levels, today, the ladder's names) -> HTML with _VERSION_MARK
+_VERSION_MARK = 987654321987
+
+
+def _drawn(name, kwargs, version):
+    """The unbound form drawn once per process for what it shows (the day's date, the
+    levels offered and the ladder's names, which an administrator may edit) and reused with
+    the case's version: building and drawing a case's five or so forms was 3 ms of each
+    view of the page. tests/cases/test_views.py compares it with the form drawn afresh."""
+    ladder = tuple((r.number, str(r)) for r in Level.ladder())
+    key = (name, tuple(kwargs.get("levels", ())), timezone.localdate(), ladder)
+    html = _DRAWN.get(key)
+    if html is None:
+        if len(_DRAWN) > 1000:
+            _DRAWN.clear()
+        html = _DRAWN[key] = str(form_fields(_build_form(name, kwargs, _VERSION_MARK)))
+    return DrawnForm(mark_safe(html.replace(f'value="{_VERSION_MARK}"', f'value="{int(version)}"')),
+                     ACTION_TEXT[name][0])
 
 
 # What each action's button says, and the message once it is done: the same verb, so that
