@@ -7,7 +7,7 @@ import re
 from django.urls import reverse
 
 from cases import actions, views
-from cases.models import Level
+from cases.models import Case, Level
 
 
 def _page(client, case):
@@ -31,8 +31,7 @@ def test_drawn_forms_are_the_forms_built_afresh(login, cast, running_case, monke
     monkeypatch.setattr(views, "_drawn", _fresh)
     fresh = [_page(client, case) for case in (first, second, first)]
     assert drawn == fresh
-    assert 'name="version" value="%d"' % second.__class__.objects.get(pk=second.pk).version \
-        in drawn[1]
+    assert f'name="version" value="{Case.objects.get(pk=second.pk).version}"' in drawn[1]
 
 
 def test_a_renamed_level_shows_in_the_drawn_forms_at_once(login, cast, running_case):
