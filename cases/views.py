@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases import actions, exports, inbox, page
+from cases import actions, exports, inbox
 from cases import forms as f
 from cases.access import (
     acceptable_levels,
@@ -21,6 +21,7 @@ from cases.access import (
     may,
 )
 from cases.models import Attachment, Case, CaseParty, Level, Policy, Source
+from cases.page import pending_pause, records
 from grids import areatree
 from grids.access import area_paths, areas_visible_to
 from grids.models import Area, Resident, Role
@@ -187,7 +188,7 @@ def _action_forms(request, case, bound=None):
     names = actions.available_actions(case)
     pending = None
     if case.is_open:
-        pending = page.pending_pause(case)
+        pending = pending_pause(case)
         if pending:
             names.discard("request_pause")
         else:
@@ -242,7 +243,7 @@ def _drawn(name, kwargs, version):
     """The unbound form drawn once per process for what it shows (the day's date, the
     levels offered and the ladder's names, which an administrator may edit) and reused with
     the case's version: building and drawing a case's five or so forms was 3 ms of each
-    view of the page. tests/cases/test_views.py compares it with the form drawn afresh."""
+    view of the page. tests/cases/test_drawn_forms.py compares it with the form drawn afresh."""
     ladder = tuple((r.number, str(r)) for r in Level.ladder())
     key = (name, tuple(kwargs.get("levels", ())), timezone.localdate(), ladder)
     html = _DRAWN.get(key)
@@ -317,7 +318,7 @@ def _detail_context(request, case, *, bound=None, error=None):
     case._warn_hours = Policy.current().warn_hours
     return {
         "case": case, "forms": forms_by_name, "pending_pause": pending, "error": error,
-        **page.records(case, request.user),
+        **records(case, request.user),
         "current_level": Level.rung(case.level) if case.level else None,
         "can_attach": may(request.user, case, "attach"),
         "attach_form": fast_widgets(f.AttachmentForm()),
