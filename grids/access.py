@@ -33,9 +33,8 @@ _memberships_of = prepared(
 
 def forget(user):
     """Drop what this request remembered about the user's areas (memberships changed)."""
-    for attr in (_CACHE_ATTR,):
-        if hasattr(user, attr):
-            delattr(user, attr)
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
 
 
 def roles_of(user):
@@ -71,13 +70,13 @@ def area_paths(user, *, roles=None):
     return [a.path for a in user_areas(user, roles=roles)]
 
 
-def _child_ids(user, area):
+def _child_ids(area):
     """Primary keys of the area's children (an area or its key), from the tree each process
     holds (grids.areatree)."""
     return areatree.current().child_ids(getattr(area, "pk", area))
 
 
-def _whole_tree(user, area):
+def _whole_tree(area):
     """The area is the top of the only tree there is (the county of a one-county
     deployment), so everything lies under it. A second county added later moves the tree's
     version, so it is out of sight at once."""
@@ -99,7 +98,7 @@ def q_under_user_areas(user, field="area", *, roles=None, town=None, village=Non
     kept = user_areas(user, roles=roles)
     if not kept:
         return Q(pk__in=[])
-    if any(_whole_tree(user, area) for area in kept):
+    if any(_whole_tree(area) for area in kept):
         return ~Q(pk__in=[])  # everything: no condition at all
     q = Q()
     for area in kept:
@@ -112,13 +111,13 @@ def q_under_user_areas(user, field="area", *, roles=None, town=None, village=Non
             q |= Q(**{town: area.pk})
         elif kind == Area.Kind.TOWN and village:
             # What lies under a town is the town itself or lies under one of its villages.
-            q |= Q(**{field: area.pk}) | Q(**{f"{village}__in": _child_ids(user, area)})
+            q |= Q(**{field: area.pk}) | Q(**{f"{village}__in": _child_ids(area)})
         elif kind == Area.Kind.COUNTY and town:
-            q |= Q(**{f"{town}__in": _child_ids(user, area)})
+            q |= Q(**{f"{town}__in": _child_ids(area)})
         elif kind == Area.Kind.COUNTY and village:
             # The county itself, one of its towns, or under one of its villages.
-            towns = _child_ids(user, area)
-            villages = [v for t in towns for v in _child_ids(user, t)]
+            towns = _child_ids(area)
+            villages = [v for t in towns for v in _child_ids(t)]
             q |= (Q(**{field: area.pk}) | Q(**{f"{field}__in": towns})
                   | Q(**{f"{village}__in": villages}))
         else:
