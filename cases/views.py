@@ -22,8 +22,7 @@ from cases.access import (
 )
 from cases.models import Attachment, Case, CaseParty, Level, Policy, Source
 from cases.page import pending_pause, records
-from grids import areatree
-from grids.access import area_paths, areas_visible_to
+from grids.access import areas_visible_to, village_rows
 from grids.models import Area, Resident, Role
 from pingxiang.access import require_role, scoped
 from pingxiang.audit import log_access
@@ -44,8 +43,7 @@ def _list_villages(user):
 
 def _filtered(request):
     form = f.CaseFilterForm(request.GET or None, villages=_list_villages(request.user))
-    form.fields["village"].option_rows = areatree.current().villages_under(
-        area_paths(request.user), order=("sort_order", "name"))
+    form.fields["village"].option_rows = village_rows(request.user, order=("sort_order", "name"))
     qs = Case.objects.visible_to(request.user)
     if request.GET:
         qs = form.filter(qs)

@@ -133,6 +133,12 @@ def areas_visible_to(user):
 visible_areas = areas_visible_to
 
 
+def village_rows(user, *, order=("sort_order", "path")):
+    """The villages at or beneath the user's areas, as areas_visible_to would give them, from
+    the tree the process holds (grids.areatree): a filter's options on every list page."""
+    return areatree.current().villages_under(area_paths(user), order=order)
+
+
 def get_area_for_user(user, pk):
     """404 unless the area lies beneath one of the user's areas."""
     return get_object_or_404(areas_visible_to(user).select_related("parent"), pk=pk)

@@ -9,8 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
-from grids import areatree
-from grids.access import area_paths
+from grids.access import area_paths, village_rows
 from grids.idcard import validate_id_number
 from grids.models import Area, Role
 from petitions.access import registrable_paths
@@ -312,8 +311,7 @@ class FilterForm(forms.Form):
         self.fields["village"].queryset = (
             Area.objects.under_paths(area_paths(user)).filter(kind=Area.Kind.VILLAGE)
             .order_by("sort_order", "path").only("name", "short_name"))
-        self.fields["village"].option_rows = areatree.current().villages_under(
-            area_paths(user), order=("sort_order", "path"))
+        self.fields["village"].option_rows = village_rows(user)
         fast_widgets(self)  # drawn on every list request
         self.fields["village"].label_from_instance = lambda a: a.short_name
         self.fields["stage"].choices = [("", "全部")] + [

@@ -14,8 +14,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeData, mark_safe
 
 
-def _esc(value):
-    """What the template engine's autoescape does to a value: safe strings as they are."""
+def esc(value):
+    """What the template engine's autoescape does to a value: safe strings as they are
+    (conditional_escape without its lazy-string wrapper, which took a third of the time)."""
     return value if isinstance(value, SafeData) else html.escape(str(value))
 
 
@@ -23,7 +24,7 @@ def flatatt(attrs):
     """Attributes as django/forms/widgets/attrs.html writes them: in the dict's order
     (django.forms.utils.flatatt sorts them), True as a bare name, False left out."""
     return mark_safe("".join(
-        f" {_esc(name)}" if value is True else f' {_esc(name)}="{_esc(value)}"'
+        f" {esc(name)}" if value is True else f' {esc(name)}="{esc(value)}"'
         for name, value in attrs.items() if value is not False))
 
 
@@ -53,7 +54,7 @@ class FastSelect(forms.Select):
             chosen = not state["selected"] and option_value in wanted
             state["selected"] |= chosen
             selected = " selected" if chosen else ""
-            return f'<option value="{_esc(option_value)}"{selected}>{_esc(label)}</option>'
+            return f'<option value="{esc(option_value)}"{selected}>{esc(label)}</option>'
 
         for option_value, label in self._option_list():
             if isinstance(label, (list, tuple)):

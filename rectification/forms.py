@@ -4,8 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from grids import areatree
-from grids.access import area_paths, areas_visible_to
+from grids.access import areas_visible_to, village_rows
 from grids.models import Area, KeyPlace
 from pingxiang.prepared import prepared
 from pingxiang.uploads import validate_upload
@@ -250,8 +249,7 @@ class HazardFilterForm(forms.Form):
         super().__init__(data)
         fast_widgets(self)  # drawn on every list request
         self.fields["village"].queryset = village_choices(user).only("name", "short_name")
-        self.fields["village"].option_rows = areatree.current().villages_under(
-            area_paths(user), order=("sort_order", "path"))
+        self.fields["village"].option_rows = village_rows(user)
         self.fields["campaign"].queryset = Campaign.objects.visible_to(user)
         self.fields["category"].option_rows = list(_hazard_categories())
 
