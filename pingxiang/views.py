@@ -14,6 +14,7 @@ from grids.models import Role
 from pingxiang.access import public, scoped
 from pingxiang.context_processors import active_role
 from pingxiang.models import Heartbeat, Notification
+from pingxiang.redirects import safe_next
 from pingxiang.registry import panels_for
 
 HOME_TITLES = {
@@ -140,6 +141,10 @@ def healthz(request):
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def get_redirect_url(self):
+        # Django's check is the same; going through safe_next keeps one rule for every `next`.
+        return safe_next(self.request, "")
 
 
 login_view = public(LoginView.as_view())

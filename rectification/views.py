@@ -20,6 +20,7 @@ from pingxiang.audit import log_access, timeline_list
 from pingxiang.excel import xlsx_response
 from pingxiang.listfilters import narrow
 from pingxiang.models import AccessEvent
+from pingxiang.redirects import safe_next
 from pingxiang.related import attach_to_page
 from pingxiang.uploads import serve_file
 
@@ -638,7 +639,7 @@ def issue_assign(request, pk):
     if not form.is_valid():
         return _issue_page(request, item, assign_form=form)
     _run(request, actions.assign_issue, item, success="已交办。", **form.cleaned_data)
-    return redirect(request.POST.get("next") or reverse("rectification:issue_detail", args=[pk]))
+    return redirect(safe_next(request, reverse("rectification:issue_detail", args=[pk])))
 
 
 @scoped("area", model=IssueItem)

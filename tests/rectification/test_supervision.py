@@ -215,3 +215,23 @@ def test_issue_list_page_and_export_queries_do_not_grow(rx, supervision, login,
         assert client.get(page).status_code == 200
     with django_assert_max_num_queries(len(export_few)):
         b"".join(client.get(export).streaming_content)
+
+
+@pytest.mark.parametrize("target, followed", [
+    ("http://evil.example/phish", False),
+    ("//evil.example/phish", False),
+    ("javascript:alert(1)", False),
+    ("https://evil.example", False),
+    ("/rectification/supervision/", True),
+])
+def test_assign_follows_next_only_inside_the_site(rx, supervision, login, target, followed):
+    cast = rx.cast
+    item = _item(rx, supervision)
+    client = login(cast.supervisor)
+    response = client.post(reverse("rectification:issue_assign", args=[item.pk]), {
+        "responsible_unit": "西关村委会", "responsible_person": "李秀英",
+        "handler": cast.cadre_xiguan.pk, "deadline": (rx.today + dt.timedelta(days=7)).isoformat(),
+        "requirement": "一周内挂牌", "next": target})
+    assert response.status_code == 302
+    default = reverse("rectification:issue_detail", args=[item.pk])
+    assert response["Location"] == (target if followed else default)
