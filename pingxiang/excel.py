@@ -4,7 +4,8 @@ Streams with openpyxl's write-only mode (constant memory whatever the row count)
 the printed form people hand over: a title row, a subtitle (area, period, team...), a header
 row, serial numbers, borders, column widths, wrapped text, frozen header, A4 landscape, and
 the title/header rows repeated on every printed page. Any text cell starting with = + - @
-(or a tab / carriage return) is prefixed with a quote so Excel never runs it as a formula.
+(or a tab / carriage return) is prefixed with a quote so Excel never runs it as a formula:
+body, title, subtitle and headers alike.
 """
 
 import datetime as dt
@@ -107,7 +108,9 @@ def write_ledger(rows, *, title, subtitle, columns, sheet_title="台账", serial
     last = get_column_letter(len(columns))
 
     def styled(value, font, alignment, border=None, fill=None):
-        cell = WriteOnlyCell(ws, value=value)
+        # Title, subtitle and headers carry user text too (a team or village name): the same
+        # escaping as the body, so nothing reaches the sheet unescaped.
+        cell = WriteOnlyCell(ws, value=_cell_value(value))
         cell.font = font
         cell.alignment = alignment
         if border:
