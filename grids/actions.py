@@ -52,6 +52,16 @@ class EditConflict(Exception):
         self.current = current
 
 
+class VisitKeyUsed(Exception):
+    """The idempotency key was already spent on a visit that says something else (a draft
+    restored with an old key, or a key reused by hand): nothing was written. The view keeps
+    what was typed under a new key and tells the user; `visit` is the one on file."""
+
+    def __init__(self, visit):
+        super().__init__("这个提交编号已用于另一次走访。")
+        self.visit = visit
+
+
 # Marks a keyword the caller did not pass (a field the editor may not change).
 UNCHANGED = object()
 
@@ -602,7 +612,8 @@ def record_visit(*, actor, idempotency_key, visited_on, visit_type, findings, ho
 
     The caller has checked the actor may visit the household or place (access module).
     A repeated idempotency_key (double submit, resend after a dropped connection) returns
-    the visit saved the first time and writes nothing."""
+    the visit saved the first time and writes nothing; if what was sent under it differs from
+    that visit, it is another visit under a spent key: VisitKeyUsed, nothing written."""
     # A repeated key is caught by its unique constraint when the visit is saved (below):
     # no lookup first, which every first submission would pay for.
     if (household is None) == (key_place is None):
@@ -642,6 +653,14 @@ def record_visit(*, actor, idempotency_key, visited_on, visit_type, findings, ho
         existing = Visit.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             raise
+        sent = (household.pk if household else None, key_place.pk if key_place else None,
+                visited_on, str(visit_type), sorted(str(f) for f in findings), notes, met_text,
+                companions)
+        on_file = (existing.household_id, existing.key_place_id, existing.visited_on,
+                   existing.visit_type, sorted(existing.findings), existing.notes,
+                   existing.persons_met_text, existing.companions)
+        if sent != on_file:
+            raise VisitKeyUsed(existing) from None
         return existing, False
     return visit, True
 

@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.contrib import messages
@@ -299,6 +300,9 @@ def _visit_form(request, *, household=None, key_place=None):
                 notes=data["notes"], photo=data.get("photo"))
         except ValidationError as exc:
             _form_errors(form, exc)
+        except actions.VisitKeyUsed as exc:
+            form = _visit_form_with_new_key(request, exc.visit, household=household,
+                                            key_place=key_place)
         else:
             if created:
                 messages.success(request, f"走访已保存：{visit.subject}，{visit.findings_text}。")
@@ -316,6 +320,20 @@ def _visit_form(request, *, household=None, key_place=None):
         "campaign": actions.campaign_for(grid, timezone.localdate()),
         "members": household.members.order_by("pk") if household else [],
     })
+
+
+def _visit_form_with_new_key(request, spent, *, household, key_place):
+    """What was typed, under a fresh key, with a message saying why it was not saved: the
+    key it came with belongs to another visit (`spent`), whose content differs."""
+    data = request.POST.copy()
+    data["idempotency_key"] = str(uuid.uuid4())
+    form = VisitForm(data, household=household, key_place=key_place)
+    form.is_valid()
+    form.add_error(None, f"这份表单的提交编号已用于 {spent.visited_on:%Y-%m-%d} 的另一次走访"
+                         f"（{spent.findings_text}），内容与这次不同，所以这次还没有保存。"
+                         "您填写的内容已保留并换了新编号，请核对后再点“保存走访”"
+                         + ("（照片需重新选择）。" if request.FILES.get("photo") else "。"))
+    return form
 
 
 @scoped("area", model=Household)

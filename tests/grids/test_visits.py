@@ -71,6 +71,29 @@ def test_double_submit_with_the_same_key_saves_one_visit(login, cast, make_house
     assert "已经保存过" in client.get(second["Location"]).content.decode()
 
 
+def test_a_new_visit_sent_under_a_spent_key_is_kept_with_a_new_key_and_the_user_told(
+        login, cast, make_household):
+    household = make_household(cast.xiguan_grid)
+    client = login(cast.grid_xiguan)
+    key = str(uuid.uuid4())
+    _post(client, household, idempotency_key=key)  # the visit that spent the key
+    response = _post(client, household, idempotency_key=key, findings=["安全隐患"],
+                     notes="灶房电线老化裸露。")
+    assert response.status_code == 200 and Visit.objects.count() == 1
+    form = response.context["form"]
+    page = response.content.decode()
+    assert "提交编号已用于" in page and "还没有保存" in page
+    assert "灶房电线老化裸露。" in page
+    assert form["findings"].value() == ["安全隐患"]
+    new_key = form["idempotency_key"].value()
+    assert new_key != key and f'value="{new_key}"' in page
+    # Saving the kept content under its new key files the second visit.
+    again = _post(client, household, idempotency_key=new_key, findings=["安全隐患"],
+                  notes="灶房电线老化裸露。")
+    assert again.status_code == 302
+    assert Visit.objects.filter(findings__contains=["安全隐患"]).count() == 1
+
+
 def test_posting_a_visit_for_another_grid_is_404_and_writes_nothing(login, cast,
                                                                    make_household):
     theirs = make_household(cast.menghe_grid)

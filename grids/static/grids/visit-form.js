@@ -1,5 +1,10 @@
 // The visit form on a slow village connection (no inline script: strict CSP).
-// - What is typed is kept in localStorage as a draft until the visit is saved.
+// - What is typed is kept in localStorage as a draft (one per form page, under the page's
+//   path) until the server has the visit: saved now, sent from the queue, or answered
+//   "already saved" for the draft's key. The key belongs to that one draft: once the server
+//   has it, the draft goes, and the next visit starts from the page's new key. If the
+//   server says a key was spent on a visit that reads differently, it keeps the content
+//   under a new key and says so (grids.views); nothing typed is dropped in silence.
 // - Submitting goes through fetch; if the network is down the visit waits in a local queue
 //   and is sent again when the browser is back online (on this page or any grids page).
 // - The optional photo waits too: localStorage holds text only, so the File goes into
@@ -58,6 +63,21 @@
       if (value === null) { window.localStorage.removeItem(key); } else { window.localStorage.setItem(key, JSON.stringify(value)); }
     } catch (e) { /* storage full or disabled: the form still posts normally */ }
   }
+  // The draft's name: the form's path, whether the page wrote it as a path or the queue
+  // kept form.action (an absolute URL); one name for both, so sending clears the draft.
+  function draftName(action) {
+    try { return DRAFT + new URL(action, window.location.href).pathname; } catch (e) { return DRAFT + action; }
+  }
+  function keyOf(pairs) {
+    var hit = (pairs || []).filter(function (p) { return p[0] === "idempotency_key"; })[0];
+    return hit ? hit[1] : null;
+  }
+  // The server has the visit sent under `key`: its draft goes (a newer draft, under another
+  // key, stays).
+  function forgetDraft(action, key) {
+    var draft = load(draftName(action), null);
+    if (draft && (keyOf(draft) === key || !keyOf(draft))) { store(draftName(action), null); }
+  }
   function say(text) {
     var el = document.getElementById("offline-status");
     if (!el) { return; }
@@ -113,6 +133,7 @@
   }
 
   var flushing = false;
+  var refused = 0;  // queued visits the server sent back during this flush
   function flush() {
     var queue = load(QUEUE, []);
     if (flushing || !queue.length || navigator.onLine === false) { pendingNote(); return; }
@@ -124,18 +145,27 @@
       return post(item.action, item.pairs, file);
     }).then(savedUrl).then(function (url) {
       if (!url) {
-        // Refused by the server (e.g. a field no longer valid): back into the form as a
-        // draft; its photo stays in IndexedDB and goes back into the form with it.
-        store(DRAFT + item.action, item.pairs);
+        // Refused by the server (e.g. a field no longer valid, or its key spent on another
+        // visit): back into the form as a draft, and the user is told below; its photo
+        // stays in IndexedDB and goes back into the form with it.
+        store(draftName(item.action), item.pairs);
+        refused += 1;
         return null;
       }
-      store(DRAFT + item.action, null);
+      forgetDraft(item.action, item.key);  // saved, or "already saved": the server has it
       return item.photo ? dropPhoto(item.key) : null;  // saved with the visit: not again
     }).then(function () {
       var rest = load(QUEUE, []).filter(function (q) { return q.key !== item.key; });
       store(QUEUE, rest);
       flushing = false;
-      if (rest.length) { flush(); } else { say("网络已恢复，待补发的走访已全部保存。"); }
+      if (rest.length) {
+        flush();
+      } else if (refused) {
+        say("网络已恢复，但有 " + refused + " 条待补发的走访未能保存，内容已放回表单，请打开该户的走访表单核对后重新保存。");
+        refused = 0;
+      } else {
+        say("网络已恢复，待补发的走访已全部保存。");
+      }
     }).catch(function () {
       flushing = false;
       pendingNote();
@@ -155,10 +185,14 @@
   }
 
   function enhance(form) {
-    var draftKey = DRAFT + form.getAttribute("action");
+    var draftKey = draftName(form.getAttribute("action"));
     var draft = load(draftKey, null);
     var keyField = form.querySelector("input[name=idempotency_key]");
-    if (draft) {
+    if (form.hasAttribute("data-bound")) {
+      // The server sent the form back (errors, or a new key for content it would not file
+      // under the old one): what it shows is what was typed, and its key is the one to keep.
+      store(draftKey, pairsOf(form));
+    } else if (draft) {
       restore(form, draft);
       say("已恢复上次未提交的内容。");
       putBackPhoto(form, keyField && keyField.value);
