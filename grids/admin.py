@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 
-from grids.actions import assign_responsibility
+from grids.actions import assign_responsibility, grant_membership, revoke_membership
 from grids.models import (
     Area,
     Campaign,
@@ -14,6 +16,8 @@ from grids.models import (
     Role,
     Visit,
 )
+from grids.roles import ROLE_RANK, grant_refusal
+from pingxiang import audit
 from pingxiang.admin import AreaScopedAdmin
 
 
@@ -32,22 +36,91 @@ class AreaAdmin(AreaScopedAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(AreaScopedAdmin):
-    """等保2.0 separation of duties: the administrator whose work the auditor reads may not
-    appoint auditors (nor change an auditor's membership); a superuser does that."""
+    """Posts are granted and revoked through grids.actions (one audit row each), and only as
+    grids.roles.grant_refusal allows: never to oneself, only inside one's own areas, only below
+    one's own rank; administrators and auditors are the superuser's to appoint (等保2.0
+    separation of duties). A post the user may not grant is shown read-only, an auditor's not at
+    all. A post is never deleted here: 撤销 keeps it, inactive, with its history."""
 
     list_display = ("user", "role", "area", "title", "is_active")
     list_filter = ("role", "is_active")
     search_fields = ("user__username", "user__last_name", "area__name")
     autocomplete_fields = ("area",)
     list_select_related = ("user", "area")
+    actions = ("revoke_selected",)
+
+    def get_fields(self, request, obj=None):
+        return ("user", "area", "role", "title", "is_active") if obj else (
+            "user", "area", "role", "title")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user", "area", "role") if obj else ()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            # The accounts this administrator manages (UserAdmin's scoping), not themselves.
+            users = admin.site._registry[db_field.related_model].get_queryset(request)
+            kwargs["queryset"] = users.exclude(pk=request.user.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "role" and not request.user.is_superuser:
-            kwargs["choices"] = [c for c in db_field.choices if c[0] != Role.AUDITOR]
+            kwargs["choices"] = [c for c in db_field.choices
+                                 if c[0] in ROLE_RANK and c[0] != Role.ADMIN]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        base = super().get_form(request, obj, change=change, **kwargs)
+        actor = request.user
+
+        class CheckedForm(base):
+            def clean(self):
+                data = super().clean()
+                if obj is None and data.get("user") and data.get("area") and data.get("role"):
+                    refusal = grant_refusal(actor, data["user"], data["area"], data["role"])
+                    if refusal:
+                        raise ValidationError(refusal)
+                return data
+
+        return CheckedForm
+
+    def save_model(self, request, obj, form, change):
+        actor = request.user
+        refusal = grant_refusal(actor, obj.user, obj.area, obj.role)
+        if refusal:  # the form said so already; this holds for any other way in
+            raise PermissionDenied(refusal)
+        if not change:
+            obj.pk = grant_membership(obj.user, obj.area, obj.role, title=obj.title,
+                                      actor=actor).pk
+            return
+        with transaction.atomic():
+            if "title" in form.changed_data:
+                before = Membership.objects.select_for_update().get(pk=obj.pk).title
+                Membership.objects.filter(pk=obj.pk).update(title=obj.title)
+                audit.record(obj, actor=actor, action="membership.title",
+                             action_label="修改职务", from_state=before, to_state=obj.title)
+            if "is_active" in form.changed_data:
+                if obj.is_active:
+                    grant_membership(obj.user, obj.area, obj.role, actor=actor)
+                else:
+                    revoke_membership(obj, actor=actor, reason="管理后台撤销")
+
+    @admin.action(description="撤销所选岗位", permissions=["change"])
+    def revoke_selected(self, request, queryset):
+        done = refused = 0
+        for membership in queryset.select_related("user", "area"):
+            if grant_refusal(request.user, membership.user, membership.area, membership.role):
+                refused += 1
+            elif revoke_membership(membership, actor=request.user, reason="管理后台撤销"):
+                done += 1
+        self.message_user(request, f"已撤销 {done} 个岗位。" + (
+            f"{refused} 个无权撤销，未改动。" if refused else ""))
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.role == Role.AUDITOR and not request.user.is_superuser:
+        if obj is not None and grant_refusal(request.user, obj.user, obj.area, obj.role):
             return False
         return super().has_change_permission(request, obj)
 

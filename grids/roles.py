@@ -60,3 +60,41 @@ def sync_role_groups():
             wanted.append(Permission.objects.get(content_type__app_label=app_label,
                                                  codename=codename))
         group.permissions.set(wanted)
+
+
+# --- Who may hand out which post ----------------------------------------------------------
+# A post may be granted only by someone holding a higher-ranked post over the same area, and
+# never to oneself. The system administrator ranks above every working role, so they staff
+# the town (网格员 … 领导, 督导组) but cannot appoint another administrator, nor an auditor:
+# administrators and the 安全审计员 who reads their work are the superuser's to appoint
+# (等保2.0 separation of duties). The auditor has no rank: no one but a superuser grants it.
+ROLE_RANK = {
+    Role.VISITOR: 1,
+    Role.GRID_WORKER: 2,
+    Role.VILLAGE_CADRE: 3,
+    Role.SUPERVISOR: 4,
+    Role.CENTRE_STAFF: 4,
+    Role.LEADER: 5,
+    Role.ADMIN: 6,
+}
+
+
+def grant_refusal(actor, user, area, role):
+    """Why `actor` may not give (or take away) `user`'s post `role` over `area`, or None if
+    they may. Used for grants and revocations alike: taking a post away is the same power."""
+    from grids.access import memberships
+
+    role = Role(role)
+    if user is not None and user.pk == actor.pk:
+        return "不能给自己授予或撤销岗位。"
+    if actor.is_superuser:
+        return None
+    if role not in ROLE_RANK or role == Role.ADMIN:
+        return f"“{role.label}”只能由超级管理员任命。"
+    ranks = [ROLE_RANK.get(Role(m.role), 0) for m in memberships(actor)
+             if area.path.startswith(m.area.path)]
+    if not ranks:
+        return "只能在本人管辖的辖区内授予岗位。"
+    if max(ranks) <= ROLE_RANK[role]:
+        return f"不能授予与本人同级或更高的岗位（{role.label}）。"
+    return None

@@ -111,10 +111,10 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserAdmin(_UserAdmin):
     """Roles come from memberships (grids.roles syncs each role's group). A non-superuser may
-    not make anyone a superuser (which would lift the area scoping) nor hand out groups or
-    single permissions."""
+    not make anyone a superuser or staff (staff opens this admin) nor hand out groups or
+    single permissions: privileges come only from posts, granted in grids' MembershipAdmin."""
 
-    PRIVILEGES = ("is_superuser", "groups", "user_permissions")
+    PRIVILEGES = ("is_superuser", "is_staff", "groups", "user_permissions")
 
     def get_queryset(self, request):
         """A non-superuser sees the accounts holding a post inside their areas, and accounts
