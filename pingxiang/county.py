@@ -344,6 +344,7 @@ def _cases(n, areas, people, users, county_ids, rng, today, now):
     )
 
     rungs = {r.number: r for r in Level.objects.all()}
+    top = max(rungs)
     categories = list(Category.objects.filter(is_active=True).values_list("pk", "name"))
     policy = Policy.current()
     town_name = TOWNS[areas["town_index"]]
@@ -398,6 +399,11 @@ def _cases(n, areas, people, users, county_ids, rng, today, now):
             if key not in deadlines:
                 deadlines[key] = level_deadline(rungs[level], _aware(key[1], 9))
             deadline = deadlines[key]
+            if status in ("accepted", "mediating") and level < top and deadline <= now:
+                # The minute's sweep would have moved this clock on already (over a weekend
+                # or a holiday a 30-hour-old case has run out): it started just now.
+                started = now - dt.timedelta(minutes=5)
+                deadline = level_deadline(rungs[level], started)
         if status in ("accepted", "mediating"):
             row.update(level_started_at=started, deadline=deadline,
                        # the sweep has warned already when the deadline is near

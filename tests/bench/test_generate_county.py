@@ -1,13 +1,19 @@
 """generate_county --towns 1 makes consistent data: the invariants the pages, the sweep
 and the dashboard rely on. (No timings here: the benchmark is `make bench`.)"""
 
+import datetime as dt
+import zoneinfo
+
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
 def scalar(sql, params=()):
@@ -17,15 +23,69 @@ def scalar(sql, params=()):
 
 
 def test_one_town_is_consistent(client):
+    from cases.models import Case
+    from grids.models import Area
+    from pingxiang.county import FULL, PASSWORD
+
+    call_command("generate_county", towns=1)
+    assert_generated_town(timezone.now())
+
+    # Running it again changes nothing (the town is there already).
+    call_command("generate_county", towns=1)
+    assert Case.objects.count() == FULL["cases"] // 18
+    assert Area.objects.filter(kind="town").count() == 1
+
+    # The generated users can log in and see their town's work.
+    from django.contrib.auth import get_user_model
+
+    centre = get_user_model().objects.get(username="t01_centre")
+    assert centre.check_password(PASSWORD)
+    client.force_login(centre)
+    response = client.get("/cases/?status=mediating")
+    assert response.status_code == 200
+    assert Case.objects.filter(status="mediating").first().number in response.content.decode()
+
+    # Scoping by the records' own town/village columns (grids.access.q_under_user_areas)
+    # shows each user exactly what the area-path rule shows: for a user on the county, the
+    # town, a village and a grid, on every model scoped that way, with rows in every area.
+    assert_column_scoping_matches_paths()
+
+
+# The dates the data must hold on, whatever today is: a Monday morning, a Wednesday
+# before dawn, a Friday evening
+# (the weekend stops the working-day clocks), the day before 国庆, New Year's Eve and the
+# eve of 春节 2027 (a year the calendar package does not know).
+DATES = [
+    dt.datetime(2026, 11, 30, 9, 30, tzinfo=SHANGHAI),
+    dt.datetime(2026, 12, 2, 3, 10, tzinfo=SHANGHAI),  # the night main went red
+    dt.datetime(2026, 12, 4, 19, 0, tzinfo=SHANGHAI),
+    dt.datetime(2026, 9, 30, 16, 0, tzinfo=SHANGHAI),
+    dt.datetime(2026, 12, 31, 22, 0, tzinfo=SHANGHAI),
+    dt.datetime(2027, 2, 4, 10, 0, tzinfo=SHANGHAI),
+]
+
+
+@pytest.mark.parametrize("at", DATES, ids=lambda d: d.strftime("%Y-%m-%d_%H%M"))
+def test_one_town_is_consistent_on_any_date(at):
+    """The generator leaves the data as the minute's sweep would, on whatever date it runs:
+    every sweeper finds nothing to do straight after it."""
+    from pingxiang.timers import run_sweepers
+
+    with time_machine.travel(at, tick=False):
+        call_command("generate_county", towns=1)
+        now = timezone.now()
+        assert_generated_town(now)
+        busy = {name: n for name, n in run_sweepers(now).items() if n}
+        assert busy == {}
+
+
+def assert_generated_town(now):
     from cases.models import Case, LevelStint
     from grids.models import Area, Household, Resident, Visit
     from grids.villages import VILLAGES
     from petitions.models import Petition
-    from pingxiang.county import FULL, PASSWORD
+    from pingxiang.county import FULL
     from rectification.models import Hazard, IssueItem
-
-    call_command("generate_county", towns=1)
-    now = timezone.now()
 
     # The real town and its 32 real villages; figures are 1/18 of the county's.
     town = Area.objects.get(kind="town")
@@ -104,26 +164,6 @@ def test_one_town_is_consistent(client):
     assert not Hazard.objects.filter(status="registered", deadline__isnull=False).exists()
     assert not Hazard.objects.exclude(status="registered").filter(deadline=None).exists()
     assert not Hazard.objects.filter(verified_at__lt=F("rectified_at")).exists()
-
-    # Running it again changes nothing (the town is there already).
-    call_command("generate_county", towns=1)
-    assert Case.objects.count() == FULL["cases"] // 18
-    assert Area.objects.filter(kind="town").count() == 1
-
-    # The generated users can log in and see their town's work.
-    from django.contrib.auth import get_user_model
-
-    centre = get_user_model().objects.get(username="t01_centre")
-    assert centre.check_password(PASSWORD)
-    client.force_login(centre)
-    response = client.get("/cases/?status=mediating")
-    assert response.status_code == 200
-    assert Case.objects.filter(status="mediating").first().number in response.content.decode()
-
-    # Scoping by the records' own town/village columns (grids.access.q_under_user_areas)
-    # shows each user exactly what the area-path rule shows: for a user on the county, the
-    # town, a village and a grid, on every model scoped that way, with rows in every area.
-    assert_column_scoping_matches_paths()
 
 
 def assert_column_scoping_matches_paths():
