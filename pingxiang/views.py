@@ -14,7 +14,7 @@ from grids.models import Role
 from pingxiang.access import public, scoped
 from pingxiang.context_processors import active_role
 from pingxiang.models import Heartbeat, Notification
-from pingxiang.redirects import safe_next
+from pingxiang.redirects import safe_next, safe_url
 from pingxiang.registry import panels_for
 
 HOME_TITLES = {
@@ -157,6 +157,13 @@ password_change_done = scoped("own")(auth_views.PasswordChangeDoneView.as_view(
 
 def error_403(request, exception=None):
     return render(request, "403.html", {"message": str(exception or "")}, status=403)
+
+
+def csrf_failure(request, reason=""):
+    """settings.CSRF_FAILURE_VIEW: almost always a form left open past its session, or a page
+    restored from the browser's history. Say so, and link back to the page it came from."""
+    back = safe_url(request, request.META.get("HTTP_REFERER", ""), "/")
+    return render(request, "403_csrf.html", {"back": back}, status=403)
 
 
 def error_404(request, exception=None):
