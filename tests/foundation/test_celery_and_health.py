@@ -116,3 +116,17 @@ def test_beat_schedule_is_static_and_has_heartbeat_and_sweep():
     tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert {"pingxiang.tasks.heartbeat", "pingxiang.tasks.sweep_deadlines"} <= tasks
     assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
+
+
+@pytest.mark.django_db
+def test_healthz_ok_as_soon_as_the_beat_starts(client):
+    """The beat records a heartbeat when it starts (celery's beat_init), so a fresh healthy
+    deployment is not answered 503 until the first scheduled heartbeat has run."""
+    from celery.signals import beat_init
+
+    from pingxiang.celery import app
+
+    assert client.get(reverse("healthz")).status_code == 503
+    beat_init.send(sender=app)
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200 and response.json()["heartbeat"] == "ok"
