@@ -17,6 +17,7 @@ from cases.models import (
 )
 from grids.idcard import validate_id_number
 from grids.models import Area, Resident
+from pingxiang.personal import validate_plain_text
 from pingxiang.prepared import prepared
 from pingxiang.widgets import fast_widgets
 
@@ -128,9 +129,12 @@ class CaseForm(forms.Form):
 
 
 class PartyForm(forms.Form):
-    name = forms.CharField(label="姓名", max_length=50, required=False)
-    id_number = forms.CharField(label="身份证号", max_length=18, required=False)
-    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    name = forms.CharField(label="姓名", max_length=50, required=False,
+                           validators=[validate_plain_text])
+    id_number = forms.CharField(label="身份证号", max_length=18, required=False,
+                                validators=[validate_plain_text])
+    phone = forms.CharField(label="联系电话", max_length=20, required=False,
+                            validators=[validate_plain_text])
     address = forms.CharField(label="住址", max_length=200, required=False,
                               help_text="已在本镇建档立户的可不填，协议书用户籍住址")
 

@@ -22,7 +22,7 @@ from cases.access import (
 )
 from cases.models import Attachment, Case, CaseParty, Level, Policy, Source
 from cases.page import pending_pause, records
-from grids.access import areas_visible_to, village_rows
+from grids.access import Masker, areas_visible_to, village_rows
 from grids.models import Area, Resident, Role
 from pingxiang.access import require_role, scoped
 from pingxiang.audit import log_access
@@ -407,7 +407,7 @@ def agreement_print(request, pk, agreement_pk):
     agreement = get_object_or_404(case.agreements.select_related("mediator"), pk=agreement_pk)
     log_access(request.user, AccessEvent.Kind.VIEW, case, detail="打印调解协议书", request=request)
     return render(request, "cases/agreement_print.html", {
-        "case": case, "agreement": agreement,
+        "case": case, "agreement": agreement, "mask": Masker(request.user),
         "parties": case.party_links.select_related("resident__household").order_by("pk")})
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from grids import areatree
 from grids.models import Area, Membership, Role
+from pingxiang.masks import mask_birth_date, mask_id_number, mask_phone
 from pingxiang.prepared import prepared
 from pingxiang.related import attach_related_many
 
@@ -155,15 +156,16 @@ VISIT_ROLES = (Role.GRID_WORKER, Role.VISITOR, Role.VILLAGE_CADRE, Role.CENTRE_S
 # Who keeps the registers (import, key persons, key places, 包抓).
 MANAGE_ROLES = (Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.ADMIN)
 # Who needs ID numbers in full (to register people and take cases) and phone numbers in full
-# (to call a household). Everyone else sees 620000********1234 and 138****1234, on pages and
-# in exports alike. A security decision, so it lives in code and is reviewed with it.
+# (to call a household). Everyone else sees 62***************7 and 138****1234, and the
+# birth year instead of the birth date (pingxiang.masks), on pages and in exports alike.
+# A security decision, so it lives in code and is reviewed with it.
 FULL_ID_ROLES = (Role.VILLAGE_CADRE, Role.CENTRE_STAFF)
 FULL_PHONE_ROLES = (Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.CENTRE_STAFF)
 # Who may correct a household and its members' details on the pages: the grid worker of
 # that grid (they know the households best) and the register keepers. Adding a member stays
 # with MANAGE_ROLES (it looks people up across the registry by ID number). An ID number or
 # phone number field is only offered to someone who sees it in full (Masker): a role that
-# sees 620000********1234 edits everything else about the person, never the number.
+# sees 62***************7 edits everything else about the person, never the number.
 HOUSEHOLD_EDIT_ROLES = (Role.GRID_WORKER, *MANAGE_ROLES)
 # Who runs the town's campaigns and decides 包抓 (who answers for which village, 社, grid).
 CAMPAIGN_ROLES = (Role.CENTRE_STAFF, Role.ADMIN)
@@ -195,23 +197,29 @@ def can_assign_responsibilities(user, area):
 
 
 class Masker:
-    """Shows or masks ID and phone numbers for one user (see FULL_ID_ROLES)."""
+    """What one user sees of a person's numbers and birth date (see FULL_ID_ROLES): in full,
+    or through the masks of pingxiang.masks. The birth date goes with the ID number: a role
+    that sees the number masked sees the birth year only, since the date is digits 7-14."""
 
     def __init__(self, user):
         self.full_id = has_role(user, *FULL_ID_ROLES)
         self.full_phone = has_role(user, *FULL_PHONE_ROLES)
 
     def id(self, number):
-        from grids.idcard import mask_id
         if not number:
             return ""
-        return number if self.full_id else mask_id(number)
+        return number if self.full_id else mask_id_number(number)
 
     def phone(self, phone):
-        from grids.idcard import mask_phone
         if not phone:
             return ""
         return phone if self.full_phone else mask_phone(phone)
+
+    def birth(self, day):
+        """2026-11-29 in full, or 1981年."""
+        if not day:
+            return ""
+        return f"{day:%Y-%m-%d}" if self.full_id else mask_birth_date(day)
 
 
 def households_visible_to(user):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grids.access import forget
-from grids.idcard import birth_date_of, mask_id, mask_phone, sex_of, validate_id_number
+from grids.idcard import birth_date_of, sex_of, validate_id_number
 from grids.models import (
     Area,
     Campaign,
@@ -29,6 +29,7 @@ from grids.residents import find_or_create_resident
 from grids.roles import group_for
 from grids.textsearch import household_search_text
 from pingxiang import audit
+from pingxiang.masks import mask_birth_date, mask_id_number, mask_phone
 
 CHILD_KIND = {
     None: Area.Kind.COUNTY,
@@ -311,14 +312,16 @@ MEMBER_LABELS = {"name": "姓名", "relation": "与户主关系", "sex": "性别
 
 
 @transaction.atomic
-def edit_member(member, *, actor, version, name, relation, sex="", birth_date=None,
+def edit_member(member, *, actor, version, name, relation, sex="", birth_date=UNCHANGED,
                 id_number=UNCHANGED, phone=UNCHANGED):
-    """Correct a household member. id_number / phone are left out by the caller when the
-    editor may not see them in full. An ID number belongs to one person only; sex and
-    birth date must agree with it. Audit rows carry masked numbers only."""
+    """Correct a household member. id_number / phone / birth_date are left out by the caller
+    when the editor may not see them in full, and then stay as stored. An ID number belongs
+    to one person only; sex and birth date must agree with it. Audit rows carry masked
+    numbers and the birth year only: the household's timeline is shown to every role."""
     _check_version(member, version, f"成员“{member.name}”的信息")
+    keep_birth = birth_date is UNCHANGED
     changes = {"name": name.strip(), "relation": relation.strip(), "sex": sex,
-               "birth_date": birth_date}
+               "birth_date": member.birth_date if keep_birth else birth_date}
     number = member.id_number if id_number is UNCHANGED else (id_number or "")
     if id_number is not UNCHANGED:
         number = validate_id_number(id_number) if id_number else ""
@@ -330,7 +333,9 @@ def edit_member(member, *, actor, version, name, relation, sex="", birth_date=No
     checked = (number != (member.id_number or "") or changes["birth_date"] != member.birth_date
                or changes["sex"] != member.sex)
     if number and checked:
-        if not changes["birth_date"]:
+        if keep_birth:
+            pass  # an editor who never saw the date neither fills nor checks it
+        elif not changes["birth_date"]:
             changes["birth_date"] = birth_date_of(number)
         elif changes["birth_date"] != birth_date_of(number):
             raise ValidationError({"birth_date": "出生日期与身份证号中的不一致，请核对。"})
@@ -344,7 +349,8 @@ def edit_member(member, *, actor, version, name, relation, sex="", birth_date=No
     changed = _apply_edit(
         Resident, member, version=version, what=f"成员“{member.name}”的信息",
         changes=changes, labels=MEMBER_LABELS, actor=actor, action="resident.edit",
-        action_label="修改成员信息", masked={"id_number": mask_id, "phone": mask_phone})
+        action_label="修改成员信息",
+        masked={"id_number": mask_id_number, "phone": mask_phone, "birth_date": mask_birth_date})
     if changed:
         # The household's own timeline shows the change too (numbers masked there as well).
         last = audit.timeline(member).last()

@@ -18,6 +18,13 @@ from grids.models import (
     Responsibility,
     Visit,
 )
+from pingxiang.personal import (
+    BirthDateField,
+    NameField,
+    PhoneField,
+    validate_birth_date,
+    validate_plain_text,
+)
 from pingxiang.uploads import validate_upload
 
 
@@ -30,6 +37,15 @@ class DateInput(forms.DateInput):
 
 def _id_number(value):
     return validate_id_number(value) if value else ""
+
+
+class IdNumberField(forms.CharField):
+    """An optional ID number, refused with hidden characters in it (pingxiang.personal)."""
+
+    default_validators = [validate_plain_text]
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=18, required=False, **kwargs)
 
 
 class VisitForm(forms.Form):
@@ -98,9 +114,9 @@ class VisitForm(forms.Form):
 class HouseholdForm(forms.Form):
     grid = forms.ModelChoiceField(label="网格", queryset=Area.objects.none())
     house_number = forms.CharField(label="门牌号", max_length=20)
-    head_name = forms.CharField(label="户主姓名", max_length=50)
-    head_id_number = forms.CharField(label="户主身份证号", max_length=18, required=False)
-    head_phone = forms.CharField(label="户主联系电话", max_length=20, required=False)
+    head_name = NameField(label="户主姓名", max_length=50)
+    head_id_number = IdNumberField(label="户主身份证号")
+    head_phone = PhoneField(label="户主联系电话", max_length=20, required=False)
     flags = forms.MultipleChoiceField(label="户标签", required=False,
                                       widget=forms.CheckboxSelectMultiple)
 
@@ -128,14 +144,22 @@ class FlagsForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    name = forms.CharField(label="姓名", max_length=50)
+    """A new member. Built without birth_date for a user who sees ID numbers masked (they
+    see birth years only); the date then comes from the ID number, if one is given."""
+
+    name = NameField(label="姓名", max_length=50)
     relation = forms.CharField(label="与户主关系", max_length=20,
                                help_text="如：配偶、子、女、父亲、母亲、孙子")
-    id_number = forms.CharField(label="身份证号", max_length=18, required=False)
+    id_number = IdNumberField(label="身份证号")
     sex = forms.ChoiceField(label="性别", required=False,
                             choices=[("", "—"), ("男", "男"), ("女", "女")])
-    birth_date = forms.DateField(label="出生日期", required=False, widget=DateInput())
-    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    birth_date = BirthDateField(label="出生日期", required=False, widget=DateInput())
+    phone = PhoneField(label="联系电话", max_length=20, required=False)
+
+    def __init__(self, *args, full_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not full_id:
+            del self.fields["birth_date"]
 
     def clean_id_number(self):
         return _id_number(self.cleaned_data["id_number"])
@@ -170,8 +194,8 @@ class KeyPlaceForm(forms.Form):
     kind = forms.ChoiceField(label="类别", choices=KeyPlace.Kind.choices)
     name = forms.CharField(label="名称", max_length=100)
     address = forms.CharField(label="地址", max_length=200, required=False)
-    responsible_person = forms.CharField(label="负责人", max_length=50, required=False)
-    contact = forms.CharField(label="联系电话", max_length=20, required=False)
+    responsible_person = NameField(label="负责人", max_length=50, required=False)
+    contact = PhoneField(label="联系电话", max_length=20, required=False)
 
     def __init__(self, *args, grids, **kwargs):
         super().__init__(*args, **kwargs)
@@ -257,23 +281,25 @@ class HouseholdEditForm(VersionedForm):
 
 class MemberEditForm(VersionedForm):
     """A member's details. Built without id_number / phone for a user who only ever sees
-    those masked (grids.access.Masker), so a masked number never reaches the form."""
+    those masked (grids.access.Masker), so a masked number never reaches the form; without
+    birth_date too when the ID number is masked (the date is its digits 7-14)."""
 
-    name = forms.CharField(label="姓名", max_length=50)
+    name = NameField(label="姓名", max_length=50)
     relation = forms.CharField(label="与户主关系", max_length=20, required=False,
                                help_text="如：户主、配偶、子、女、父亲、母亲、孙子")
     sex = forms.ChoiceField(label="性别", required=False,
                             choices=[("", "—"), ("男", "男"), ("女", "女")])
     birth_date = forms.DateField(label="出生日期", required=False, widget=DateInput())
-    id_number = forms.CharField(label="身份证号", max_length=18, required=False,
-                                help_text="18位，校验位自动核对；一个身份证号只对应一人")
-    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    id_number = IdNumberField(label="身份证号",
+                              help_text="18位，校验位自动核对；一个身份证号只对应一人")
+    phone = PhoneField(label="联系电话", max_length=20, required=False)
 
     def __init__(self, *args, full_id, full_phone, today=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today or timezone.localdate()
         if not full_id:
             del self.fields["id_number"]
+            del self.fields["birth_date"]
         if not full_phone:
             del self.fields["phone"]
 
@@ -282,15 +308,8 @@ class MemberEditForm(VersionedForm):
 
     def clean_birth_date(self):
         day = self.cleaned_data["birth_date"]
-        if day and day > self.today:
-            raise ValidationError("出生日期不能晚于今天。")
+        validate_birth_date(day, today=self.today)
         return day
-
-    def clean_phone(self):
-        phone = self.cleaned_data["phone"].strip().replace(" ", "").replace("-", "")
-        if phone and not phone.isdigit():
-            raise ValidationError("联系电话只能包含数字。")
-        return phone
 
 
 class KeyPlaceEditForm(VersionedForm):
@@ -298,8 +317,8 @@ class KeyPlaceEditForm(VersionedForm):
     name = forms.CharField(label="名称", max_length=100)
     address = forms.CharField(label="地址", max_length=200, required=False)
     grid = AreaChoiceField(label="所属网格", queryset=Area.objects.none())
-    responsible_person = forms.CharField(label="负责人", max_length=50, required=False)
-    contact = forms.CharField(label="联系电话", max_length=20, required=False)
+    responsible_person = NameField(label="负责人", max_length=50, required=False)
+    contact = PhoneField(label="联系电话", max_length=20, required=False)
 
     def __init__(self, *args, grids, full_phone, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,4 +1,4 @@
-"""Resident ID numbers (GB 11643-1999) and the masking of ID and phone numbers."""
+"""Resident ID numbers (GB 11643-1999). Their masking is pingxiang.masks.mask_id_number."""
 
 import datetime as dt
 import re
@@ -42,19 +42,3 @@ def validate_id_number(value, *, today=None):
     if check_digit(number[:17]) != number[17]:
         raise ValidationError("身份证号校验位不正确，请核对是否输错。", code="id_check")
     return number
-
-
-def mask_id(number):
-    """620000********1234: first 6 and last 4 kept."""
-    number = normalise(number)
-    if len(number) < 10:
-        return "*" * len(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
-
-
-def mask_phone(phone):
-    """138****1234."""
-    phone = (phone or "").strip()
-    if len(phone) < 7:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]

@@ -20,6 +20,7 @@ from grids.models import Area, Household, HouseholdFlag, Resident, Role
 from grids.textsearch import household_search_text
 from pingxiang.audit import _actor_name
 from pingxiang.models import AuditEvent
+from pingxiang.personal import normalise_phone, validate_birth_date, validate_plain_text
 
 # (header, required, example value)
 COLUMNS = [
@@ -179,8 +180,15 @@ def import_households(fileobj, *, size, actor=None, name=""):
             found, why = areas.find(values["村(社区)"], values["社(小区)"], values["网格"])
             if found is None:
                 problems.append(why)
+        hidden = set()  # a name or number with invisible characters: said once, not judged
+        for col in ("姓名", "身份证号", "联系电话"):
+            try:
+                validate_plain_text(values.get(col))
+            except ValidationError as exc:
+                hidden.add(col)
+                problems.append(f"“{col}”{exc.messages[0]}")
         number = ""
-        if values.get("身份证号"):
+        if values.get("身份证号") and "身份证号" not in hidden:
             try:
                 number = validate_id_number(values["身份证号"])
             except ValidationError as exc:
@@ -199,11 +207,17 @@ def import_households(fileobj, *, size, actor=None, name=""):
         if values.get("出生日期"):
             try:
                 born = _date(raw_born)
+                validate_birth_date(born)
             except ValueError:
                 problems.append("“出生日期”应写成 1970-01-01 的格式")
+            except ValidationError as exc:
+                born = None
+                problems.append(exc.messages[0])
         phone = values.get("联系电话", "")
-        if phone and not phone.replace("-", "").isdigit():
-            problems.append("“联系电话”只能包含数字")
+        try:
+            phone = normalise_phone(phone) if "联系电话" not in hidden else ""
+        except ValidationError as exc:
+            problems.append(exc.messages[0])
         row_flags = [f.strip() for f in values.get("户标签", "").replace(",", "、")
                      .replace("，", "、").split("、") if f.strip()]
         unknown = [f for f in row_flags if f not in flags]

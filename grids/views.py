@@ -253,7 +253,7 @@ def member_add(request, pk):
     household = get_household_for_user(request.user, pk)
     if not can_manage(request.user, household.grid):
         raise PermissionDenied("您的岗位不能修改户成员。")
-    form = MemberForm(request.POST or None)
+    form = MemberForm(request.POST or None, full_id=Masker(request.user).full_id)
     if request.method == "POST" and form.is_valid():
         try:
             match = actions.add_member(household, actor=request.user, **form.cleaned_data)
@@ -835,6 +835,8 @@ def member_edit(request, pk):
         member = get_member_for_editing(user, pk)
     readonly = []
     if not mask.full_id:
+        readonly.append(("出生年份", mask.birth(member.birth_date) or "—",
+                         "出生日期与身份证号一并由村(社区)干部维护。"))
         readonly.append(("身份证号", mask.id(member.id_number) or "—",
                          "您的岗位只能看到部分号码，不能修改；如有错误请联系村(社区)干部。"))
     if not mask.full_phone:
@@ -842,7 +844,7 @@ def member_edit(request, pk):
                          "您的岗位只能看到部分号码，不能修改。"))
     current = [("姓名", member.name), ("与户主关系", member.relation or "—"),
                ("性别", member.sex or "—"),
-               ("出生日期", f"{member.birth_date:%Y-%m-%d}" if member.birth_date else "—"),
+               ("出生日期", mask.birth(member.birth_date) or "—"),
                ("身份证号", mask.id(member.id_number) or "—"),
                ("联系电话", mask.phone(member.phone) or "—")]
     return _edit_page(request, form, title=f"修改成员信息 · {member.name}",

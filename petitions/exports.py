@@ -6,10 +6,10 @@ can never show more than the list. One query whatever the row count (streamed)."
 
 from django.utils import timezone
 
-from grids.idcard import mask_id, mask_phone
 from petitions.access import rows_for
 from petitions.models import Petition
 from pingxiang.excel import Column, write_ledger
+from pingxiang.masks import mask_id_number, mask_phone
 
 COLUMNS = [
     Column("信访编号", 14), Column("来源渠道", 11), Column("工单类型", 8), Column("渠道编号", 16),
@@ -44,7 +44,7 @@ def ledger_rows(user, qs):
         yield [
             number, CHANNELS.get(channel, channel), order_type, ref if readable else "",
             name or ("（仅综治中心可见）" if not readable else ""), headcount if readable else "",
-            mask_id(id_number) if id_number else "", mask_phone(phone) if phone else "",
+            mask_id_number(id_number) if id_number else "", mask_phone(phone) if phone else "",
             village, title, category, _date(received), _date(accepted), _date(handle_due),
             ext or "", _date(closed), "" if on_time is None else on_time, reply, rh, rr,
             f"{leader_last or ''}{leader_first or ''}", STATUSES.get(status, status),

@@ -14,6 +14,7 @@ from grids.idcard import validate_id_number
 from grids.models import Area, Role
 from petitions.access import registrable_paths
 from petitions.models import Category, Petition, Rating, ReceptionDay, Satisfaction, TimeLimit
+from pingxiang.personal import validate_plain_text
 from pingxiang.uploads import validate_upload
 from pingxiang.widgets import fast_widgets
 
@@ -85,6 +86,12 @@ def parse_people(text):
         if not parts:
             continue
         person = {"name": parts[0], "id_number": "", "phone": ""}
+        try:  # the parts, not the line: a tab between them (pasted from Excel) is fine
+            for part in parts:
+                validate_plain_text(part)
+        except ValidationError as exc:
+            errors.append(f"第{number}行：{exc.messages[0]}")
+            continue
         for part in parts[1:]:
             if len(part) == 18 or (len(part) > 11 and part[:-1].isdigit()):
                 try:
@@ -109,10 +116,12 @@ class RegisterForm(forms.Form):
     area = forms.ModelChoiceField(label="所属村(社区)/网格", queryset=Area.objects.none())
     reception = forms.ModelChoiceField(label="公开接访日（来访时）", required=False,
                                        queryset=ReceptionDay.objects.none())
-    name = forms.CharField(label="信访人姓名", max_length=50)
+    name = forms.CharField(label="信访人姓名", max_length=50, validators=[validate_plain_text])
     id_number = forms.CharField(label="身份证号", max_length=18, required=False,
+                                validators=[validate_plain_text],
                                 help_text="按身份证号查找已有档案；同一人多次信访会被识别")
-    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    phone = forms.CharField(label="联系电话", max_length=20, required=False,
+                            validators=[validate_plain_text])
     co_petitioners = forms.CharField(
         label="联名信访人", required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text="联名信访时每行一人：姓名 身份证号 电话")

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grids.access import has_role, memberships
-from grids.idcard import mask_id, mask_phone
 from grids.models import Area, Role
 from grids.people import town_of
 from petitions import actions, forms, stats
@@ -32,6 +31,7 @@ from pingxiang.access import require_role, scoped
 from pingxiang.audit import log_access, timeline_list
 from pingxiang.excel import xlsx_response
 from pingxiang.listfilters import narrow
+from pingxiang.masks import mask_id_number, mask_phone
 from pingxiang.models import AccessEvent
 from pingxiang.uploads import serve_file
 
@@ -127,9 +127,10 @@ def _detail_context(request, petition):
     co = [link.resident for link in petition.co_petitioner_links.select_related("resident")]
     return {
         "p": petition, "state": petition.deadline_state(),
-        "petitioner_id": mask_id(petition.petitioner.id_number or ""),
+        "petitioner_id": mask_id_number(petition.petitioner.id_number or ""),
         "petitioner_phone": mask_phone(petition.petitioner.phone),
-        "co_petitioners": [(r, mask_id(r.id_number or ""), mask_phone(r.phone)) for r in co],
+        "co_petitioners": [(r, mask_id_number(r.id_number or ""), mask_phone(r.phone))
+                           for r in co],
         "earlier": earlier, "chain": chain, "final": final,
         "ratings": petition.ratings.select_related("recorded_by"),
         "attachments": petition.attachments.all(),

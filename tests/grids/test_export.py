@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from grids.idcard import mask_id
+from pingxiang.masks import mask_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def test_ledger_export_masks_ids_for_roles_that_do_not_need_them(login, cast, ma
     visit(household, cast.grid_xiguan)
     ws = _sheet(login(cast.leader).get(reverse("grids:visit_export")))
     row = [c.value for c in ws[4]]
-    assert row[7] == mask_id(household.head.id_number)
+    assert row[7] == mask_id_number(household.head.id_number)
     assert row[8] == "138****5678"
 
 

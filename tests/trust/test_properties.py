@@ -13,7 +13,8 @@ from django.core.exceptions import ValidationError
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from grids.idcard import check_digit, mask_id, mask_phone, validate_id_number
+from grids.idcard import check_digit, validate_id_number
+from pingxiang.masks import mask_id_number, mask_phone
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 TODAY = dt.date(2026, 11, 29)
@@ -91,9 +92,9 @@ def test_a_birth_date_in_the_future_is_refused(number, born):
 @given(number=id_numbers(), phone=st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
 def test_masks_hide_the_birth_date_and_the_middle_of_the_phone(number, phone):
     EXAMPLES.append(1)
-    masked = mask_id(number)
-    assert len(masked) == 18 and masked[:6] == number[:6] and masked[-4:] == number[-4:]
-    assert masked[6:14] == "*" * 8  # the birth date never shows
+    masked = mask_id_number(number)
+    assert len(masked) == 18 and masked[:2] == number[:2] and masked[-1] == number[-1]
+    assert masked[2:17] == "*" * 15  # region, birth date and sequence never show
     assert mask_phone(phone) == phone[:3] + "****" + phone[-4:]
 
 
