@@ -54,16 +54,17 @@ def _list_length(response):
     return len(ctx["centres"])
 
 
-def test_demo_town_states_the_article_figures(client, settings):
-    settings.DEBUG = True
-    call_command("seed_demo")
-    town = Area.objects.get(code="621121100")
-    campaign = Campaign.objects.get(name="矛盾大排查纠纷大化解基础大夯实活动")
+def _demo_campaign():
+    """The demo town, the article's (finished) campaign and its period as the leader sees it."""
     from django.contrib.auth import get_user_model
 
+    town = Area.objects.get(code="621121100")
+    campaign = Campaign.objects.get(name="矛盾大排查纠纷大化解基础大夯实活动")
     period = campaign_period(campaign.pk, get_user_model().objects.get(username="leader_demo"))
+    return town, campaign, period
 
-    # The figures, computed from the data.
+
+def _assert_figures_state_the_article(town, period):
     figures = compute(town, period)
     assert {k: figures.totals[k] for k in ARTICLE} == ARTICLE
     assert {k: figures.rates[k] for k in ARTICLE_RATES} == ARTICLE_RATES
@@ -73,13 +74,9 @@ def test_demo_town_states_the_article_figures(client, settings):
     assert paragraphs[3].startswith("对镇综治中心和32个村(社区)场所全部进行了巩固提升，"
                                     "重点打造了5处示范综治中心")
 
-    # The demo logins work, and the leader's dashboard page shows the same numbers.
-    for username in ["grid_demo", "village_demo", "centre_demo", "leader_demo",
-                     "supervisor_demo", "admin_demo"]:
-        client.logout()
-        response = client.post(reverse("login"), {"username": username,
-                                                  "password": settings.DEMO_PASSWORD})
-        assert response.status_code == 302, username
+
+def _assert_pages_state_the_article(client, settings, town, campaign):
+    """The leader's dashboard, the briefing page and its Word file say the article's figures."""
     client.logout()
     client.post(reverse("login"), {"username": "leader_demo", "password": settings.DEMO_PASSWORD})
     page = client.get(reverse("dashboard"), {"area": town.pk, "campaign": campaign.pk})
@@ -99,6 +96,22 @@ def test_demo_town_states_the_article_figures(client, settings):
     assert BRIEFING[0] in [p.text for p in document.paragraphs]
     assert len(document.tables[0].rows) == 33  # header + 32 villages
 
+
+def test_demo_town_states_the_article_figures(client, settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    town, campaign, period = _demo_campaign()
+    _assert_figures_state_the_article(town, period)
+
+    # The demo logins work, and the leader's dashboard page shows the same numbers.
+    for username in ["grid_demo", "village_demo", "centre_demo", "leader_demo",
+                     "supervisor_demo", "admin_demo"]:
+        client.logout()
+        response = client.post(reverse("login"), {"username": username,
+                                                  "password": settings.DEMO_PASSWORD})
+        assert response.status_code == 302, username
+    _assert_pages_state_the_article(client, settings, town, campaign)
+
     # Every number is a link to a list of exactly that many rows: the town and a village.
     xiguan = Area.objects.get(short_name="西关村")
     for area in (town, xiguan):
@@ -115,3 +128,14 @@ def test_demo_town_states_the_article_figures(client, settings):
     before = _counts()
     call_command("seed_demo")
     assert _counts() == before
+
+
+def test_seeding_twice_leaves_every_figure_of_the_article(client, settings):
+    """`make run` seeds on every start: the second run must not move a figure (it used to
+    date rectification's 16 inspected firms into the campaign: 重点场所846处)."""
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    town, campaign, period = _demo_campaign()
+    _assert_figures_state_the_article(town, period)
+    _assert_pages_state_the_article(client, settings, town, campaign)
