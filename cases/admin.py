@@ -29,6 +29,11 @@ class CalendarDayAdmin(admin.ModelAdmin):
     search_fields = ["note"]
     change_list_template = "admin/cases/calendarday/change_list.html"
 
+    def get_changeform_initial_data(self, request):
+        # Most days entered by hand are holidays (元旦 entered with the box left ticked was
+        # saved as a working day): a new day starts as 放假; 调休上班 is the one to tick.
+        return {"is_working_day": False, **super().get_changeform_initial_data(request)}
+
     def get_urls(self):
         return [path("import/", self.admin_site.admin_view(self.import_view),
                      name="cases_calendarday_import")] + super().get_urls()

@@ -6,6 +6,8 @@ Every change of a Case's state goes through cases.actions.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -47,7 +49,11 @@ class Level(models.Model):
     number = models.PositiveSmallIntegerField("层级", unique=True)
     name = models.CharField("名称", max_length=60)
     handler_kind = models.CharField("承办人", max_length=32, choices=HandlerKind.choices)
-    day_limit = models.PositiveSmallIntegerField("时限（天）")
+    # At least one day (a limit of 0 would expire the level the moment it starts), at most a
+    # month: the ladder is counted in single days.
+    day_limit = models.PositiveSmallIntegerField(
+        "时限（天）", validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="1至30天")
     working_days = models.BooleanField("按工作日计", default=True)
     description = models.CharField("说明", max_length=200, blank=True)
 
@@ -126,13 +132,25 @@ class ReferralRoute(models.Model):
 class Policy(models.Model):
     """The ladder's timings, one row (pk=1)."""
 
-    warn_hours = models.PositiveSmallIntegerField("到期前提醒（小时）", default=24)
-    followup_days = models.PositiveSmallIntegerField("化解后回访（天）", default=7)
-    max_pause_days = models.PositiveSmallIntegerField("暂停计时上限（工作日）", default=10)
-    jc_limit_days = models.PositiveSmallIntegerField("司法确认申请期限（天）", default=30)
-    jc_remind_days_before = models.PositiveSmallIntegerField("司法确认到期前提醒（天）",
-                                                             default=7)
-    red_min_level = models.PositiveSmallIntegerField("红色风险可直接提级到", default=3)
+    # Bounds keep an administrator's typo from stopping the clocks (0) or from pushing a
+    # reminder years away; the law's own figures (人民调解法 art. 33: 30 days) sit inside.
+    warn_hours = models.PositiveSmallIntegerField(
+        "到期前提醒（小时）", default=24, validators=[MinValueValidator(1), MaxValueValidator(168)],
+        help_text="1至168小时")
+    followup_days = models.PositiveSmallIntegerField(
+        "化解后回访（天）", default=7, validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="1至90天")
+    max_pause_days = models.PositiveSmallIntegerField(
+        "暂停计时上限（工作日）", default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(60)], help_text="1至60个工作日")
+    jc_limit_days = models.PositiveSmallIntegerField(
+        "司法确认申请期限（天）", default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(60)], help_text="1至60天")
+    jc_remind_days_before = models.PositiveSmallIntegerField(
+        "司法确认到期前提醒（天）", default=7,
+        validators=[MinValueValidator(0), MaxValueValidator(59)], help_text="0表示不提前提醒")
+    red_min_level = models.PositiveSmallIntegerField(
+        "红色风险可直接提级到", default=3, validators=[MinValueValidator(1), MaxValueValidator(9)])
 
     class Meta:
         verbose_name = "时限设置"
@@ -140,6 +158,11 @@ class Policy(models.Model):
 
     def __str__(self):
         return "矛盾纠纷时限设置"
+
+    def clean(self):
+        if self.jc_remind_days_before is not None and self.jc_limit_days is not None \
+                and self.jc_remind_days_before >= self.jc_limit_days:
+            raise ValidationError({"jc_remind_days_before": "提醒天数应小于司法确认申请期限。"})
 
     @classmethod
     def current(cls):

@@ -13,10 +13,10 @@ nav_item("工作日历", "cases:calendar", roles=[Role.ADMIN, Role.CENTRE_STAFF]
 
 @home_panel(roles=[Role.ADMIN, Role.CENTRE_STAFF], order=1)
 def calendar_missing(request):
-    missing = workdays.missing_years(timezone.localdate())
-    if not missing:
+    gaps = workdays.calendar_gaps(timezone.localdate())
+    if not gaps:
         return None
-    return "cases/panels/calendar_missing.html", {"years": missing}
+    return "cases/panels/calendar_missing.html", {"gaps": gaps}
 
 
 @home_panel(roles=_WORK, order=20)

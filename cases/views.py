@@ -420,7 +420,7 @@ def calendar_view(request):
 
     today = timezone.localdate()
     return render(request, "cases/calendar.html", {
-        "missing": workdays.missing_years(today),
+        "gaps": workdays.calendar_gaps(today),
         "overrides": CalendarDay.objects.filter(date__year__gte=today.year).order_by("date")[:400],
         "levels": Level.objects.all(), "policy": Policy.current(),
     })

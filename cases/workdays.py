@@ -3,7 +3,12 @@
 Which days are working days, in this order:
   1. the CalendarDay table (an administrator's override or an imported year);
   2. chinese-calendar (official holidays and 调休 working weekends, 2004–2026 in 1.11);
-  3. plain weekends (Monday–Friday), for years nobody has told us about yet.
+  3. for years chinese-calendar does not know yet: the statutory holidays (全体公民放假的节日,
+     元旦 … 国庆节) that python-holidays computes for any year, and weekends. Only the
+     statutory days themselves: python-holidays also marks "(observed)" days by a rule of its
+     own, which is not how China moves days off (the State Council's 调休 notice does that),
+     so they are left out. The 调休 days stay unknown until an administrator enters them,
+     which the home page keeps asking for (calendar_gaps).
 A date nobody knows never raises: it falls through to rule 3.
 
 Every function takes an optional `overrides` mapping {date: is_working_day}. Passed
@@ -17,6 +22,7 @@ legal time limits). `deadline_after(start, n)` gives that moment as an aware dat
 """
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import cache
 
 from django.utils import timezone
@@ -25,6 +31,10 @@ try:  # the package is a dependency; stay importable without it all the same
     import chinese_calendar
 except ImportError:  # pragma: no cover
     chinese_calendar = None
+try:
+    import holidays as python_holidays
+except ImportError:  # pragma: no cover
+    python_holidays = None
 
 MAX_SCAN_DAYS = 366 * 3  # no run of non-working days is this long: stop instead of looping
 
@@ -49,6 +59,19 @@ def package_says(day):
         return bool(chinese_calendar.is_workday(day))
     except (NotImplementedError, KeyError, ValueError):
         return None
+
+
+@cache
+def statutory_holidays(year):
+    """{date: name} of the year's statutory holidays as python-holidays computes them, without
+    its "(observed)" days and without the 调休 days off it copies from past notices (those
+    come with working weekends it does not give; for such years chinese-calendar answers)."""
+    if python_holidays is None:
+        return {}
+    english = python_holidays.China(years=year, observed=False)
+    chinese = python_holidays.China(years=year, observed=False, language="zh_CN")
+    return {day: chinese.get(day, name) for day, name in sorted(english.items())
+            if "observed" not in name.lower() and "substituted" not in name.lower()}
 
 
 class _TableOverrides:
@@ -84,6 +107,8 @@ def is_working_day(day, *, overrides=None):
     official = package_says(day)
     if official is not None:
         return official
+    if day in statutory_holidays(day.year):
+        return False
     return day.weekday() < 5
 
 
@@ -138,17 +163,57 @@ def extend_deadline(deadline, n, *, overrides=None):
     return end_of_day(add_working_days(last_day, n, overrides=overrides))
 
 
+def _years_ahead(today, horizon_days):
+    return sorted({today.year, (today + dt.timedelta(days=horizon_days)).year})
+
+
 def missing_years(today, *, horizon_days=60):
     """Years starting within `horizon_days` of today (or already running) that neither the
-    package nor the CalendarDay table knows. An administrator must import them."""
+    package nor the CalendarDay table knows at all. An administrator must import them."""
     from cases.models import CalendarDay
 
-    years = {today.year, (today + dt.timedelta(days=horizon_days)).year}
-    missing = []
-    for year in sorted(years):
+    return [year for year in _years_ahead(today, horizon_days)
+            if not package_knows_year(year)
+            and not CalendarDay.objects.filter(date__year=year).exists()]
+
+
+@dataclass(frozen=True)
+class CalendarGap:
+    """What is still to be entered for a year chinese-calendar does not know."""
+
+    year: int
+    entered: bool                 # any CalendarDay row for the year
+    missing_holidays: tuple = ()  # (date, name) statutory holidays not in the table
+    workdays_missing: bool = False  # no 调休 working day entered yet
+
+    @property
+    def message(self):
+        if not self.entered:
+            return f"{self.year}年的工作日历尚未录入"
+        if self.missing_holidays:
+            days = "、".join(f"{d:%Y-%m-%d} {name}" for d, name in self.missing_holidays)
+            return f"{self.year}年的放假安排尚未录入完整（缺 {days}）"
+        return f"{self.year}年的调休上班日尚未录入"
+
+
+def calendar_gaps(today, *, horizon_days=60):
+    """For each year within `horizon_days` that chinese-calendar does not know: what the
+    CalendarDay table still lacks. A year is complete when every statutory holiday is in the
+    table (as the State Council's notice has it, a day off or, rarely, kept as working) and
+    at least one 调休 working day is; until then deadlines count statutory holidays and
+    weekends only, and the home page says which days are missing."""
+    from cases.models import CalendarDay
+
+    gaps = []
+    for year in _years_ahead(today, horizon_days):
         if package_knows_year(year):
             continue
-        if CalendarDay.objects.filter(date__year=year).exists():
-            continue
-        missing.append(year)
-    return missing
+        rows = dict(CalendarDay.objects.filter(date__year=year)
+                    .values_list("date", "is_working_day"))
+        missing = tuple((d, name) for d, name in statutory_holidays(year).items()
+                        if d not in rows)
+        workdays_missing = not any(working and d.weekday() >= 5 for d, working in rows.items())
+        if not rows or missing or workdays_missing:
+            gaps.append(CalendarGap(year=year, entered=bool(rows), missing_holidays=missing,
+                                    workdays_missing=workdays_missing))
+    return gaps

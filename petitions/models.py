@@ -12,6 +12,8 @@ answers for the area sees the public columns in PUBLIC_FIELDS and nothing more.
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -33,9 +35,13 @@ class TimeLimit(models.Model):
         RECHECK_ANSWER = "recheck_answer", "复核答复"
 
     code = models.CharField("代码", max_length=32, choices=Code.choices, unique=True)
-    days = models.PositiveSmallIntegerField("天数（自然日）")
+    # At least a day (0 would make every petition overdue on arrival), at most a year.
+    days = models.PositiveSmallIntegerField(
+        "天数（自然日）", validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="1至365天")
     remind_days_before = models.PositiveSmallIntegerField(
-        "提前提醒天数", default=3, help_text="到期前几天提醒承办人；0 表示不提前提醒")
+        "提前提醒天数", default=3, validators=[MaxValueValidator(60)],
+        help_text="到期前几天提醒承办人；0 表示不提前提醒")
     basis = models.CharField("依据", max_length=100, blank=True)
 
     class Meta:
@@ -45,6 +51,11 @@ class TimeLimit(models.Model):
 
     def __str__(self):
         return f"{self.get_code_display()}：{self.days}日"
+
+    def clean(self):
+        if self.days is not None and self.remind_days_before is not None \
+                and self.remind_days_before >= self.days:
+            raise ValidationError({"remind_days_before": "提醒天数应小于时限天数。"})
 
 
 class Category(models.Model):

@@ -6,6 +6,7 @@ read by rectification.sweeps and by the pages (so overdue flags are right with n
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -26,11 +27,15 @@ class Policy(models.Model):
     """One row of settings the administrator may change without a deploy."""
 
     due_soon_days = models.PositiveSmallIntegerField(
-        "临期提醒天数", default=3, help_text="整改时限前多少天提醒责任人")
+        "临期提醒天数", default=3, validators=[MaxValueValidator(60)],
+        help_text="整改时限前多少天提醒责任人（0至60）")
     export_sync_limit = models.PositiveIntegerField(
-        "直接下载的最大行数", default=2000, help_text="超过此行数的导出在后台生成，完成后下载")
+        "直接下载的最大行数", default=2000,
+        validators=[MinValueValidator(1), MaxValueValidator(100000)],
+        help_text="超过此行数的导出在后台生成，完成后下载（1至100000）")
     default_deadline_days = models.PositiveSmallIntegerField(
-        "默认整改天数", default=15, help_text="交办时默认的整改时限（自交办日起，自然日）")
+        "默认整改天数", default=15, validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="交办时默认的整改时限（自交办日起，自然日；1至365）")
 
     class Meta:
         verbose_name = "隐患整改参数"

@@ -50,12 +50,13 @@ def test_add_working_days_gives_official_answers(start, n, expected):
     assert workdays.add_working_days(start, n, overrides=PURE) == expected
 
 
-def test_unknown_year_falls_back_to_weekends_without_crashing():
+def test_unknown_year_falls_back_to_statutory_holidays_and_weekends_without_crashing():
     assert not workdays.package_knows_year(2027)
     assert workdays.is_working_day(D(2027, 1, 4), overrides=PURE)      # Monday
     assert not workdays.is_working_day(D(2027, 1, 2), overrides=PURE)  # Saturday
-    assert workdays.add_working_days(D(2026, 12, 31), 2, overrides=PURE) == D(2027, 1, 4)
-    assert workdays.add_working_days(D(2099, 12, 31), 1, overrides=PURE) == D(2100, 1, 1)
+    assert not workdays.is_working_day(D(2027, 1, 1), overrides=PURE)  # 元旦, a Friday
+    assert workdays.add_working_days(D(2026, 12, 31), 2, overrides=PURE) == D(2027, 1, 5)
+    assert workdays.add_working_days(D(2099, 12, 31), 1, overrides=PURE) == D(2100, 1, 4)
 
 
 dates = st.dates(min_value=D(2004, 1, 1), max_value=D(2031, 12, 31))
