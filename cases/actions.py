@@ -363,6 +363,9 @@ def record_session(case, *, actor, notes, held_at=None, place="", participants="
     held_at = held_at or at
     if held_at > at + dt.timedelta(minutes=5):
         raise CaseActionError("调解时间不能晚于当前时间。")
+    if held_at < case.received_at:
+        raise CaseActionError(f"调解时间不能早于案件登记时间"
+                              f"（{timezone.localtime(case.received_at):%Y-%m-%d %H:%M}）。")
     from_state = _state_label(case)
     _commit(case, status=Status.MEDIATING, handler=case.handler or actor)
     MediationSession.objects.create(case=case, level=case.level, held_at=held_at, place=place,

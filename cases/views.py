@@ -179,9 +179,10 @@ def case_create(request):
     return render(request, "cases/case_form.html", {"form": form, "parties": parties})
 
 
-def _action_forms(request, case, bound=None):
+def _action_forms(request, case, bound=None, refused=None):
     """The forms for what this user may do to this case now, keyed by action name. The one
-    named in `bound` (action, POST data) is a real form; the others come drawn (_drawn)."""
+    named in `bound` (action, POST data) is a real form, carrying `refused` (why the action
+    turned it down) as its error; the others come drawn (_drawn)."""
     user = request.user
     names = actions.available_actions(case)
     pending = None
@@ -207,6 +208,8 @@ def _action_forms(request, case, bound=None):
             kwargs["levels"] = list(range(1, case.level))
         if bound and bound[0] == name:
             built[name] = _build_form(name, kwargs, case.version, bound[1])
+            if refused and built[name].is_valid():
+                built[name].add_error(None, refused)
         else:
             built[name] = _drawn(name, kwargs, case.version)
     return built, pending
@@ -311,8 +314,8 @@ ACTION_FORMS = {
 }
 
 
-def _detail_context(request, case, *, bound=None, error=None):
-    forms_by_name, pending = _action_forms(request, case, bound)
+def _detail_context(request, case, *, bound=None, error=None, refused=None):
+    forms_by_name, pending = _action_forms(request, case, bound, refused)
     case._warn_hours = Policy.current().warn_hours
     return {
         "case": case, "forms": forms_by_name, "pending_pause": pending, "error": error,
@@ -361,7 +364,15 @@ def case_action(request, pk, action):
             return render(request, "cases/case_detail.html",
                           _detail_context(request, case, bound=(action, request.POST)))
         case.version = form.cleaned_data["version"]  # the version the user saw
-        ACTION_FORMS[action][1](case, request.user, form.cleaned_data)
+        try:
+            ACTION_FORMS[action][1](case, request.user, form.cleaned_data)
+        except actions.CaseActionError as exc:
+            # Refused for what was typed (a date before registration...): the form comes
+            # back with the input and the reason, like a form's own errors. Nothing was
+            # written; the case is read again as it is stored.
+            case = get_case_for_user(request.user, pk, write=True)
+            return render(request, "cases/case_detail.html", _detail_context(
+                request, case, bound=(action, request.POST), refused=str(exc)))
     except actions.CaseActionError as exc:
         messages.error(request, str(exc))
         return redirect("cases:case_detail", pk)

@@ -307,6 +307,28 @@ def test_each_action_button_is_answered_with_the_same_verb(login, cast, running_
     assert case.sessions.count() == 1
 
 
+def test_a_refused_mediation_comes_back_with_what_was_typed_and_why(login, cast, running_case):
+    registered = timezone.now() - dt.timedelta(days=2)
+    case = running_case(1, at=registered)
+    client = login(cast.grid_xiguan)
+    early = timezone.localtime(registered - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    typed = {"held_at": early, "place": "村委会调解室", "participants": "王大山、李小河、村调委会",
+             "notes": "双方到场，各自陈述，约定下周再谈"}
+    response = client.post(act(case, "record_session"), {"version": case.version, **typed})
+    assert response.status_code == 200
+    html = response.content.decode()
+    shown = timezone.localtime(case.received_at).strftime("%Y-%m-%d %H:%M")
+    assert f"调解时间不能早于案件登记时间（{shown}）。" in html
+    assert '<details open id="action-record_session">' in html
+    for value in typed.values():
+        assert value in html, value
+    assert case.sessions.count() == 0
+    # Put right, the same form is saved.
+    typed["held_at"] = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    done = client.post(act(case, "record_session"), {"version": case.version, **typed})
+    assert done.status_code == 302 and case.sessions.count() == 1
+
+
 def _intake_post(cast, **overrides):
     return {"village": cast.xiguan.pk, "category": Category.objects.get(name="邻里").pk,
             "description": "宅前道路通行纠纷", "risk": "blue", "source": "walkin",
