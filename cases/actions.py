@@ -46,6 +46,7 @@ from grids import people
 from grids.models import Area
 from grids.residents import find_or_create_resident
 from pingxiang import audit
+from pingxiang.deadlines import deadline_text
 from pingxiang.notify import notify
 from pingxiang.uploads import validate_upload
 
@@ -333,7 +334,7 @@ def _start_level(case, number, at, *, actor, action, from_state, reason="", outc
     _tell(lambda: level_handlers(case, number), case,
           key=f"level:{number}:{deadline.isoformat()}",
           title=f"{case.number} 转到您处（{rung}），请在"
-                f"{timezone.localtime(deadline - dt.timedelta(seconds=1)):%Y-%m-%d}前办结",
+                f"{deadline_text(deadline)}前办结",
           body=reason or case.description[:120])
     return deadline
 
@@ -471,7 +472,7 @@ def auto_escalate(case_id, *, level, deadline, at):
         _start_level(case, level + 1, at, actor=None, action="auto_escalate",
                      from_state=_state_label(case),
                      reason=f"第{level}级超过办理期限"
-                            f"（{timezone.localtime(deadline - dt.timedelta(seconds=1)):%Y-%m-%d}），自动上报",
+                            f"（{deadline_text(deadline)}），自动上报",
                      outcome=LevelStint.Outcome.AUTO_ESCALATED,
                      extra={"handler": None, "instructions": ""})
     except CaseChanged:
@@ -570,7 +571,7 @@ def resume_case(case, *, actor, at=None, note=""):
     _audit(case, at=at, actor=actor, action="case.resume", action_label="恢复计时",
                  from_state="暂停计时", to_state=_state_label(case),
                  reason=note or f"暂停{paused_days}个工作日，期限顺延至"
-                                f"{timezone.localtime(new_deadline - dt.timedelta(seconds=1)):%Y-%m-%d}",
+                                f"{deadline_text(new_deadline)}",
                  data={"paused_days": paused_days})
     return case
 

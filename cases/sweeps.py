@@ -12,11 +12,11 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from cases import actions
 from cases.models import OPEN_STATUSES, Case, Policy, Status
 from cases.workdays import local_date
+from pingxiang.deadlines import deadline_text
 from pingxiang.timers import sweeper
 
 BATCH = 500
@@ -53,10 +53,10 @@ def warn_due_soon(now):
                       .update(warned_deadline=case.deadline))
             if not marked:
                 continue
-            left = timezone.localtime(case.deadline - dt.timedelta(seconds=1))
             actions._tell(actions.level_handlers(case, case.level), case,
                           key=f"warn:{case.level}:{case.deadline.isoformat()}",
-                          title=f"{case.number} 将于{left:%Y-%m-%d}到期（第{case.level}级），请抓紧办理",
+                          title=f"{case.number} 将于{deadline_text(case.deadline)}到期"
+                                f"（第{case.level}级），请抓紧办理",
                           kind="case_due")
             count += 1
     return count

@@ -25,6 +25,7 @@ from petitions.models import (
     TimeLimit,
 )
 from pingxiang import audit
+from pingxiang.deadlines import deadline_text
 from pingxiang.notify import notify
 
 S = Petition.Status
@@ -278,7 +279,7 @@ def accept_petition(petition, *, actor, note="", at=None):
         leader = petition.leader
         transaction.on_commit(lambda: notify(
             [leader], key=f"petition:{petition.pk}:accepted", kind="petition",
-            title=f"包案信访件{petition.number}已受理，{due:%Y-%m-%d}前办结",
+            title=f"包案信访件{petition.number}已受理，{deadline_text(due)}前办结",
             url=_url(petition)))
     return petition
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from petitions.actions import _audit, remind_overdue_people
 from petitions.models import Petition
+from pingxiang.deadlines import deadline_text
 from pingxiang.notify import notify
 from pingxiang.timers import sweeper
 
@@ -39,7 +40,7 @@ def remind_due(now):
             due = timezone.localtime(p.due_at)
             notify(remind_overdue_people(p), kind="petition",
                    key=f"petition:{p.pk}:{p.clock}:{due:%Y%m%d}:remind",
-                   title=f"信访件{p.number}{label}期限将至（{due:%Y-%m-%d}）",
+                   title=f"信访件{p.number}{label}期限将至（{deadline_text(p.due_at)}）",
                    url=f"/petitions/{p.pk}/")
             done += 1
     return done

@@ -100,6 +100,8 @@ def copy_rows(model, fields, rows, now):
             for row in rows:
                 copy.write_row(tuple(row) + tail)
                 count += 1
+        # Later steps query what was just loaded: leave the planner statistics for it.
+        cursor.execute(f"ANALYZE {meta.db_table}")
     return count
 
 

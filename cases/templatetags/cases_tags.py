@@ -1,8 +1,8 @@
 from django import template
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from cases.models import Risk, Status
+from pingxiang.deadlines import deadline_text
 from pingxiang.tables import link, rows, tag, ymd
 from pingxiang.urlcache import pk_path
 
@@ -23,7 +23,7 @@ def case_timing(case):
     css, label = _TAGS[state]
     if case.deadline:
         return mark_safe(f'{tag(css, label)} <span class="muted">'
-                         f'{timezone.localtime(case.deadline).strftime("%Y-%m-%d %H:%M")}前</span>')
+                         f'{deadline_text(case.deadline)}前</span>')
     return tag(css, label)
 
 

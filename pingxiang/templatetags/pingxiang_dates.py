@@ -12,6 +12,8 @@ import datetime as dt
 from django import template
 from django.template.defaultfilters import date as django_date
 
+from pingxiang.deadlines import deadline_text
+
 register = template.Library()
 
 
@@ -42,3 +44,10 @@ def date(value, arg=None):
         if build is not None:
             return build(value)
     return django_date(value, arg)
+
+
+@register.filter(is_safe=False)
+def deadline(value, default=""):
+    """{{ case.deadline|deadline }}: 2026-12-07 24:00 (pingxiang.deadlines.deadline_text), the
+    same words the notifications use."""
+    return deadline_text(value, default)

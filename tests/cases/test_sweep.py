@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from cases import actions, sweeps
 from cases.models import Case, LevelStint
@@ -71,7 +72,7 @@ def test_sweep_twice_and_after_a_day_long_outage_escalates_each_case_once(runnin
     assert LevelStint.objects.filter(outcome="auto_escalated").count() == 4
     # The village cadre heard about each level-2 case exactly once.
     assert Notification.objects.filter(recipient=cast.cadre_xiguan,
-                                       title__contains="（2级 村(社区)调委会），请在2026-12-01前").count() == 3
+                                       title__contains="（2级 村(社区)调委会），请在2026-12-01 24:00前").count() == 3
 
 
 def test_due_soon_warning_is_sent_once(running_case, cast):
@@ -90,6 +91,40 @@ def test_due_soon_warning_is_sent_once(running_case, cast):
     with time_machine.travel(at, tick=False):
         assert sweeps.warn_due_soon(at) == 1
     assert Notification.objects.filter(kind="case_due", recipient=cast.cadre_xiguan).count() == 1
+
+
+def test_a_deadline_is_stated_the_same_way_in_the_notifications_and_on_the_case_page(
+        running_case, cast, client):
+    """Due at the end of 11-25 (stored as 11-26 00:00): the village was told one day and the
+    case page showed the next. Both now say 2026-11-25 24:00."""
+    case = running_case(1, at=local(2026, 11, 24, 9))
+    assert case.deadline == local(2026, 11, 26)
+    told = Notification.objects.get(recipient=cast.grid_xiguan, title__contains="请在")
+    assert "请在2026-11-25 24:00前办结" in told.title
+    at = local(2026, 11, 25, 10)
+    with time_machine.travel(at, tick=False):
+        assert sweeps.warn_due_soon(at) == 1
+        warned = Notification.objects.get(kind="case_due")
+        assert "将于2026-11-25 24:00到期" in warned.title
+        client.force_login(cast.grid_xiguan)
+        html = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+        listed = client.get(reverse("cases:case_list")).content.decode()
+    assert "2026-11-25 24:00前" in html and "2026-11-25 24:00前" in listed
+    assert "2026-11-26 00:00" not in html and "2026-11-26 00:00" not in listed
+    # A pause moves the deadline on; the audit line says the new one the same way.
+    with time_machine.travel(at, tick=False):
+        actions.request_pause(case, actor=cast.grid_xiguan, reason="当事人住院", days=2, at=at)
+        actions.decide_pause(case, actor=cast.centre, approve=True, at=at)
+        case.refresh_from_db()
+        actions.resume_case(case, actor=cast.centre, at=at + dt.timedelta(hours=1))
+    case.refresh_from_db()
+    from pingxiang.deadlines import deadline_text
+
+    assert deadline_text(case.deadline).endswith(" 24:00")
+    from pingxiang.models import AuditEvent
+
+    resumed = AuditEvent.objects.filter(action="case.resume").latest("pk")
+    assert f"顺延至{deadline_text(case.deadline)}" in resumed.reason
 
 
 def test_follow_up_and_judicial_confirmation_reminders_are_sent_once(running_case, cast):
