@@ -17,6 +17,8 @@ from cases.models import (
 )
 from grids.idcard import validate_id_number
 from grids.models import Area, Resident
+from pingxiang.bounds import BoundedDateField
+from pingxiang.listfilters import ListFilterForm
 from pingxiang.personal import validate_plain_text
 from pingxiang.prepared import prepared
 from pingxiang.widgets import fast_widgets
@@ -278,7 +280,7 @@ class AttachmentForm(forms.Form):
 _categories = prepared(lambda: Category.objects.all())
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(ListFilterForm):
     village = forms.ModelChoiceField(label="村(社区)", queryset=Area.objects.none(),
                                      required=False, empty_label="全部")
     category = forms.ModelChoiceField(label="类别", queryset=Category.objects.all(),
@@ -292,12 +294,12 @@ class CaseFilterForm(forms.Form):
                                + Status.choices)
     source = forms.ChoiceField(label="来源", required=False,
                                choices=[("", "全部")] + Source.choices)
-    start = forms.DateField(label="登记自", required=False, widget=DATE)
-    end = forms.DateField(label="至", required=False, widget=DATE)
+    start = BoundedDateField(label="登记自", required=False, widget=DATE)
+    end = BoundedDateField(label="至", required=False, widget=DATE)
     q = forms.CharField(label="编号/内容", required=False, max_length=50)
 
-    def __init__(self, *args, villages, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, user, villages, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
         self.fields["village"].queryset = villages
         self.fields["category"].option_rows = list(_categories())
         fast_widgets(self)  # drawn on every list request
