@@ -1,10 +1,9 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,7 +25,7 @@ from grids.access import Masker, areas_visible_to, village_rows
 from grids.models import Area, Resident, Role
 from pingxiang.access import require_role, scoped
 from pingxiang.audit import log_access
-from pingxiang.listfilters import narrow
+from pingxiang.listfilters import paginate
 from pingxiang.models import AccessEvent
 from pingxiang.related import attach_to_page
 from pingxiang.uploads import serve_file
@@ -42,13 +41,14 @@ def _list_villages(user):
 
 
 def _filtered(request):
-    form = f.CaseFilterForm(request.GET or None, villages=_list_villages(request.user))
+    form = f.CaseFilterForm(request.GET, user=request.user,
+                            villages=_list_villages(request.user))
     form.fields["village"].option_rows = village_rows(request.user, order=("sort_order", "name"))
     qs = Case.objects.visible_to(request.user)
     if request.GET:
         qs = form.filter(qs)
     # ?area/from/to: the dashboard's drill-down (same query as the number it came from).
-    qs = narrow(request, qs, area_field="village", datetime_field="received_at")
+    qs = form.narrow(qs, area_field="village", datetime_field="received_at")
     return form, qs
 
 
@@ -61,8 +61,7 @@ def case_list(request):
     qs = (qs.select_related("category").order_by("-received_at", "-id")
           .only("number", "received_at", "risk", "level", "resolved_level", "status",
                 "deadline", "paused_at", "village", "category__name"))
-    page = attach_to_page(Paginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page")),
-                          "village")
+    page = attach_to_page(paginate(request, qs), "village")
     # The parties' names for this page only: aggregating them in the list query grouped every
     # matching case (and made the count a subquery) before the page was cut.
     names = dict(CaseParty.objects.filter(case__in=[c.pk for c in page])
@@ -72,10 +71,8 @@ def case_list(request):
     for case in page:
         case._warn_hours = warn
         case.party_names = names.get(case.pk, "")
-    query = request.GET.copy()
-    query.pop("page", None)
     template = "cases/case_list.html#table" if request.htmx else "cases/case_list.html"
-    return render(request, template, {"form": form, "page": page, "query": query.urlencode(),
+    return render(request, template, {"form": form, "page": page,
                                       "can_register": can_register(request.user)})
 
 
@@ -83,8 +80,8 @@ def case_list(request):
 @require_GET
 def case_export(request):
     form, qs = _filtered(request)
-    if request.GET and not form.is_valid():
-        raise Http404
+    if form.is_bound and not form.is_valid():  # the list says what was refused
+        return redirect(reverse("cases:case_list") + "?" + request.GET.urlencode())
     log_access(request.user, AccessEvent.Kind.EXPORT, detail=f"矛盾纠纷台账 {request.GET.urlencode()}"[:500],
                request=request)
     return exports.case_ledger_response(qs, form=form)

@@ -18,6 +18,8 @@ from grids.models import (
     Responsibility,
     Visit,
 )
+from pingxiang.bounds import BoundedDateField
+from pingxiang.listfilters import ListFilterForm
 from pingxiang.personal import (
     BirthDateField,
     NameField,
@@ -209,16 +211,19 @@ class KeyPlaceForm(forms.Form):
         return data
 
 
-class PeriodForm(forms.Form):
-    """Area and period for the ledger export and the visit list."""
+class PeriodForm(ListFilterForm):
+    """Area and period for the ledger export and the visit list (its own "area" select; the
+    drill-down's ?from/to besides)."""
 
     area = forms.ModelChoiceField(label="辖区", queryset=Area.objects.none(), required=False,
-                                  empty_label="我的全部辖区")
-    start = forms.DateField(label="开始日期", required=False, widget=DateInput())
-    end = forms.DateField(label="结束日期", required=False, widget=DateInput())
+                                  empty_label="我的全部辖区",
+                                  error_messages={"invalid_choice": "不在您的辖区内。"})
+    start = BoundedDateField(label="开始日期", required=False, widget=DateInput())
+    end = BoundedDateField(label="结束日期", required=False, widget=DateInput())
+    mine = forms.BooleanField(label="只看我的", required=False)
 
-    def __init__(self, *args, areas, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, user, areas, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
         self.fields["area"].queryset = areas
 
     def clean(self):
@@ -226,6 +231,36 @@ class PeriodForm(forms.Form):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             self.add_error("end", "结束日期不能早于开始日期。")
         return data
+
+
+class HouseholdFilterForm(ListFilterForm):
+    """The household list's search and filters, written out in its template."""
+
+    q = forms.CharField(required=False, max_length=50, strip=True)
+    flag = forms.CharField(label="标签", required=False, max_length=30)
+    campaign = forms.ModelChoiceField(label="走访活动", queryset=None, required=False,
+                                      error_messages={"invalid_choice": "走访活动不存在或不在您的辖区内。"})
+    visited = forms.ChoiceField(label="走访", required=False,
+                                choices=[("", "全部"), ("1", "已走访"), ("0", "未走访")])
+
+    def __init__(self, *args, user, **kwargs):
+        from grids.access import campaigns_visible_to
+
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["campaign"].queryset = campaigns_visible_to(user)
+
+
+class KeyPersonFilterForm(ListFilterForm):
+    q = forms.CharField(label="姓名", required=False, max_length=30, strip=True)
+    status = forms.ChoiceField(label="状态", required=False,
+                               choices=[("", "全部")] + KeyPerson.Status.choices)
+    overdue = forms.BooleanField(label="只看逾期未访", required=False)
+
+
+class KeyPlaceFilterForm(ListFilterForm):
+    q = forms.CharField(label="名称", required=False, max_length=30, strip=True)
+    kind = forms.ChoiceField(label="类别", required=False,
+                             choices=[("", "全部")] + KeyPlace.Kind.choices)
 
 
 class ImportForm(forms.Form):

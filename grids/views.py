@@ -1,11 +1,8 @@
-import datetime as dt
 import uuid
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -48,12 +45,15 @@ from grids.forms import (
     EndResponsibilityForm,
     FlagsForm,
     HouseholdEditForm,
+    HouseholdFilterForm,
     HouseholdForm,
     ImportForm,
     KeyPersonEditForm,
+    KeyPersonFilterForm,
     KeyPersonForm,
     KeyPersonStatusForm,
     KeyPlaceEditForm,
+    KeyPlaceFilterForm,
     KeyPlaceForm,
     MemberEditForm,
     MemberForm,
@@ -78,29 +78,15 @@ from grids.models import (
 )
 from pingxiang.access import require_role, scoped
 from pingxiang.audit import log_access, timeline_list
+from pingxiang.bounds import MAX_DATE, MIN_DATE
 from pingxiang.excel import xlsx_response
-from pingxiang.listfilters import narrow
+from pingxiang.listfilters import filter_form, paginate
 from pingxiang.models import AccessEvent
 from pingxiang.uploads import serve_file
 
 
-def _iso(raw):
-    try:
-        return dt.date.fromisoformat(raw) if raw else None
-    except ValueError:
-        raise Http404("日期格式应为 2026-11-29。") from None
-
-
 def _page(request, queryset, per_page=None):
-    return Paginator(queryset, per_page or settings.LIST_PAGE_SIZE).get_page(
-        request.GET.get("page"))
-
-
-def _querystring(request, drop=("page",)):
-    params = request.GET.copy()
-    for key in drop:
-        params.pop(key, None)
-    return params.urlencode()
+    return paginate(request, queryset, per_page)
 
 
 def _top_area(user):
@@ -156,36 +142,40 @@ def area_detail(request, pk):
 @require_GET
 def household_list(request):
     user = request.user
+    form = filter_form(request, HouseholdFilterForm)
     households = households_visible_to(user)
-    area = campaign = None
-    if request.GET.get("area", "").isdigit():
-        area = get_area_for_user(user, request.GET["area"])
+    drill = form.drill()
+    if drill is None:
+        if "area" in form.errors:  # not one of the user's areas: as for any other record
+            raise Http404("不在您的辖区内。")
+        households = households.none()  # a refused ?from/to: its error, and no rows
+        drill = {}
+    area, campaign = drill.get("area"), form.value("campaign")
+    if area is not None:
         households = households.under(area)
-    query = request.GET.get("q", "").strip()[:50]
+    query = form.value("q", "")
     households = households.search(query)
-    flag = request.GET.get("flag", "")
+    flag = form.value("flag", "")
     if flag:
         households = households.filter(flags__contains=[flag])
     period = None
-    if request.GET.get("campaign", "").isdigit():
-        campaign = get_object_or_404(campaigns_visible_to(user), pk=request.GET["campaign"])
+    if campaign is not None:
         period = (campaign.start_date, campaign.end_date)
-    elif request.GET.get("from") or request.GET.get("to"):  # a dashboard drill-down
-        period = (_iso(request.GET.get("from")) or dt.date(1900, 1, 1),
-                  _iso(request.GET.get("to")) or dt.date(2999, 12, 31))
+    elif drill.get("from") or drill.get("to"):  # a dashboard drill-down
+        period = (drill.get("from") or MIN_DATE, drill.get("to") or MAX_DATE)
     if period:
         households = households.with_visit_flag(*period)
-        if request.GET.get("visited") in ("0", "1"):
-            households = households.filter(visited=request.GET["visited"] == "1")
+        if form.value("visited"):
+            households = households.filter(visited=form.value("visited") == "1")
     # The columns the list shows: a page of 50 households builds 150 objects.
     page = _page(request, households.select_related("grid", "head")
                  .order_by("grid__path", "id")
                  .only("address", "flags", "member_count", "grid__name", "head__name",
                        "head__phone"))
     context = {"page": page, "q": query, "area": area, "flag": flag, "campaign": campaign,
-               "visited": request.GET.get("visited", ""), "mask": Masker(user),
+               "visited": form.value("visited", ""), "mask": Masker(user), "form": form,
                "flags": HouseholdFlag.objects.filter(is_active=True),
-               "qs": _querystring(request), "can_add": bool(area_paths(user, roles=MANAGE_ROLES)),
+               "can_add": bool(area_paths(user, roles=MANAGE_ROLES)),
                "can_visit": bool(area_paths(user, roles=VISIT_ROLES))}
     template = "grids/household_list.html#results" if request.htmx else \
         "grids/household_list.html"
@@ -384,10 +374,8 @@ def _period_filter(request):
     areas = areas_visible_to(request.user).filter(
         kind__in=[Area.Kind.TOWN, Area.Kind.VILLAGE, Area.Kind.GROUP, Area.Kind.GRID]
     ).order_by("path")
-    form = PeriodForm(request.GET or None, areas=areas)
-    if request.GET and form.is_valid():
-        return form, form.cleaned_data
-    return form, {}
+    form = PeriodForm(request.GET, user=request.user, areas=areas)
+    return form, form.applied
 
 
 @scoped("area", model=Visit)
@@ -396,23 +384,20 @@ def visit_list(request):
     form, data = _period_filter(request)
     visits = exports.visit_ledger_queryset(request.user, area=data.get("area"),
                                            start=data.get("start"), end=data.get("end"))
-    visits = narrow(request, visits, area_field="village", date_field="visited_on")
-    mine = request.GET.get("mine") == "1"
+    visits = form.narrow(visits, area_field="village", date_field="visited_on")
+    mine = form.value("mine", False)
     if mine:
         visits = visits.filter(visitor=request.user)
     page = _page(request, visits.select_related(
         "household", "key_place", "area", "visitor").order_by("-visited_on", "-id"))
-    return render(request, "grids/visit_list.html", {
-        "form": form, "page": page, "mine": mine, "qs": _querystring(request),
-        "export_qs": _querystring(request, drop=("page", "mine")),
-    })
+    return render(request, "grids/visit_list.html", {"form": form, "page": page, "mine": mine})
 
 
 @scoped("area", model=Visit)
 @require_GET
 def visit_export(request):
     form, data = _period_filter(request)
-    if request.GET and not form.is_valid():
+    if not form.is_valid():
         # A refused filter is a page like any other (200): a 400 document makes the browser
         # log a console error, and nothing here needs to detect the refusal from a script.
         return render(request, "grids/visit_list.html", {"form": form, "page": None})
@@ -495,15 +480,17 @@ def campaign_coverage(request, pk):
 def key_person_list(request):
     user = request.user
     today = timezone.localdate()
+    form = filter_form(request, KeyPersonFilterForm)
     people = key_persons_visible_to(user)
-    status = request.GET.get("status", KeyPerson.Status.ACTIVE)
-    if status in KeyPerson.Status.values:
+    # No ?status= at all: the active ones; ?status= (empty): all.
+    status = form.value("status", "") if "status" in request.GET else KeyPerson.Status.ACTIVE
+    if status:
         people = people.filter(status=status)
-    overdue = request.GET.get("overdue") == "1"
+    overdue = form.value("overdue", False)
     if overdue:
         people = people.overdue(today)
-    people = narrow(request, people, area_field="grid", upto_field="created_at")
-    query = request.GET.get("q", "").strip()[:30]
+    people = form.narrow(people, area_field="grid", upto_field="created_at")
+    query = form.value("q", "")
     if query:
         people = people.filter(resident__name__contains=query)
     page = _page(request, people.select_related("resident__household", "grid", "responsible")
@@ -511,7 +498,7 @@ def key_person_list(request):
                  .order_by("next_visit_due", "id"))
     return render(request, "grids/key_person_list.html", {
         "page": page, "today": today, "status": status, "overdue": overdue, "q": query,
-        "statuses": KeyPerson.Status.choices, "qs": _querystring(request),
+        "statuses": KeyPerson.Status.choices, "form": form,
     })
 
 
@@ -576,18 +563,19 @@ def key_person_new(request, pk):
 @scoped("area", model=KeyPlace)
 @require_GET
 def key_place_list(request):
+    form = filter_form(request, KeyPlaceFilterForm)
     places = key_places_visible_to(request.user)
-    kind = request.GET.get("kind", "")
-    if kind in KeyPlace.Kind.values:
+    kind = form.value("kind", "")
+    if kind:
         places = places.filter(kind=kind)
-    query = request.GET.get("q", "").strip()[:30]
+    query = form.value("q", "")
     if query:
         places = places.filter(name__contains=query)
-    places = narrow(request, places, area_field="grid", upto_field="created_at")
+    places = form.narrow(places, area_field="grid", upto_field="created_at")
     page = _page(request, places.select_related("grid__parent").order_by("grid__path", "name"))
     return render(request, "grids/key_place_list.html", {
-        "page": page, "kind": kind, "kinds": KeyPlace.Kind.choices, "q": query,
-        "qs": _querystring(request), "mask": Masker(request.user),
+        "page": page, "kind": kind, "kinds": KeyPlace.Kind.choices, "q": query, "form": form,
+        "mask": Masker(request.user),
         "can_add": bool(area_paths(request.user, roles=MANAGE_ROLES)),
     })
 

@@ -12,8 +12,10 @@ from django.utils import timezone
 from grids.access import area_paths, village_rows
 from grids.idcard import validate_id_number
 from grids.models import Area, Role
-from petitions.access import registrable_paths
+from petitions.access import reception_days_for, registrable_paths
 from petitions.models import Category, Petition, Rating, ReceptionDay, Satisfaction, TimeLimit
+from pingxiang.bounds import BoundedDateField, column_integer
+from pingxiang.listfilters import ListFilterForm
 from pingxiang.personal import validate_plain_text
 from pingxiang.uploads import validate_upload
 from pingxiang.widgets import fast_widgets
@@ -125,7 +127,7 @@ class RegisterForm(forms.Form):
     co_petitioners = forms.CharField(
         label="联名信访人", required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text="联名信访时每行一人：姓名 身份证号 电话")
-    headcount = forms.IntegerField(label="人数", min_value=1, initial=1)
+    headcount = column_integer(Petition, "headcount", label="人数", min_value=1, initial=1)
     title = forms.CharField(label="信访事项（摘要）", max_length=200)
     content = forms.CharField(label="主要诉求及事实", widget=forms.Textarea(attrs={"rows": 5}))
     category = forms.ModelChoiceField(label="类别",
@@ -292,7 +294,7 @@ class ReceptionForm(forms.Form):
         self.fields["leader"].queryset = leaders_of(area_paths(user, roles=[Role.CENTRE_STAFF, Role.LEADER]))
 
 
-class FilterForm(forms.Form):
+class FilterForm(ListFilterForm):
     """The list's filters; stats links use the same names so a number opens its list."""
 
     q = forms.CharField(label="搜索", required=False,
@@ -308,15 +310,16 @@ class FilterForm(forms.Form):
     due = forms.ChoiceField(label="期限", required=False, choices=[
         ("", "全部"), ("overdue", "已逾期"), ("soon", "3日内到期"), ("open", "在办")])
     mine = forms.BooleanField(label="我包案的", required=False)
-    date_from = forms.DateField(label="收到日期自", required=False, widget=DateInput())
-    date_to = forms.DateField(label="至", required=False, widget=DateInput())
-    reception = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    date_from = BoundedDateField(label="收到日期自", required=False, widget=DateInput())
+    date_to = BoundedDateField(label="至", required=False, widget=DateInput())
+    reception = forms.ModelChoiceField(required=False, widget=forms.HiddenInput,
+                                       queryset=ReceptionDay.objects.none())
 
     def __init__(self, *args, user, **kwargs):
         from petitions.stats import STAGES
 
-        super().__init__(*args, **kwargs)
-        self.user = user
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["reception"].queryset = reception_days_for(user)
         self.fields["village"].queryset = (
             Area.objects.under_paths(area_paths(user)).filter(kind=Area.Kind.VILLAGE)
             .order_by("sort_order", "path").only("name", "short_name"))
@@ -342,7 +345,7 @@ class FilterForm(forms.Form):
         if data.get("stage"):
             qs = qs.filter(STAGES[data["stage"]][1])
         if data.get("reception"):
-            qs = qs.filter(reception_id=data["reception"])
+            qs = qs.filter(reception=data["reception"])
         now = timezone.now()
         if data.get("due") == "overdue":
             qs = qs.overdue(now)
@@ -353,6 +356,21 @@ class FilterForm(forms.Form):
         if data.get("mine"):
             qs = qs.filter(leader=self.user)
         return period(qs, data.get("date_from"), data.get("date_to"))
+
+
+class StatsForm(ListFilterForm):
+    """The statistics' period and channel (the list's names, so a number opens its list)."""
+
+    date_from = BoundedDateField(label="收到日期自", required=False, widget=DateInput())
+    date_to = BoundedDateField(label="至", required=False, widget=DateInput())
+    channel = forms.ChoiceField(label="渠道", required=False,
+                                choices=[("", "全部渠道")] + Petition.Channel.choices)
+
+
+class YearForm(ListFilterForm):
+    """?year= of the reception schedule."""
+
+    year = forms.IntegerField(label="年份", required=False, min_value=2000, max_value=2100)
 
 
 def period(qs, date_from, date_to):

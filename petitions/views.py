@@ -1,9 +1,7 @@
 """Petition pages. Thin: fetch through petitions.access, validate a form, call an action."""
 
-import datetime as dt
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,7 +28,7 @@ from petitions.models import Petition, ReceptionDay, deadline_state
 from pingxiang.access import require_role, scoped
 from pingxiang.audit import log_access, timeline_list
 from pingxiang.excel import xlsx_response
-from pingxiang.listfilters import narrow
+from pingxiang.listfilters import filter_form, paginate
 from pingxiang.masks import mask_id_number, mask_phone
 from pingxiang.models import AccessEvent
 from pingxiang.uploads import serve_file
@@ -43,34 +41,26 @@ LIST_SECRETS = [f for f in LIST_FIELDS if f.startswith("s_")]
 
 
 def _filtered(request):
-    form = forms.FilterForm(request.GET or None, user=request.user)
+    form = forms.FilterForm(request.GET, user=request.user)
     qs = form.apply(visible_to(request.user))
     # ?area/from/to: the dashboard's drill-down (same query as the number it came from).
-    return form, narrow(request, qs, area_field="village", datetime_field="received_at")
+    return form, form.narrow(qs, area_field="village", datetime_field="received_at")
 
 
 @scoped("area", model=Petition)
 @require_GET
 def petition_list(request):
     form, qs = _filtered(request)
-    total = qs.count()
-    try:
-        page = max(int(request.GET.get("page", 1)), 1)
-    except ValueError:
-        page = 1
+    page = paginate(request, rows_for(request.user, qs, secrets=LIST_SECRETS)
+                    .order_by("-received_at", "-id").values(*LIST_FIELDS))
     now = timezone.now()
-    size = settings.LIST_PAGE_SIZE
-    rows = list(rows_for(request.user, qs, secrets=LIST_SECRETS).order_by("-received_at", "-id")
-                .values(*LIST_FIELDS)[(page - 1) * size: page * size])
+    page.object_list = rows = list(page.object_list)
     for row in rows:
         row["state"] = deadline_state(row["due_at"], now)
         row["channel_label"] = Petition.Channel(row["channel"]).label
         row["status_label"] = Petition.Status(row["status"]).label
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
-        "form": form, "rows": rows, "total": total, "page": page,
-        "has_next": page * size < total, "query": query.urlencode(),
+        "form": form, "rows": rows, "total": page.paginator.count, "page": page,
         "can_register": can_register(request.user),
     }
     template = "petitions/list.html#table" if request.htmx else "petitions/list.html"
@@ -81,6 +71,8 @@ def petition_list(request):
 @require_GET
 def petition_export(request):
     form, qs = _filtered(request)
+    if form.is_bound and not form.is_valid():  # the list says what was refused
+        return redirect(reverse("petitions:list") + "?" + request.GET.urlencode())
     subtitle = f"导出人：{request.user.last_name}{request.user.first_name}　" \
                f"导出时间：{timezone.localtime():%Y-%m-%d %H:%M}　条件：{request.GET.urlencode() or '全部'}"
     log_access(request.user, AccessEvent.Kind.EXPORT, detail=f"导出信访台账 {request.GET.urlencode()}"[:500],
@@ -363,17 +355,10 @@ def attachment_download(request, pk, attachment_pk):
 
 # --- Rates -------------------------------------------------------------------------------
 
-def _period(request):
+def _period(form):
     today = timezone.localdate()
-    try:
-        start = dt.date.fromisoformat(request.GET.get("date_from", ""))
-    except ValueError:
-        start = today.replace(month=1, day=1)
-    try:
-        end = dt.date.fromisoformat(request.GET.get("date_to", ""))
-    except ValueError:
-        end = today
-    return start, end
+    return (form.value("date_from", today.replace(month=1, day=1)),
+            form.value("date_to", today))
 
 
 def _links(row, base):
@@ -385,10 +370,11 @@ def _links(row, base):
 @require_role(Role.CENTRE_STAFF, Role.LEADER, Role.SUPERVISOR)
 @require_GET
 def petition_stats(request):
-    start, end = _period(request)
+    form = filter_form(request, forms.StatsForm)
+    start, end = _period(form)
     base = {"date_from": start.isoformat(), "date_to": end.isoformat()}
-    channel = request.GET.get("channel", "")
-    if channel in Petition.Channel.values:
+    channel = form.value("channel", "")
+    if channel:
         base["channel"] = channel
     qs = forms.period(visible_to(request.user), start, end)
     if "channel" in base:
@@ -407,7 +393,7 @@ def petition_stats(request):
         row["links"] = _links(row, {**base, "village": row["village_id"]})
     by_village.sort(key=lambda r: (-r["received"], r["label"]))
     return render(request, "petitions/stats.html", {
-        "start": start, "end": end, "channel": channel, "total": total,
+        "form": form, "start": start, "end": end, "channel": channel, "total": total,
         "by_channel": by_channel, "by_village": by_village,
         "stages": stats.STAGES, "channels": Petition.Channel.choices,
         "year_start": timezone.localdate().replace(month=1, day=1)})
@@ -425,23 +411,21 @@ def _user_town(user):
 
 
 def _schedule(request):
-    today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year", today.year))
-    except ValueError:
-        year = today.year
     from django.db.models import Count
+
+    form = filter_form(request, forms.YearForm)
+    year = form.value("year", timezone.localdate().year)
 
     days = (reception_days_for(request.user).filter(date__year=year)
             .select_related("leader").annotate(n=Count("petitions")).order_by("date", "id"))
-    return year, days
+    return year, days, form
 
 
 @scoped("area", model=ReceptionDay)
 @require_role(Role.CENTRE_STAFF, Role.LEADER)
 @require_http_methods(["GET", "POST"])
 def reception_list(request):
-    year, days = _schedule(request)
+    year, days, year_form = _schedule(request)
     form = forms.ReceptionForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         town = _user_town(request.user)
@@ -458,14 +442,15 @@ def reception_list(request):
             messages.success(request, "已加入公开接访安排。")
             return redirect(reverse("petitions:receptions") + f"?year={d['date'].year}")
     return render(request, "petitions/receptions.html", {
-        "year": year, "days": days, "form": form, "today": timezone.localdate()})
+        "year": year, "days": days, "form": form, "year_form": year_form,
+        "today": timezone.localdate()})
 
 
 @scoped("area", model=ReceptionDay)
 @require_role(Role.CENTRE_STAFF, Role.LEADER)
 @require_GET
 def reception_print(request):
-    year, days = _schedule(request)
+    year, days, _form = _schedule(request)
     return render(request, "petitions/reception_print.html", {"year": year, "days": days})
 
 

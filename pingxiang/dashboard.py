@@ -4,6 +4,7 @@ Figures come from pingxiang.metrics (one grouped query per metric); trends from 
 import datetime as dt
 from itertools import groupby
 
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -14,8 +15,10 @@ from django.views.decorators.http import require_GET
 from grids.access import areas_visible_to, memberships
 from grids.models import Area, Role
 from pingxiang.access import require_role, scoped
+from pingxiang.bounds import BoundedDateField
 from pingxiang.charts import line_chart
 from pingxiang.figurecache import cached, cached_html
+from pingxiang.listfilters import ListFilterForm
 from pingxiang.metrics import Period, breakdowns, compute, get_metric, metrics, ratios
 from pingxiang.stats import trend
 
@@ -37,38 +40,56 @@ def _default_area(user):
     raise PermissionDenied("您的岗位没有可查看的统计范围。")
 
 
+class DashboardFilterForm(ListFilterForm):
+    """?area= (a county, town or village of the user's), ?campaign= or ?start=&end=, and the
+    table's ?sort=&dir=, the trends' ?days=&metric=. A refused date or campaign is said
+    above the figures and left out; a refused area is a 404, as before."""
+
+    area = forms.ModelChoiceField(queryset=None, required=False)
+    campaign = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    start = BoundedDateField(label="开始日期", required=False)
+    end = BoundedDateField(label="结束日期", required=False)
+    sort = forms.CharField(required=False, max_length=40)
+    dir = forms.ChoiceField(required=False, choices=[("", ""), ("asc", "asc"), ("desc", "desc")])
+    days = forms.TypedChoiceField(required=False, coerce=int, choices=[("30", "30"),
+                                                                      ("90", "90")])
+    metric = forms.CharField(required=False, max_length=60)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["area"].queryset = dashboard_areas(user)
+
+
+def dashboard_filters(request):
+    """The dashboard's filter form, made once per request."""
+    form = getattr(request, "_dashboard_filters", None)
+    if form is None:
+        form = request._dashboard_filters = DashboardFilterForm(request.GET, user=request.user)
+    return form
+
+
 def selected_area(request):
     """The area in ?area=, checked against the user's areas (404 outside them)."""
-    raw = request.GET.get("area")
-    if not raw:
+    form = dashboard_filters(request)
+    if not request.GET.get("area"):
         return _default_area(request.user)
-    try:
-        pk = int(raw)
-    except ValueError:
-        raise Http404 from None
-    area = dashboard_areas(request.user).filter(pk=pk).first()
+    area = form.value("area")
     if area is None:
         raise Http404("不在您的辖区内。")
     return area
-
-
-def _date(raw):
-    try:
-        return dt.date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
 
 
 def selected_period(request):
     """?campaign= (a 专项活动) or ?start=&end=; by default the current year to date."""
     from pingxiang.periods import campaign_period
 
-    campaign = request.GET.get("campaign")
+    form = dashboard_filters(request)
+    campaign = form.value("campaign")
     if campaign:
         period = campaign_period(campaign, request.user)
         if period is not None:
             return period
-    start, end = _date(request.GET.get("start")), _date(request.GET.get("end"))
+    start, end = form.value("start"), form.value("end")
     if start or end:
         if start and end and start > end:
             start, end = end, start
@@ -150,8 +171,9 @@ def _village_rows(figures, sort, direction):
 def dashboard(request):
     area = selected_area(request)
     period = selected_period(request)
-    sort = request.GET.get("sort", "")
-    direction = "asc" if request.GET.get("dir") == "asc" else "desc"
+    form = dashboard_filters(request)
+    sort = form.value("sort", "")
+    direction = "asc" if form.value("dir") == "asc" else "desc"
     villages_html = _figures_html("villages", area, period, sort, direction)
     if request.htmx:
         return HttpResponse(villages_html)
@@ -160,6 +182,7 @@ def dashboard(request):
         "cards_html": _figures_html("cards", area, period, sort, direction),
         "villages_html": villages_html,
         "areas": dashboard_areas(request.user), "campaigns": _campaign_choices(request.user),
+        "filter_form": form,
     })
 
 
@@ -190,12 +213,14 @@ def _campaign_choices(user):
 @require_role(*DASHBOARD_ROLES)
 def trends(request):
     area = selected_area(request)
-    days = 90 if request.GET.get("days") == "90" else 30
+    form = dashboard_filters(request)
+    days = form.value("days", 30)
     available = [m for m in metrics() if m.snapshot]
-    code = request.GET.get("metric")
+    code = form.value("metric")
     chosen = [m for m in available if m.code == code] or available[:6]
     charts = [{"metric": m, "chart": line_chart(trend(area, m.code, days=days))} for m in chosen]
     return render(request, "dashboard/trends.html", {
         "area": area, "days": days, "charts": charts, "available": available,
         "areas": dashboard_areas(request.user), "chosen_code": code or "",
+        "filter_form": form,
     })

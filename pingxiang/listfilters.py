@@ -1,64 +1,167 @@
 """The filters every drill-down list understands, so a dashboard number and the list
-behind it are the same query: ?area=<Area id> (everything under it, checked against the
-user's areas: 404 outside them) and ?from=&to= (inclusive dates, Asia/Shanghai).
+behind it are the same query: ?area=<Area id> (everything under it; only the user's own
+areas are accepted) and ?from=&to= (inclusive dates, Asia/Shanghai).
 
-A list view calls `narrow(request, qs, area_field=..., date_field=...)` after its own
-filters; the dashboard's metric builds the URL with `drill_params(area, period)`."""
+They are fields of `ListFilterForm`, the base of every list's filter form (house rule 27:
+every value from the request goes through a form): a bad value is the form's error shown
+next to the filter, never a 404 or a 500. An ?area outside the user's areas is an error and
+an empty list, never a wider one. The page number goes through `paginate` (Django's
+Paginator.get_page: anything that is not a page of the list is the first or the last page).
+
+A list view builds its form (a subclass) from request.GET and calls
+`form.narrow(qs, area_field=..., date_field=...)` after its own filters; the dashboard's
+metric builds the URL with `drill_params(area, period)`."""
 
 import datetime as dt
 
-from django.http import Http404
+from django import forms
+from django.conf import settings
+from django.core.paginator import Paginator
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from pingxiang.bounds import BoundedDateField
+from pingxiang.widgets import FastSelect, _row, fast_widgets
+
+DRILL_FIELDS = ("area", "from", "to")
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def _date(raw):
-    try:
-        return dt.date.fromisoformat(raw) if raw else None
-    except ValueError:
-        raise Http404("日期格式应为 2026-11-29。") from None
+class ListFilterForm(forms.Form):
+    """?area, ?from, ?to. The three fields exist only when the request names one of them (a
+    dashboard drill-down or a page of one): then they are drawn, filled, with the list's own
+    filters, so changing another filter or paging keeps them; a plain list has none of them.
+
+    Subclasses add their own fields and take `user=`; they filter on `applied` (the values
+    that passed) and call `narrow`."""
+
+    area = forms.ModelChoiceField(label="辖区", queryset=None, required=False,
+                                  empty_label="全部辖区", widget=FastSelect,
+                                  error_messages={"invalid_choice": "不在您的辖区内。"})
+    # "from" is a keyword: the class namespace takes the field by name.
+    locals()["from"] = BoundedDateField(label="统计自", required=False, widget=DATE)
+    to = BoundedDateField(label="至", required=False, widget=DATE)
+
+    def __init__(self, data=None, *args, user, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.user = user
+        self.drilled = bool(data) and any(data.get(name) for name in DRILL_FIELDS)
+        # A subclass that declares its own field of the same name (a form whose "area" is
+        # its own select) keeps it as it is.
+        self._ours = ours = [name for name in DRILL_FIELDS
+                             if type(self).base_fields[name] is ListFilterForm.base_fields[name]]
+        if not self.drilled:
+            for name in ours:
+                del self.fields[name]
+            return
+        if "area" not in ours:
+            return
+        from grids.access import areas_visible_to  # the kernel imports no app at load time
+
+        area = self.fields["area"]
+        area.queryset = areas_visible_to(user)
+        # The applied area only: every area of a county would be thousands of options.
+        area.option_rows = []
+        area.label_from_instance = lambda a: a.name
+
+    def clean(self):
+        data = super().clean()
+        if data.get("area") and hasattr(self.fields["area"], "option_rows"):
+            self.fields["area"].option_rows = [data["area"]]
+        if data.get("from") and data.get("to") and data["from"] > data["to"]:
+            self.add_error("to", "结束日期不能早于开始日期。")
+        return data
+
+    def drill(self):
+        """The valid drill-down values ({} when none); None when one of them is refused."""
+        if not self.drilled:
+            return {}
+        self.is_valid()
+        if any(name in self.errors for name in DRILL_FIELDS):
+            return None
+        return {name: self.cleaned_data.get(name) for name in DRILL_FIELDS}
+
+    def narrow(self, qs, *, area_field, date_field=None, datetime_field=None, upto_field=None,
+               upto_date_field=None):
+        """Apply ?area, ?from, ?to. `date_field` for a DateField, `datetime_field` for a
+        DateTimeField; `upto_field` (`upto_date_field`) counts everything up to ?to
+        (cumulative figures). A refused value gives no rows: a list must never be wider
+        than what was asked for."""
+        drill = self.drill()
+        if drill is None:
+            return qs.none()
+        area, start, end = drill.get("area"), drill.get("from"), drill.get("to")
+        if area is not None:
+            qs = qs.filter(**{f"{area_field}__path__startswith": area.path})
+        if date_field:
+            if start:
+                qs = qs.filter(**{f"{date_field}__gte": start})
+            if end:
+                qs = qs.filter(**{f"{date_field}__lte": end})
+        if datetime_field:
+            if start:
+                qs = qs.filter(**{f"{datetime_field}__gte": _midnight(start)})
+            if end:
+                qs = qs.filter(**{f"{datetime_field}__lt": _midnight(end + dt.timedelta(days=1))})
+        if upto_date_field and end:
+            qs = qs.filter(**{f"{upto_date_field}__lte": end})
+        if upto_field and end:
+            qs = qs.filter(**{f"{upto_field}__lt": _midnight(end + dt.timedelta(days=1))})
+        return qs
+
+    def drill_html(self):
+        """The applied ?area/from/to as filter fields (label, input, error), for the lists
+        whose filter form is written out by hand in their template; nothing on a plain list."""
+        return mark_safe("".join(
+            _row(self[name], format_html('<p class="filter-{}">', name), gap=" ")
+            for name in self._ours if name in self.fields))
+
+    def refusals_html(self):
+        """The errors of the fields a hand-written filter form draws itself, one line each
+        ("年份：…"), so a refused value is said, not silently dropped."""
+        if not self.is_bound or self.is_valid():
+            return ""
+        rows = [(self.fields[name].label or name, error) for name, errors in self.errors.items()
+                if name not in DRILL_FIELDS and name in self.fields for error in errors]
+        rows += [("", error) for error in self.non_field_errors()]
+        if not rows:
+            return ""
+        return format_html('<ul class="errorlist">{}</ul>',
+                           format_html_join("", "<li>{}{}</li>",
+                                            ((f"{label}：" if label else "", error)
+                                             for label, error in rows)))
+
+    @property
+    def applied(self):
+        """The values that passed (a refused one is left out, and said by its error)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return self.cleaned_data
+
+    def value(self, name, default=None):
+        """A field's cleaned value, or `default` when it is absent or refused."""
+        if not self.is_bound:
+            return default
+        self.is_valid()
+        value = self.cleaned_data.get(name)
+        return default if value in (None, "") else value
 
 
-def requested_area(request):
-    from grids.access import areas_visible_to
-
-    raw = request.GET.get("area", "")
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise Http404
-    area = areas_visible_to(request.user).filter(pk=int(raw)).first()
-    if area is None:
-        raise Http404("不在您的辖区内。")
-    return area
+def _midnight(day):
+    return dt.datetime.combine(day, dt.time(), timezone.get_current_timezone())
 
 
-def narrow(request, qs, *, area_field, date_field=None, datetime_field=None, upto_field=None,
-           upto_date_field=None):
-    """Apply ?area, ?from, ?to. `date_field` for a DateField, `datetime_field` for a
-    DateTimeField; `upto_field` counts everything up to ?to (cumulative figures)."""
-    area = requested_area(request)
-    if area is not None:
-        qs = qs.filter(**{f"{area_field}__path__startswith": area.path})
-    start, end = _date(request.GET.get("from")), _date(request.GET.get("to"))
-    tz = timezone.get_current_timezone()
-    if date_field:
-        if start:
-            qs = qs.filter(**{f"{date_field}__gte": start})
-        if end:
-            qs = qs.filter(**{f"{date_field}__lte": end})
-    if datetime_field:
-        if start:
-            qs = qs.filter(**{f"{datetime_field}__gte": dt.datetime.combine(start, dt.time(),
-                                                                             tz)})
-        if end:
-            qs = qs.filter(**{f"{datetime_field}__lt": dt.datetime.combine(
-                end + dt.timedelta(days=1), dt.time(), tz)})
-    if upto_date_field and end:
-        qs = qs.filter(**{f"{upto_date_field}__lte": end})
-    if upto_field and end:
-        qs = qs.filter(**{f"{upto_field}__lt": dt.datetime.combine(
-            end + dt.timedelta(days=1), dt.time(), tz)})
-    return qs
+def filter_form(request, form_class=ListFilterForm, **kwargs):
+    """The list's filter form bound to the query string, with the fast widgets."""
+    return fast_widgets(form_class(request.GET, user=request.user, **kwargs))
+
+
+def paginate(request, qs, per_page=None):
+    """The requested page of `qs`: Paginator.get_page takes any ?page= (garbage, 0, or
+    99999999999999999999) to the first or last page, so no value reaches the database."""
+    return Paginator(qs, per_page or settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def drill_params(area, period, **extra):

@@ -116,6 +116,6 @@ def build_export(user, kind, filters, *, progress=None):
         qs = form.filter(Hazard.objects.visible_to(user))
         return export_hazards(qs, description=form.describe(), progress=progress)
     visit = get_visit_for_user(user, filters["visit"])
-    form = IssueFilterForm(filters)
+    form = IssueFilterForm(filters, user=user)
     qs = form.filter(IssueItem.objects.visible_to(user).filter(visit=visit))
     return export_issues(qs, visit=visit, progress=progress)

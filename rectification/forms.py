@@ -4,8 +4,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from grids.access import areas_visible_to, village_rows
+from grids.access import areas_visible_to, village_rows, visits_visible_to
 from grids.models import Area, KeyPlace
+from pingxiang.bounds import BoundedDateField, column_integer
+from pingxiang.listfilters import DRILL_FIELDS, ListFilterForm
 from pingxiang.prepared import prepared
 from pingxiang.uploads import validate_upload
 from pingxiang.widgets import fast_widgets
@@ -16,6 +18,7 @@ from .models import (
     Hazard,
     HazardCategory,
     HazardPhoto,
+    Inspection,
     IssueCategory,
     IssueItem,
     LegalActivity,
@@ -145,11 +148,13 @@ class HazardForm(forms.Form):
     campaign = forms.ModelChoiceField(label="专项整治", queryset=Campaign.objects.none(),
                                       required=False)
     source_ref = forms.CharField(label="来源说明", max_length=200, required=False)
-    visit = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    visit = column_integer(Hazard, "source_visit_id", min_value=1, widget=forms.HiddenInput,
+                           required=False)
     photos = PhotosField(label="整改前照片")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         visible = areas_visible_to(user)
         self.fields["area"].queryset = visible.filter(
             kind__in=[Area.Kind.VILLAGE, Area.Kind.GROUP, Area.Kind.GRID]).order_by("path")
@@ -162,11 +167,29 @@ class HazardForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        # The source visit must be one the user may see, as for a case's (cases.views).
+        if "visit" in self.errors or data.get("visit") and not visits_visible_to(
+                self.user).filter(pk=data["visit"]).exists():
+            self.add_error(None, "来源走访记录不存在或不在您的辖区内。")
         if not data.get("area") and not data.get("place"):
             self.add_error("area", "请选择隐患所在的村(社区)或重点场所。")
         if data.get("found_date") and data["found_date"] > today():
             self.add_error("found_date", "发现日期不能晚于今天。")
         return data
+
+
+class HazardSourceForm(forms.Form):
+    """?inspection= and ?visit= that prefill the intake form: records the user may see."""
+
+    inspection = forms.ModelChoiceField(queryset=None, required=False, error_messages={
+        "invalid_choice": "来源检查记录不存在或不在您的辖区内，未带入。"})
+    visit = forms.ModelChoiceField(queryset=None, required=False, error_messages={
+        "invalid_choice": "来源走访记录不存在或不在您的辖区内，未带入。"})
+
+    def __init__(self, data, *, user):
+        super().__init__(data)
+        self.fields["inspection"].queryset = Inspection.objects.visible_to(user)
+        self.fields["visit"].queryset = visits_visible_to(user)
 
 
 class AssignForm(forms.Form):
@@ -226,8 +249,9 @@ STATUS_FILTER_EXTRA = [("overdue", "逾期未整改"), ("open", "未销号")]
 _hazard_categories = prepared(lambda: HazardCategory.objects.all())
 
 
-class HazardFilterForm(forms.Form):
-    """The list's filters; the export uses the same form, so it has exactly the page's rows."""
+class HazardFilterForm(ListFilterForm):
+    """The list's filters (with the drill-down's ?area/from/to); the export uses the same
+    form, so it has exactly the page's rows."""
 
     village = AreaChoiceField(label="村(社区)", queryset=Area.objects.none(), required=False,
                               empty_label="全部")
@@ -239,14 +263,15 @@ class HazardFilterForm(forms.Form):
                               choices=[("", "全部")] + Hazard.Grade.choices)
     campaign = forms.ModelChoiceField(label="专项整治", queryset=Campaign.objects.none(),
                                       required=False, empty_label="全部")
-    date_from = forms.DateField(label="发现日期自", widget=DATE, required=False)
-    date_to = forms.DateField(label="至", widget=DATE, required=False)
+    date_from = BoundedDateField(label="发现日期自", widget=DATE, required=False)
+    date_to = BoundedDateField(label="至", widget=DATE, required=False)
     q = forms.CharField(label="关键词", required=False, max_length=50)
 
-    FIELDS = ("village", "category", "status", "grade", "campaign", "date_from", "date_to", "q")
+    FIELDS = ("village", "category", "status", "grade", "campaign", "date_from", "date_to", "q",
+              *DRILL_FIELDS)
 
     def __init__(self, data=None, *, user):
-        super().__init__(data)
+        super().__init__(data, user=user)
         fast_widgets(self)  # drawn on every list request
         self.fields["village"].queryset = village_choices(user).only("name", "short_name")
         self.fields["village"].option_rows = village_rows(user)
@@ -279,7 +304,8 @@ class HazardFilterForm(forms.Form):
         if d.get("q"):
             qs = qs.filter(Q(description__icontains=d["q"]) | Q(number__icontains=d["q"])
                            | Q(place__name__icontains=d["q"]) | Q(location__icontains=d["q"]))
-        return qs
+        # ?area/from/to: the dashboard's drill-down (same query as the number it came from).
+        return self.narrow(qs, area_field="area", date_field="found_date")
 
     def as_params(self):
         """The filters as plain strings (stored on a background export job)."""
@@ -291,7 +317,7 @@ class HazardFilterForm(forms.Form):
         parts = []
         for name in self.FIELDS:
             value = self.cleaned_data.get(name)
-            if value in (None, ""):
+            if value in (None, "") or name not in self.fields:
                 continue
             field = self.fields[name]
             if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
@@ -381,16 +407,16 @@ class EvidenceForm(forms.Form):
     evidence = PhotosField(label="佐证材料（照片或 PDF）", kinds=("image", "pdf"), required=True)
 
 
-class IssueFilterForm(forms.Form):
+class IssueFilterForm(ListFilterForm):
     status = forms.ChoiceField(label="状态", required=False,
                                choices=[("", "全部")] + IssueItem.Status.choices
                                + [("overdue", "逾期未整改"), ("pending", "未销号")])
     category = forms.ModelChoiceField(label="类别", queryset=IssueCategory.objects.all(),
                                       required=False, empty_label="全部")
-    FIELDS = ("status", "category")
+    FIELDS = ("status", "category", *DRILL_FIELDS)
 
-    def __init__(self, data=None):
-        super().__init__(data, auto_id="f_%s")  # the page also holds the add-item form
+    def __init__(self, data=None, *, user):
+        super().__init__(data, user=user, auto_id="f_%s")  # the page also holds the add-item form
         fast_widgets(self)
 
     def filter(self, qs):
@@ -405,10 +431,71 @@ class IssueFilterForm(forms.Form):
             qs = qs.exclude(status=IssueItem.Status.CLOSED)
         elif d.get("status"):
             qs = qs.filter(status=d["status"])
-        return qs
+        # ?area/from/to: the dashboard's drill-down (same query as the number it came from).
+        return self.narrow(qs, area_field="area", datetime_field="created_at")
 
     def as_params(self):
         return {k: self.data.get(k, "") for k in self.FIELDS if self.data.get(k)}
+
+
+class InspectionFilterForm(ListFilterForm):
+    """The inspection list's filters, written out in its template."""
+
+    campaign = forms.ModelChoiceField(label="专项整治", queryset=Campaign.objects.none(),
+                                      required=False)
+    kind = forms.ChoiceField(label="场所类别", required=False,
+                             choices=[("", "全部"), ("none", "路段/区域")] + KeyPlace.Kind.choices)
+    distinct = forms.ChoiceField(label="口径", required=False,
+                                 choices=[("", "每次检查"), ("place", "每个场所")])
+
+    def __init__(self, data=None, *, user):
+        super().__init__(data, user=user)
+        self.fields["campaign"].queryset = Campaign.objects.visible_to(user)
+
+    def filter(self, qs):
+        d = self.applied
+        if d.get("campaign"):
+            qs = qs.filter(campaign=d["campaign"])
+        if d.get("kind") == "none":  # road sections and areas, no key place
+            qs = qs.filter(place_kind="")
+        elif d.get("kind"):
+            qs = qs.filter(place_kind=d["kind"])
+        return self.narrow(qs, area_field="area", date_field="date")
+
+
+class CentreFilterForm(ListFilterForm):
+    demo = forms.BooleanField(label="只看示范", required=False)
+    upgrade = forms.ChoiceField(label="提升状态", required=False,
+                                choices=[("", "全部")] + Centre.Upgrade.choices)
+
+    def filter(self, qs):
+        d = self.applied
+        if d.get("demo"):
+            qs = qs.filter(is_demonstration=True)
+        if d.get("upgrade"):
+            qs = qs.filter(upgrade_status=d["upgrade"])
+        return self.narrow(qs, area_field="area", upto_date_field="upgraded_on")
+
+
+class LegalFilterForm(ListFilterForm):
+    village = AreaChoiceField(label="村(社区)", queryset=Area.objects.none(), required=False,
+                              error_messages={"invalid_choice": "不在您的辖区内。"})
+    date_from = BoundedDateField(label="日期自", required=False, widget=DATE)
+    date_to = BoundedDateField(label="至", required=False, widget=DATE)
+
+    def __init__(self, data=None, *, user):
+        super().__init__(data, user=user)
+        self.fields["village"].queryset = village_choices(user)
+
+    def filter(self, qs):
+        d = self.applied
+        if d.get("village"):
+            qs = qs.filter(village=d["village"])
+        if d.get("date_from"):
+            qs = qs.filter(date__gte=d["date_from"])
+        if d.get("date_to"):
+            qs = qs.filter(date__lte=d["date_to"])
+        return self.narrow(qs, area_field="area", date_field="date")
 
 
 # --- Centres and legal activities -----------------------------------------------------------
@@ -438,8 +525,8 @@ class LegalActivityForm(forms.Form):
     title = forms.CharField(label="主题", max_length=100)
     campaign = forms.ModelChoiceField(label="专项整治", queryset=Campaign.objects.none(),
                                       required=False)
-    materials = forms.IntegerField(label="发放资料(份)", min_value=0, initial=0)
-    people_reached = forms.IntegerField(label="受众人数", min_value=0, initial=0)
+    materials = column_integer(LegalActivity, "materials", label="发放资料(份)", initial=0)
+    people_reached = column_integer(LegalActivity, "people_reached", label="受众人数", initial=0)
     organiser = forms.CharField(label="组织人", max_length=60, required=False)
     note = forms.CharField(label="备注", widget=forms.Textarea(attrs={"rows": 2}), required=False)
 

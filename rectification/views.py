@@ -2,23 +2,21 @@
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from grids.access import areas_visible_to, get_area_for_user, has_role
+from grids.access import areas_visible_to, has_role
 from grids.models import Area, KeyPlace
 from pingxiang.access import require_role, scoped
 from pingxiang.audit import log_access, timeline_list
 from pingxiang.excel import xlsx_response
-from pingxiang.listfilters import narrow
+from pingxiang.listfilters import filter_form, paginate
 from pingxiang.models import AccessEvent
 from pingxiang.redirects import safe_next
 from pingxiang.related import attach_to_page
@@ -65,7 +63,7 @@ from .models import (
 
 
 def _page(request, qs):
-    return Paginator(qs, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return paginate(request, qs)
 
 
 def _run(request, func, *args, success, **kwargs):
@@ -83,10 +81,6 @@ def _users_under(area):
     return (get_user_model().objects.filter(
         is_active=True, memberships__is_active=True, memberships__area__path__startswith=area.path)
         .distinct().order_by("last_name", "first_name", "username"))
-
-
-def _params(request, names):
-    return {k: request.GET[k] for k in names if request.GET.get(k)}
 
 
 # --- Overview, campaigns, inspections ------------------------------------------------------------
@@ -157,25 +151,25 @@ def campaign_detail(request, pk):
 @scoped("area", model=Inspection)
 @require_GET
 def inspection_list(request):
-    qs = Inspection.objects.visible_to(request.user).select_related("place", "campaign", "village")
-    if request.GET.get("campaign"):
-        qs = qs.filter(campaign_id=request.GET["campaign"])
-    if request.GET.get("kind") == "none":  # road sections and areas, no key place
-        qs = qs.filter(place_kind="")
-    elif request.GET.get("kind"):
-        qs = qs.filter(place_kind=request.GET["kind"])
-    qs = narrow(request, qs, area_field="area", date_field="date")
+    form = filter_form(request, forms.InspectionFilterForm)
+    qs = form.filter(Inspection.objects.visible_to(request.user)
+                     .select_related("place", "campaign", "village"))
     rows = qs
-    if request.GET.get("distinct") == "place":  # one row per place: "places inspected"
+    if form.value("distinct") == "place":  # one row per place: "places inspected"
         rows = qs.filter(place__isnull=False).order_by("place_id", "date", "pk").distinct(
             "place_id")
     return render(request, "rectification/inspection_list.html", {
         "page": _page(request, rows), "counts": qs.counts(), "by_kind": stats.inspections_by_kind(qs),
         "kinds": KeyPlace.Kind.choices,
         "campaigns": Campaign.objects.visible_to(request.user),
-        "filters": _params(request, ["campaign", "kind"]),
-        "query": urlencode(_params(request, ["campaign", "kind"])),
+        "form": form, "filters": _shown(form, "campaign", "kind", "distinct"),
     })
+
+
+def _shown(form, *names):
+    """The applied filters as the hand-written filter form compares them (strings)."""
+    return {name: str(getattr(value, "pk", value)) for name in names
+            if (value := form.value(name)) not in (None, "", False)}
 
 
 @scoped("role")
@@ -213,11 +207,9 @@ def inspection_detail(request, pk):
 # --- Hazards -----------------------------------------------------------------------------------
 
 def _hazard_filter(request):
-    form = forms.HazardFilterForm(request.GET or None, user=request.user)
-    qs = Hazard.objects.visible_to(request.user)
-    qs = form.filter(qs) if request.GET else qs
-    # ?area/from/to: the dashboard's drill-down (same query as the number it came from).
-    return form, narrow(request, qs, area_field="area", date_field="found_date")
+    form = forms.HazardFilterForm(request.GET, user=request.user)
+    # With the dashboard's drill-down ?area/from/to (same query as the number it came from).
+    return form, form.filter(Hazard.objects.visible_to(request.user))
 
 
 @scoped("area", model=Hazard)
@@ -231,9 +223,8 @@ def hazard_list(request):
           .order_by("-found_date", "-pk")
           .only("number", "found_date", "location", "description", "deadline", "status",
                 "grade", "village", "place", "category__name"))
-    params = urlencode(form.as_params()) if request.GET else ""
     context = {"form": form, "page": attach_to_page(_page(request, qs), "village", "place"),
-               "params": params,
+               "params": urlencode(form.as_params()),
                "can_register": has_role(request.user, *REPORTERS)}
     template = "rectification/hazard_list.html"
     return render(request, template + "#table" if request.htmx else template, context)
@@ -246,16 +237,21 @@ def hazard_create(request):
     """Intake. GET prefill: ?source=&area=&description=&place=&visit=&inspection=&campaign="""
     g = request.GET
     initial = {"source": g.get("source") or Hazard.Source.INSPECTION, "area": g.get("area"),
-               "description": g.get("description", ""), "place": g.get("place"),
-               "visit": g.get("visit"), "campaign": g.get("campaign")}
-    inspection = None
-    if g.get("inspection"):
-        inspection = get_inspection_for_user(request.user, g["inspection"])
+               "description": g.get("description", "")[:2000], "place": g.get("place"),
+               "campaign": g.get("campaign")}
+    # The source records, resolved among those the user may see; another's is refused.
+    source = forms.HazardSourceForm(g, user=request.user)
+    source.is_valid()
+    for errors in source.errors.values():
+        messages.error(request, errors[0])
+    inspection, visit = source.cleaned_data.get("inspection"), source.cleaned_data.get("visit")
+    if inspection is not None:
         initial.update(place=inspection.place_id, area=inspection.area_id,
                        campaign=inspection.campaign_id,
                        source_ref=f"{inspection.date:%Y-%m-%d} 检查 {inspection.target_label}")
-    if g.get("visit"):
-        initial.setdefault("source_ref", f"走访记录 {g['visit']}")
+    if visit is not None:
+        initial["visit"] = visit.pk
+        initial.setdefault("source_ref", f"走访记录 {visit.pk}")
     form = forms.HazardForm(request.POST or None, request.FILES or None, user=request.user,
                             initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -417,7 +413,9 @@ def _export(request, kind, filters, total, *, obj=None):
 @require_GET
 def hazard_export(request):
     form, qs = _hazard_filter(request)
-    filters = form.as_params() if request.GET else {}
+    if not form.is_valid():  # the list says what was refused
+        return redirect(reverse("rectification:hazard_list") + "?" + request.GET.urlencode())
+    filters = form.as_params()
     return _export(request, ExportJob.Kind.HAZARDS, filters, qs.count())
 
 
@@ -535,14 +533,13 @@ def round_detail(request, pk):
 
 
 def _visit_page(request, visit, *, issue_form=None):
-    filter_form = forms.IssueFilterForm(request.GET or None)
+    filter_form = forms.IssueFilterForm(request.GET, user=request.user)
     qs = IssueItem.objects.visible_to(request.user).filter(visit=visit)
-    items = (filter_form.filter(qs) if request.GET else qs).select_related(
-        "category", "handler").order_by("number")
+    items = filter_form.filter(qs).select_related("category", "handler").order_by("number")
     writable = can_supervise(request.user, visit.round.team)
     context = {
         "visit": visit, "items": items, "filter_form": filter_form,
-        "params": urlencode(filter_form.as_params()) if request.GET else "",
+        "params": urlencode(filter_form.as_params()),
         "issue_form": issue_form or (forms.IssueForm() if writable else None),
         "timeline": timeline_list(visit),
     }
@@ -579,25 +576,25 @@ def issue_create(request, pk):
 @require_GET
 def issue_export(request, pk):
     visit = get_visit_for_user(request.user, pk)
-    filter_form = forms.IssueFilterForm(request.GET or None)
-    qs = IssueItem.objects.visible_to(request.user).filter(visit=visit)
-    qs = filter_form.filter(qs) if request.GET else qs
-    filters = {"visit": visit.pk, **(filter_form.as_params() if request.GET else {})}
+    filter_form = forms.IssueFilterForm(request.GET, user=request.user)
+    if not filter_form.is_valid():  # the page says what was refused
+        return redirect(reverse("rectification:visit_detail", args=[visit.pk]) + "?"
+                        + request.GET.urlencode())
+    qs = filter_form.filter(IssueItem.objects.visible_to(request.user).filter(visit=visit))
+    filters = {"visit": visit.pk, **filter_form.as_params()}
     return _export(request, ExportJob.Kind.ISSUES, filters, qs.count(), obj=visit)
 
 
 @scoped("area", model=IssueItem)
 @require_GET
 def issue_list(request):
-    filter_form = forms.IssueFilterForm(request.GET or None)
-    qs = IssueItem.objects.visible_to(request.user)
-    qs = narrow(request, qs, area_field="area", datetime_field="created_at")
-    qs = (filter_form.filter(qs) if request.GET else qs).select_related(
+    filter_form = forms.IssueFilterForm(request.GET, user=request.user)
+    # With the dashboard's drill-down ?area/from/to (same query as the number it came from).
+    qs = filter_form.filter(IssueItem.objects.visible_to(request.user)).select_related(
         "category", "visit", "visit__round", "visit__round__team", "area").order_by(
         "status", "deadline", "pk")
     return render(request, "rectification/issue_list.html", {
         "page": _page(request, qs), "filter_form": filter_form,
-        "params": urlencode(filter_form.as_params()) if request.GET else "",
     })
 
 
@@ -703,20 +700,18 @@ def evidence_file(request, pk):
 @scoped("area", model=Centre)
 @require_GET
 def centre_list(request):
-    qs = Centre.objects.visible_to(request.user).select_related("area").annotate(
+    form = filter_form(request, forms.CentreFilterForm)
+    listed = form.filter(Centre.objects.visible_to(request.user))
+    qs = listed.select_related("area").annotate(
         n_met=Count("checks", filter=Q(checks__met=True, checks__item__is_active=True)))
-    if request.GET.get("demo") == "1":
-        qs = qs.filter(is_demonstration=True)
-    if request.GET.get("upgrade"):
-        qs = qs.filter(upgrade_status=request.GET["upgrade"])
-    qs = narrow(request, qs, area_field="area", upto_date_field="upgraded_on")
     return render(request, "rectification/centre_list.html", {
         "centres": qs.order_by("area__depth", "area__sort_order"),
-        "figures": stats.centre_counts(Centre.objects.visible_to(request.user)),
+        # The counts above the table are of the rows in it ("共 33 处" over 5 rows was not).
+        "figures": stats.centre_counts(listed), "form": form,
         "n_items": StandardItem.objects.filter(is_active=True).count(),
         "upgrade_choices": Centre.Upgrade.choices,
         "can_setup": has_role(request.user, *TOWN_STAFF),
-        "filters": _params(request, ["demo", "upgrade"]),
+        "filters": _shown(form, "demo", "upgrade"),
     })
 
 
@@ -818,18 +813,15 @@ def centre_photo(request, pk):
 @scoped("area", model=LegalActivity)
 @require_GET
 def legal_list(request):
-    qs = LegalActivity.objects.visible_to(request.user).select_related("village", "area")
-    if request.GET.get("village"):
-        qs = qs.filter(village=get_area_for_user(request.user, request.GET["village"]))
-    if request.GET.get("date_from"):
-        qs = qs.filter(date__gte=request.GET["date_from"])
-    if request.GET.get("date_to"):
-        qs = qs.filter(date__lte=request.GET["date_to"])
-    qs = narrow(request, qs, area_field="area", date_field="date")
+    form = filter_form(request, forms.LegalFilterForm)
+    qs = form.filter(LegalActivity.objects.visible_to(request.user).select_related(
+        "village", "area"))
     return render(request, "rectification/legal_list.html", {
         "page": _page(request, qs), "totals": stats.legal_totals(qs),
-        "villages": forms.village_choices(request.user),
-        "filters": _params(request, ["village", "date_from", "date_to"]),
+        "villages": forms.village_choices(request.user), "form": form,
+        "filters": {**_shown(form, "village"),
+                    **{k: f"{v:%Y-%m-%d}" for k in ("date_from", "date_to")
+                       if (v := form.value(k))}},
         "can_create": has_role(request.user, *LEGAL_RECORDERS),
     })
 
