@@ -11,6 +11,7 @@ from cases.models import (
     Attachment,
     CaseParty,
     FollowUp,
+    Level,
     LevelStint,
     MediationSession,
     PauseRequest,
@@ -61,6 +62,24 @@ def records(case, user):
         "referral": referral, "receipts": receipts,
         "my_receipt": next((r for r in receipts
                             if r.recipient_id == user.pk and r.acted_at is None), None),
-        "timeline": timeline_list(case),
+        "timeline": _level_moves_named(timeline_list(case)),
     }
+
+
+# Timeline lines that start a level say which one, with the ladder's name for it.
+_LEVEL_MOVES = {"case.accept": "受理，由第{n}级（{name}）办理",
+                "case.escalate": "上报至第{n}级（{name}）",
+                "case.auto_escalate": "超时自动上报至第{n}级（{name}）",
+                "case.send_down": "交办至第{n}级（{name}）",
+                "case.follow_up": "回访后重新由第{n}级（{name}）办理"}
+
+
+def _level_moves_named(events):
+    for event in events:
+        text = _LEVEL_MOVES.get(event.action)
+        number = (event.data or {}).get("level")
+        rung = Level.rung(number) if text and number else None
+        if rung is not None:
+            event.what = text.format(n=number, name=rung.name)
+    return events
 

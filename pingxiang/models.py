@@ -64,6 +64,26 @@ class AuditEvent(AppendOnlyModel):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action_label or self.action} {self.object_repr}"
 
+    @property
+    def sentence(self):
+        """The timeline line as a sentence: "张明 于 2026-11-29 10:00 登记了案件", "… 记录调解，
+        将状态由 受理（1级） 改为 调解中（1级）". No "— →": a state is named only when there is
+        one, and a change only when the state changed. An app may set `what` on the row
+        (the case page: "上报至第3级（镇综治中心）") to say more than the action's label."""
+        who = self.actor_name or "系统"
+        when = timezone.localtime(self.at).strftime("%Y-%m-%d %H:%M")
+        label = self.action_label or self.action
+        what = getattr(self, "what", "") or label
+        before, after = self.from_state, self.to_state
+        if before and after and before != after:
+            return f"{who} 于 {when} {what}，将状态由 {before} 改为 {after}"
+        if not before and after == label and len(label) <= 2:  # 登记 → 登记了案件
+            noun = ContentType.objects.get_for_id(self.content_type_id).model_class()
+            return f"{who} 于 {when} {what}了{noun._meta.verbose_name if noun else ''}"
+        if after and after != what:
+            return f"{who} 于 {when} {what}，状态为 {after}"
+        return f"{who} 于 {when} {what}"
+
 
 class AccessEvent(AppendOnlyModel):
     """Reads and exports of confidential records, reveals of ID numbers, logins."""

@@ -329,6 +329,29 @@ def test_a_refused_mediation_comes_back_with_what_was_typed_and_why(login, cast,
     assert done.status_code == 302 and case.sessions.count() == 1
 
 
+def test_each_timeline_line_is_a_sentence_with_an_actor_and_a_verb(login, cast, running_case):
+    import re
+
+    case = running_case(1, at=timezone.now() - dt.timedelta(hours=3))
+    actions.record_session(case, actor=cast.grid_xiguan, notes="双方到场")
+    actions.escalate_case(case, actor=cast.grid_xiguan, reason="分歧较大")
+    html = login(cast.centre).get(detail(case)).content.decode()
+    timeline = html.split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0]
+    lines = [re.sub(r"<[^>]+>", " ", li).split() for li in timeline.split("<li>")[1:]]
+    names = {u.username: f"{u.last_name}{u.first_name}" or u.username
+             for u in (cast.centre, cast.grid_xiguan)}
+    assert len(lines) == 4
+    for words in lines:
+        text = " ".join(words)
+        assert "—" not in text and "→" not in text, text
+        assert words[0] in names.values() and words[1] == "于", text  # who, then when
+    texts = [" ".join(w) for w in lines]
+    assert texts[0].startswith(f"{names['centre']} 于 ") and "登记了矛盾纠纷" in texts[0]
+    assert "受理，由第1级（" in texts[1] and "将状态由 登记 改为 " in texts[1]
+    assert texts[2].startswith(f"{names['grid_xiguan']} 于 ") and "记录调解，将状态由 " in texts[2]
+    assert "上报至第2级（" in texts[3] and "分歧较大" in texts[3]
+
+
 def _intake_post(cast, **overrides):
     return {"village": cast.xiguan.pk, "category": Category.objects.get(name="邻里").pk,
             "description": "宅前道路通行纠纷", "risk": "blue", "source": "walkin",
