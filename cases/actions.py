@@ -670,11 +670,11 @@ def acknowledge_referral(case, *, actor, at=None):
 @transaction.atomic
 def add_attachment(case, *, actor, upload, kind, at=None):
     try:
-        _ext, ctype = validate_upload(upload)
+        upload = validate_upload(upload)  # re-encoded if an image, named by its content
     except ValidationError as exc:
         raise CaseActionError(exc.messages[0]) from exc
     attachment = Attachment(case=case, kind=kind, original_name=upload.name[:200],
-                            content_type=ctype, size=upload.size, uploaded_by=actor,
+                            content_type=upload.content_type, size=upload.size, uploaded_by=actor,
                             uploaded_at=_now(at))
     attachment.file.save(upload.name, upload, save=False)
     attachment.save()

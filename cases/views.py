@@ -403,9 +403,7 @@ def attachment_download(request, pk, attachment_pk):
     attachment = get_object_or_404(Attachment, pk=attachment_pk, case=case)
     log_access(request.user, AccessEvent.Kind.DOWNLOAD, case,
                detail=attachment.original_name, request=request)
-    return serve_file(attachment.file, download_name=attachment.original_name,
-                      inline=attachment.content_type.startswith("image/")
-                      or attachment.content_type == "application/pdf")
+    return serve_file(attachment.file, download_name=attachment.original_name)
 
 
 @scoped("area", model=Case)

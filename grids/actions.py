@@ -30,6 +30,7 @@ from grids.roles import group_for
 from grids.textsearch import household_search_text
 from pingxiang import audit
 from pingxiang.masks import mask_birth_date, mask_id_number, mask_phone
+from pingxiang.uploads import validate_upload
 
 CHILD_KIND = {
     None: Area.Kind.COUNTY,
@@ -628,6 +629,11 @@ def record_visit(*, actor, idempotency_key, visited_on, visit_type, findings, ho
     if visited_on > today:
         raise ValidationError({"visited_on": "走访日期不能晚于今天。"})
     findings = clean_findings(findings)
+    if photo:
+        try:
+            photo = validate_upload(photo, kinds=("image",))  # as the form did: re-encoded
+        except ValidationError as exc:
+            raise ValidationError({"photo": exc.messages}) from exc
     grid = household.grid if household else key_place.grid
     village = village_of(grid)
     persons_met = list(persons_met)

@@ -102,7 +102,7 @@ class VisitForm(forms.Form):
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")
         if photo:
-            validate_upload(photo, kinds=("image",))
+            photo = validate_upload(photo, kinds=("image",))  # re-encoded, named .jpg/.png/.webp
         return photo
 
     def clean(self):

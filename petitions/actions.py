@@ -6,6 +6,7 @@ notifications after commit. `at=` lets seeds and imports record past events."""
 import datetime as dt
 from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -27,6 +28,7 @@ from petitions.models import (
 from pingxiang import audit
 from pingxiang.deadlines import deadline_text
 from pingxiang.notify import notify
+from pingxiang.uploads import validate_upload
 
 S = Petition.Status
 C = Petition.Clock
@@ -232,10 +234,13 @@ def _audit(obj, *, at=None, **kwargs):
 
 
 def _store_attachment(petition, upload, actor, at):
+    try:
+        upload = validate_upload(upload)  # re-encoded if an image, named by its content
+    except ValidationError as exc:
+        raise PetitionError(exc.messages[0]) from exc
     return Attachment.objects.create(
         petition=petition, file=upload, name=upload.name[:200],
-        content_type=getattr(upload, "content_type", "") or "", uploaded_by=actor,
-        uploaded_at=at)
+        content_type=upload.content_type, uploaded_by=actor, uploaded_at=at)
 
 
 def _tell_area(petition):

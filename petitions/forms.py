@@ -58,8 +58,7 @@ class MultipleFileField(forms.FileField):
         cleaned = []
         for upload in files:
             upload = super().clean(upload, initial)
-            validate_upload(upload)
-            cleaned.append(upload)
+            cleaned.append(validate_upload(upload))  # the file to store: see pingxiang.uploads
         return cleaned
 
 

@@ -110,14 +110,16 @@ def _check_deadline(deadline, at):
                           f"（{start:%Y-%m-%d}）。")
 
 
-def _validated(files):
-    kinds = []
+def _validated(files, kinds=("image",)):
+    """The files as they are to be stored: checked by content, images re-encoded and renamed
+    (pingxiang.uploads.validate_upload)."""
+    checked = []
     for upload in files or ():
         try:
-            kinds.append(validate_upload(upload, kinds=("image",)))
+            checked.append(validate_upload(upload, kinds=kinds))
         except Exception as exc:  # ValidationError carries the Chinese message
             raise ActionError("；".join(getattr(exc, "messages", [str(exc)]))) from exc
-    return kinds
+    return checked
 
 
 # Events recorded with an `at=` older than this (backfilled history, e.g. seed data or a
@@ -187,7 +189,7 @@ def register_hazard(*, actor, source, category, area, description, found_date,
                     grade=Hazard.Grade.GENERAL, place=None, location="", inspection=None,
                     campaign=None, source_ref="", source_visit_id=None, photos=(), at=None):
     """登记. A 重大 hazard notifies the leaders assigned to its village at once."""
-    kinds = _validated(photos)
+    photos = _validated(photos)
     now = _now(at)
     if found_date > _local_date(now):
         raise ActionError("发现日期不能晚于今天。")
@@ -204,9 +206,10 @@ def register_hazard(*, actor, source, category, area, description, found_date,
         found_date=found_date, reported_by=actor, created_at=now)
     hazard.number = f"YH{found_date:%Y}{hazard.pk:05d}"
     hazard.save(update_fields=["number"])
-    for upload, (_ext, ctype) in zip(photos or (), kinds, strict=True):
+    for upload in photos:
         HazardPhoto.objects.create(hazard=hazard, stage=HazardPhoto.Stage.BEFORE, file=upload,
-                                   content_type=ctype, uploaded_by=actor, uploaded_at=now)
+                                   content_type=upload.content_type, uploaded_by=actor,
+                                   uploaded_at=now)
     audit.record(hazard, actor=actor, action="hazard.register", action_label="登记隐患",
                  to_state=Hazard.Status.REGISTERED.label,
                  reason=f"{category.name} · {grade}")
@@ -240,35 +243,36 @@ def assign_hazard(hazard, *, actor, responsible_unit, responsible_person, measur
     return hazard
 
 
-def _add_hazard_photos(hazard, photos, kinds, stage, actor, now):
-    for upload, (_ext, ctype) in zip(photos or (), kinds, strict=True):
-        HazardPhoto.objects.create(hazard=hazard, stage=stage, file=upload, content_type=ctype,
-                                   uploaded_by=actor, uploaded_at=now)
+def _add_hazard_photos(hazard, photos, stage, actor, now):
+    for upload in photos:
+        HazardPhoto.objects.create(hazard=hazard, stage=stage, file=upload,
+                                   content_type=upload.content_type, uploaded_by=actor,
+                                   uploaded_at=now)
 
 
 @transaction.atomic
 def note_hazard_progress(hazard, *, actor, note, photos=(), at=None):
     """整改进展: a note (and photos after), moving 已交办 to 整改中."""
-    kinds = _validated(photos)
+    photos = _validated(photos)
     if not note.strip():
         raise ActionError("请填写整改进展。")
     now = _now(at)
     _move(hazard, HAZARD_TRANSITIONS, HAZARD_ACTION_LABELS, "progress", actor=actor,
           reason=note)
-    _add_hazard_photos(hazard, photos, kinds, HazardPhoto.Stage.AFTER, actor, now)
+    _add_hazard_photos(hazard, photos, HazardPhoto.Stage.AFTER, actor, now)
     return hazard
 
 
 @transaction.atomic
 def submit_hazard_rectification(hazard, *, actor, note, photos=(), at=None):
     """整改完成, asking for 验收."""
-    kinds = _validated(photos)
+    photos = _validated(photos)
     if not note.strip():
         raise ActionError("请填写整改情况。")
     now = _now(at)
     _move(hazard, HAZARD_TRANSITIONS, HAZARD_ACTION_LABELS, "submit", actor=actor, reason=note,
           rectification_note=note, rectified_at=now, rectified_by=actor)
-    _add_hazard_photos(hazard, photos, kinds, HazardPhoto.Stage.AFTER, actor, now)
+    _add_hazard_photos(hazard, photos, HazardPhoto.Stage.AFTER, actor, now)
     _on_commit_notify(
         [hazard.assigned_by] if hazard.assigned_by and hazard.assigned_by != actor else [],
         key=f"rectification:hazard:{hazard.pk}:submitted:{hazard.failed_verifications}",
@@ -318,9 +322,9 @@ def close_hazard(hazard, *, actor, at=None):
 
 @transaction.atomic
 def add_hazard_photo(hazard, *, actor, upload, stage, at=None):
-    kinds = _validated([upload])
+    [upload] = _validated([upload])
     photo = HazardPhoto.objects.create(hazard=hazard, stage=stage, file=upload,
-                                       content_type=kinds[0][1], uploaded_by=actor,
+                                       content_type=upload.content_type, uploaded_by=actor,
                                        uploaded_at=_now(at))
     audit.record(hazard, actor=actor, action="hazard.photo",
                  action_label=f"上传{HazardPhoto.Stage(stage).label}照片")
@@ -379,12 +383,7 @@ def record_visit(rnd, *, actor, area, date, members, department="", summary="", 
 @transaction.atomic
 def add_issue(visit, *, actor, category, description, requirement="", evidence=(), at=None):
     """Add an item to the visit's issue list (待交办), with evidence (photos, PDF)."""
-    kinds = []
-    for upload in evidence or ():
-        try:
-            kinds.append(validate_upload(upload, kinds=("image", "pdf")))
-        except Exception as exc:
-            raise ActionError("；".join(getattr(exc, "messages", [str(exc)]))) from exc
+    evidence = _validated(evidence, kinds=("image", "pdf"))
     if not description.strip():
         raise ActionError("请填写问题描述。")
     visit = SupervisionVisit.objects.select_for_update().get(pk=visit.pk)
@@ -398,9 +397,10 @@ def add_issue(visit, *, actor, category, description, requirement="", evidence=(
         visit=visit, number=number, area=visit.area, village=village, category=category,
         centre=centre, description=description, requirement=requirement, created_by=actor,
         created_at=now)
-    for upload, (_ext, ctype) in zip(evidence or (), kinds, strict=True):
+    for upload in evidence:
         IssueEvidence.objects.create(item=item, stage=IssueEvidence.Stage.FOUND, file=upload,
-                                     content_type=ctype, original_name=upload.name[:120],
+                                     content_type=upload.content_type,
+                                     original_name=upload.name[:120],
                                      uploaded_by=actor, uploaded_at=now)
     audit.record(item, actor=actor, action="issueitem.create", action_label="列入问题清单",
                  to_state=IS.OPEN.label, reason=description)
@@ -432,20 +432,16 @@ def assign_issue(item, *, actor, responsible_unit, responsible_person, deadline,
 @transaction.atomic
 def report_issue(item, *, actor, report, evidence=(), at=None):
     """The responsible unit reports its rectification (整改情况报告)."""
-    kinds = []
-    for upload in evidence or ():
-        try:
-            kinds.append(validate_upload(upload, kinds=("image", "pdf")))
-        except Exception as exc:
-            raise ActionError("；".join(getattr(exc, "messages", [str(exc)]))) from exc
+    evidence = _validated(evidence, kinds=("image", "pdf"))
     if not report.strip():
         raise ActionError("请填写整改情况。")
     now = _now(at)
     _move(item, ISSUE_TRANSITIONS, ISSUE_ACTION_LABELS, "report", actor=actor, reason=report,
           report=report, reported_at=now, reported_by=actor)
-    for upload, (_ext, ctype) in zip(evidence or (), kinds, strict=True):
+    for upload in evidence:
         IssueEvidence.objects.create(item=item, stage=IssueEvidence.Stage.REPORT, file=upload,
-                                     content_type=ctype, original_name=upload.name[:120],
+                                     content_type=upload.content_type,
+                                     original_name=upload.name[:120],
                                      uploaded_by=actor, uploaded_at=now)
     return item
 
@@ -478,12 +474,10 @@ def close_issue(item, *, actor, at=None):
 
 @transaction.atomic
 def add_issue_evidence(item, *, actor, upload, stage=IssueEvidence.Stage.FOUND, at=None):
-    try:
-        _ext, ctype = validate_upload(upload, kinds=("image", "pdf"))
-    except Exception as exc:
-        raise ActionError("；".join(getattr(exc, "messages", [str(exc)]))) from exc
+    [upload] = _validated([upload], kinds=("image", "pdf"))
     evidence = IssueEvidence.objects.create(item=item, stage=stage, file=upload,
-                                            content_type=ctype, original_name=upload.name[:120],
+                                            content_type=upload.content_type,
+                                            original_name=upload.name[:120],
                                             uploaded_by=actor, uploaded_at=_now(at))
     audit.record(item, actor=actor, action="issueitem.evidence", action_label="上传佐证材料",
                  reason=upload.name[:120])
@@ -564,8 +558,9 @@ def set_centre_demonstration(centre, *, actor, flag, on=None, at=None):
 
 @transaction.atomic
 def add_centre_photo(centre, *, actor, upload, caption="", at=None):
-    kinds = _validated([upload])
-    photo = CentrePhoto.objects.create(centre=centre, file=upload, content_type=kinds[0][1],
+    [upload] = _validated([upload])
+    photo = CentrePhoto.objects.create(centre=centre, file=upload,
+                                       content_type=upload.content_type,
                                        caption=caption, uploaded_by=actor, uploaded_at=_now(at))
     audit.record(centre, actor=actor, action="centre.photo", action_label="上传照片",
                  reason=caption)

@@ -34,7 +34,8 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class PhotosField(forms.FileField):
-    """Zero or more files, each checked by content and size."""
+    """Zero or more files, each checked by content and size; cleaned to the files to store
+    (images re-encoded, every file named by its content: pingxiang.uploads.validate_upload)."""
 
     widget = MultipleFileInput
 
@@ -45,17 +46,17 @@ class PhotosField(forms.FileField):
 
     def clean(self, data, initial=None):
         files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
-        errors = []
+        errors, checked = [], []
         for upload in files:
             try:
-                validate_upload(upload, kinds=self.kinds)
+                checked.append(validate_upload(upload, kinds=self.kinds))
             except ValidationError as exc:
                 errors.extend(exc.messages)
         if errors:
             raise ValidationError(errors)
         if self.required and not files:
             raise ValidationError("请选择要上传的文件。")
-        return files
+        return checked
 
 
 def village_choices(user):

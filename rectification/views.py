@@ -434,7 +434,7 @@ def export_download(request, pk):
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404
     log_access(request.user, AccessEvent.Kind.DOWNLOAD, job, request=request, detail=job.filename)
-    return serve_file(job.file, download_name=job.filename, inline=False)
+    return serve_file(job.file, download_name=job.filename)
 
 
 # --- Supervision -------------------------------------------------------------------------------
@@ -691,8 +691,7 @@ def issue_evidence_add(request, pk):
 @require_GET
 def evidence_file(request, pk):
     evidence = get_evidence_for_user(request.user, pk)
-    return serve_file(evidence.file, download_name=evidence.original_name or None,
-                      inline=evidence.is_image)
+    return serve_file(evidence.file, download_name=evidence.original_name or None)
 
 
 # --- Centres ---------------------------------------------------------------------------------

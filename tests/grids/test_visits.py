@@ -230,13 +230,15 @@ def test_visit_photo_is_checked_by_content_and_served_after_the_access_check(
         login, cast, make_household, settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from tests.images import png_bytes
+
     settings.MEDIA_ROOT = tmp_path
     household = make_household(cast.xiguan_grid)
     client = login(cast.grid_xiguan)
     fake = SimpleUploadedFile("照片.jpg", b"not really a picture", content_type="image/jpeg")
     response = _post(client, household, photo=fake)
     assert "类型不受支持" in " ".join(response.context["form"].errors["photo"])
-    png = SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, content_type="image/png")
+    png = SimpleUploadedFile("p.png", png_bytes(), content_type="image/png")
     _post(client, household, photo=png)
     visit = Visit.objects.get()
     assert client.get(reverse("grids:visit_photo", args=[visit.pk])).status_code == 200

@@ -14,13 +14,14 @@ from openpyxl import load_workbook
 from petitions import actions
 from petitions.models import Petition
 from pingxiang.models import AccessEvent
+from tests.images import png_bytes
 
 from .conftest import person
 
 pytestmark = pytest.mark.django_db
 
 NAME, TITLE, CONTENT = "保密张三", "秘密事项甲", "内容机密乙"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()
 
 
 @pytest.fixture

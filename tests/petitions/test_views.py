@@ -12,11 +12,12 @@ from django.utils import timezone
 from petitions import actions
 from petitions.models import Category, Petition, ReceptionDay
 from pingxiang.models import AuditEvent
+from tests.images import png_bytes
 
 from .conftest import id_number, person
 
 pytestmark = pytest.mark.django_db
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()
 
 
 def form_data(cast, **extra):
