@@ -276,9 +276,6 @@ def _copy(model, fields, rows):
         # The next query joins what was just loaded: without fresh statistics PostgreSQL 18
         # plans it for an empty table (a nested loop over 60,000 residents, minutes a call).
         cursor.execute(f"ANALYZE {meta.db_table}")
-        # The next query joins what was just loaded: without fresh statistics PostgreSQL 18
-        # plans it for an empty table (a nested loop over 60,000 residents, minutes a call).
-        cursor.execute(f"ANALYZE {meta.db_table}")
 
 
 def _seed_key_places(village_grids, rng):
