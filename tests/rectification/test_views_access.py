@@ -103,19 +103,30 @@ def test_closed_loop_through_the_pages(rx, two_hazards, login):
 
 
 def test_intake_prefill_from_a_visit(rx, login):
+    import uuid
+
+    from grids.actions import create_household, record_visit
+    from grids.models import Visit
+
     cast = rx.cast
+    household = create_household(grid=cast.xiguan_grid, house_number="7号", head_name="高明",
+                                 actor=cast.grid_xiguan)
+    visit, _ = record_visit(actor=cast.grid_xiguan, idempotency_key=uuid.uuid4(),
+                            visited_on=rx.today, visit_type=Visit.Type.ROUTINE,
+                            findings=[Visit.Finding.HAZARD], household=household)
     client = login(cast.grid_xiguan)
     url = (reverse("rectification:hazard_create")
-           + f"?source=visit&area={cast.xiguan_grid.pk}&description=巷道电线老化&visit=77")
+           + f"?source=visit&area={cast.xiguan_grid.pk}&description=巷道电线老化&visit={visit.pk}")
     html = client.get(url).content.decode()
-    assert "巷道电线老化" in html and 'value="77"' in html and "走访记录 77" in html
+    assert "巷道电线老化" in html and f'value="{visit.pk}"' in html
+    assert f"走访记录 {visit.pk}" in html
     response = client.post(url, {
         "source": "visit", "category": rx.cats["消防"].pk, "grade": "一般",
         "area": cast.xiguan_grid.pk, "description": "巷道电线老化", "found_date": rx.today.isoformat(),
-        "source_ref": "走访记录 77", "visit": "77", "photos": [png()]})
+        "source_ref": f"走访记录 {visit.pk}", "visit": str(visit.pk), "photos": [png()]})
     assert response.status_code == 302
     hazard = Hazard.objects.get()
-    assert hazard.source_visit_id == 77 and hazard.source == "visit"
+    assert hazard.source_visit_id == visit.pk and hazard.source == "visit"
     assert hazard.village == cast.xiguan and hazard.photos.count() == 1
 
 
