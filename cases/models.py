@@ -13,7 +13,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from grids.models import Area, Resident
-from pingxiang.prepared import prepared
 from pingxiang.uploads import UploadTo
 
 
@@ -70,7 +69,7 @@ class Level(models.Model):
         """Every rung, lowest first; read once per request (pingxiang.requestcache)."""
         from pingxiang.requestcache import memo
 
-        return memo("cases.Level", lambda: list(_ladder()))
+        return memo("cases.Level", lambda: list(cls.objects.order_by("number")))
 
     @classmethod
     def rung(cls, number):
@@ -168,13 +167,8 @@ class Policy(models.Model):
     def current(cls):
         from pingxiang.requestcache import memo
 
-        return memo("cases.Policy", lambda: next(iter(_policy()), None)
+        return memo("cases.Policy", lambda: cls.objects.filter(pk=1).first()
                     or cls.objects.get_or_create(pk=1)[0])
-
-
-# Read on every case page and list: compiled once per process (pingxiang.prepared).
-_ladder = prepared(lambda: Level.objects.order_by("number"))
-_policy = prepared(lambda: Policy.objects.filter(pk=1))
 
 
 class CaseCounter(models.Model):

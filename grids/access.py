@@ -8,8 +8,6 @@ from django.shortcuts import get_object_or_404
 from grids import areatree
 from grids.models import Area, Membership, Role
 from pingxiang.masks import mask_birth_date, mask_id_number, mask_phone
-from pingxiang.prepared import prepared
-from pingxiang.related import attach_related_many
 
 _CACHE_ATTR = "_pingxiang_memberships"
 
@@ -20,16 +18,10 @@ def memberships(user):
         return []
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        cached = list(_memberships_of(user.pk))
-        attach_related_many((m, "area") for m in cached)  # from the tree (grids.areatree)
-        cached.sort(key=lambda m: (m.area.path, m.pk))
+        cached = list(Membership.objects.active().filter(user_id=user.pk)
+                      .select_related("area").order_by("area__path", "pk"))
         setattr(user, _CACHE_ATTR, cached)
     return cached
-
-
-# Read on every request: compiled once per process (pingxiang.prepared).
-_memberships_of = prepared(
-    lambda user_id: Membership.objects.active().filter(user_id=user_id).order_by("pk"))
 
 
 def forget(user):
@@ -74,14 +66,14 @@ def area_paths(user, *, roles=None):
 def _child_ids(area):
     """Primary keys of the area's children (an area or its key), from the tree each process
     holds (grids.areatree)."""
-    return areatree.current().child_ids(getattr(area, "pk", area))
+    return areatree.child_ids(area)
 
 
 def _whole_tree(area):
     """The area is the top of the only tree there is (the county of a one-county
     deployment), so everything lies under it. A second county added later moves the tree's
     version, so it is out of sight at once."""
-    return area.parent_id is None and areatree.current().root_ids() == [area.pk]
+    return area.parent_id is None and areatree.root_ids() == [area.pk]
 
 
 def q_under_user_areas(user, field="area", *, roles=None, town=None, village=None):
@@ -137,7 +129,13 @@ visible_areas = areas_visible_to
 def village_rows(user, *, order=("sort_order", "path")):
     """The villages at or beneath the user's areas, as areas_visible_to would give them, from
     the tree the process holds (grids.areatree): a filter's options on every list page."""
-    return areatree.current().villages_under(area_paths(user), order=order)
+    return areatree.villages_under(area_paths(user), order=order)
+
+
+def village_options(user, *, order=("sort_order", "path")):
+    """[(pk, "西关村"), ...]: the villages at or beneath the user's areas, from the area tree
+    (village_rows), as a filter's choices."""
+    return [(a.pk, str(a)) for a in village_rows(user, order=order)]
 
 
 def get_area_for_user(user, pk):

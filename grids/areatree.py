@@ -1,15 +1,14 @@
 """Every area of the deployment, held by each process and read again only when an area is
 written.
 
-A county has about 3,000 areas (county, towns, villages, groups, grids) and they change a
-few times a year, yet every list page asked PostgreSQL for the user's villages (the filter's
-options) and for its rows' villages by key, and every request joined the user's memberships
-to their areas. A trigger stamps a version on the tree whenever grids_area is written
-(migration grids 0008); each request reads that one number, once, and the process reloads
-the areas when it has moved. The areas and the version are read in one statement, so the
-copy and its version always agree.
+A county has about 3,000 areas and they change a few times a year. A trigger stamps a
+version on the tree whenever grids_area is written (migration grids 0008); each request
+reads that one number, once, and the process reloads the areas when it has moved. The areas
+and the version are read in one statement, so the copy and its version always agree.
 
-Callers get copies of the held areas, so nothing done to one can reach another request."""
+Code that wants areas from memory asks for them here by name: `get(pk)`, `get_many(pks)`,
+`child_ids(area)`, `root_ids()`, `villages_under(paths)`. Callers get copies, so nothing
+done to one can reach another request."""
 
 import copy
 import threading
@@ -28,36 +27,11 @@ _LOAD = ("SELECT a.*, (SELECT v FROM grids_areas_version WHERE id = 1) AS tree_v
 
 class Tree:
     def __init__(self, areas):
-        self._by_pk = {a.pk: a for a in areas}
-        self._villages = [a for a in areas if a.kind == Area.Kind.VILLAGE]
-        self._children = {}
+        self.by_pk = {a.pk: a for a in areas}
+        self.villages = [a for a in areas if a.kind == Area.Kind.VILLAGE]
+        self.children = {}
         for a in areas:  # in path order
-            self._children.setdefault(a.parent_id, []).append(a.pk)
-
-    def child_ids(self, pk):
-        return list(self._children.get(pk, ()))
-
-    def root_ids(self):
-        return self.child_ids(None)
-
-    def __len__(self):
-        return len(self._by_pk)
-
-    def by_keys(self, keys):
-        """{pk: area} for the keys held (a key not held is left out)."""
-        found = {}
-        for pk in keys:
-            area = self._by_pk.get(pk)
-            if area is not None:
-                found[pk] = copy.copy(area)
-        return found
-
-    def villages_under(self, paths, *, order=("sort_order", "path")):
-        """The villages at or beneath any of these paths, in the given order."""
-        paths = tuple(paths)
-        rows = [a for a in self._villages if a.path.startswith(paths)] if paths else []
-        rows.sort(key=lambda a: tuple(getattr(a, name) for name in order))
-        return [copy.copy(a) for a in rows]
+            self.children.setdefault(a.parent_id, []).append(a.pk)
 
 
 def version():
@@ -85,17 +59,42 @@ def _current():
     return tree
 
 
-def current():
-    """The tree as it is now: checked once per request (pingxiang.requestcache), and on
-    every call outside one."""
+def _tree():
+    """The tree as it is now: its version checked once per request (pingxiang.requestcache),
+    and on every call outside one."""
     return memo("grids.AreaTree", _current)
 
 
-def areas_by_keys(keys):
-    """{pk: area} for these keys: from the tree, and from the database for any it lacks (an
-    area created earlier in the same request)."""
-    found = current().by_keys(keys)
-    missing = [k for k in keys if k not in found]
+def get_many(pks):
+    """{pk: area} for these keys; an area the tree lacks (created earlier in this request)
+    is read from the database."""
+    held = _tree().by_pk
+    found = {pk: copy.copy(held[pk]) for pk in pks if pk in held}
+    missing = [pk for pk in pks if pk not in found and pk is not None]
     if missing:
         found.update(Area.objects.in_bulk(missing))
     return found
+
+
+def get(pk):
+    """The area with this key (None for None)."""
+    if pk is None:
+        return None
+    return get_many([pk]).get(pk)
+
+
+def child_ids(area):
+    """Keys of the children of an area (or of an area's key), in path order."""
+    return list(_tree().children.get(getattr(area, "pk", area), ()))
+
+
+def root_ids():
+    return child_ids(None)
+
+
+def villages_under(paths, *, order=("sort_order", "path")):
+    """The villages at or beneath any of these paths, in the given order."""
+    paths = tuple(paths)
+    rows = [a for a in _tree().villages if a.path.startswith(paths)] if paths else []
+    rows.sort(key=lambda a: tuple(getattr(a, name) for name in order))
+    return [copy.copy(a) for a in rows]

@@ -4,7 +4,6 @@ directly for state changes: an action that changes state records it in the same 
 from django.contrib.contenttypes.models import ContentType
 
 from pingxiang.models import AccessEvent, AuditEvent
-from pingxiang.prepared import prepared
 
 
 def _actor_name(user):
@@ -47,17 +46,9 @@ def timeline(obj):
     )
 
 
-_timeline_rows = prepared(
-    lambda content_type_id, object_id: AuditEvent.objects.filter(
-        content_type_id=content_type_id, object_id=object_id).order_by("at", "id"),
-    kinds=(int, str))
-
-
 def timeline_list(obj):
-    """timeline(obj) as a list, for a page: the same rows by a query compiled once per
-    process (pingxiang.prepared) instead of on every page view."""
-    ct = ContentType.objects.get_for_model(obj, for_concrete_model=False)
-    return list(_timeline_rows(ct.pk, str(obj.pk)))
+    """timeline(obj) as a list, for a page."""
+    return list(timeline(obj))
 
 
 def client_ip(request):

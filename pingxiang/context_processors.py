@@ -1,12 +1,7 @@
 from grids.access import memberships
 from grids.models import ROLE_PRIORITY, Role
 from pingxiang.models import Notification
-from pingxiang.prepared import prepared
 from pingxiang.registry import nav_for
-
-# The header's unread count, on every page: compiled once per process.
-_unread = prepared(lambda user_id: Notification.objects.filter(
-    recipient_id=user_id, read_at__isnull=True).order_by().values("pk"))
 
 
 def active_role(request):
@@ -32,7 +27,7 @@ def shell(request):
         return {}
 
     def unread_count():
-        return _unread.count(user.pk)
+        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
     role = active_role(request)
     held = sorted({Role(m.role) for m in memberships(user)}, key=ROLE_PRIORITY.index)
