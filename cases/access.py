@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
+from cases.actions import highest_start
+from cases.models import Level
 from grids.access import area_paths, has_role, memberships, q_under_user_areas
 from grids.models import Area, Role
 
@@ -85,15 +87,24 @@ def handles_level(user, case, level=None):
     return _covers(user, case, roles)
 
 
-def acceptable_levels(user, case, max_level):
-    """Levels this user may start a registered case at."""
+# Below the centre, whoever takes a registered case starts it on a rung they (or the grid
+# workers under them) handle: a village cadre at the grid's or the village's rung.
+ACCEPT_KINDS = {
+    Role.VILLAGE_CADRE: ("grid_workers", "village_cadres"),
+    Role.GRID_WORKER: ("grid_workers",),
+}
+
+
+def acceptable_levels(user, case):
+    """Levels this user may start a registered case at, read from the ladder and the
+    policy's red threshold."""
+    top = highest_start(case)
+    rungs = [r for r in Level.ladder() if r.number <= top]
     if is_centre(user, case):
-        top = max_level if case.risk == "red" else min(3, max_level)
-        return list(range(1, top + 1))
-    if _covers(user, case, (Role.VILLAGE_CADRE,)):
-        return [1, 2]
-    if _covers(user, case, (Role.GRID_WORKER,)):
-        return [1]
+        return [r.number for r in rungs]
+    for role, kinds in ACCEPT_KINDS.items():
+        if _covers(user, case, (role,)):
+            return [r.number for r in rungs if r.handler_kind in kinds]
     return []
 
 

@@ -138,6 +138,28 @@ def max_level():
     return max((rung.number for rung in Level.ladder()), default=5)
 
 
+def highest_start(case):
+    """The highest level a case may be accepted at: any rung when its risk is red, else
+    up to the policy's red threshold (a red case alone may go straight above it)."""
+    if case.risk == Risk.RED:
+        return max_level()
+    return Policy.current().red_min_level
+
+
+def escalation_levels(case):
+    """Where escalate_case may send the case: the next rung, and for a red case any rung
+    from the policy's red threshold up."""
+    above = sorted(n for n in levels() if n > (case.level or 0))
+    if not above or case.risk != Risk.RED:
+        return above[:1]
+    red_min = Policy.current().red_min_level
+    return [n for n in above if n == above[0] or n >= red_min]
+
+
+def send_down_levels(case):
+    return sorted(n for n in levels() if n < (case.level or 0))
+
+
 def level_deadline(rung, start):
     if rung.working_days:
         return workdays.deadline_after(start, rung.day_limit)
@@ -341,14 +363,15 @@ def _start_level(case, number, at, *, actor, action, from_state, reason="", outc
 
 @transaction.atomic
 def accept_case(case, *, actor, level, note="", at=None):
-    """受理: start mediation at `level` (a red case may start at level 3 or above)."""
+    """受理: start mediation at `level` (above the policy's red threshold only if red)."""
     at = _now(at)
     _refuse_transition(case, "accept")
     top = max_level()
     if not 1 <= level <= top:
         raise CaseActionError(f"层级应在1到{top}之间。")
-    if level > 3 and case.risk != Risk.RED:
-        raise CaseActionError("只有红色风险的纠纷可以直接交由第4级及以上受理。")
+    if level > highest_start(case):
+        raise CaseActionError(f"只有红色风险的纠纷可以直接交由第{highest_start(case) + 1}级"
+                              f"及以上受理。")
     from_state = _state_label(case)
     _start_level(case, level, at, actor=actor, action="accept", from_state=from_state,
                  reason=note, extra={"handler": actor})

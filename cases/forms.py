@@ -267,10 +267,6 @@ class JudicialForm(VersionedForm):
         return _not_future(self.cleaned_data.get("confirmed_on"), "司法确认日期")
 
 
-class AcknowledgeForm(forms.Form):
-    pass
-
-
 class AttachmentForm(forms.Form):
     kind = forms.ChoiceField(label="类型", choices=Attachment.Kind.choices)
     file = forms.FileField(label="文件", help_text="图片（JPG、PNG、GIF）或 PDF，不超过 10 MB")
@@ -286,7 +282,7 @@ class CaseFilterForm(ListFilterForm):
     category = forms.ModelChoiceField(label="类别", queryset=Category.objects.all(),
                                       required=False, empty_label="全部")
     level = forms.TypedChoiceField(label="层级", coerce=int, required=False, empty_value=None,
-                                   choices=[("", "全部")] + [(n, f"{n}级") for n in range(1, 6)])
+                                   choices=())  # the ladder's rungs, in __init__
     risk = forms.ChoiceField(label="风险", required=False, choices=[("", "全部")] + Risk.choices)
     status = forms.ChoiceField(label="状态", required=False,
                                choices=[("", "全部"), ("active", "办理中"), ("overdue", "已逾期"),
@@ -302,6 +298,8 @@ class CaseFilterForm(ListFilterForm):
         super().__init__(*args, user=user, **kwargs)
         self.fields["village"].queryset = villages
         self.fields["category"].option_rows = list(_categories())
+        self.fields["level"].choices = [("", "全部")] + [(r.number, f"{r.number}级")
+                                                       for r in Level.ladder()]
         fast_widgets(self)  # drawn on every list request
 
     def clean(self):

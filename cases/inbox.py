@@ -10,11 +10,33 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.access import q_visible
-from cases.models import ACTIVE_STATUSES, Case, PauseRequest, Policy, Risk, Status
+from cases.models import (
+    ACTIVE_STATUSES,
+    Case,
+    HandlerKind,
+    Level,
+    PauseRequest,
+    Policy,
+    Risk,
+    Status,
+)
 from grids.models import Role
 from pingxiang.context_processors import active_role
 
 LIMIT = 50
+
+# The rungs of the ladder whose cases each role's "调处中" section follows, by who handles
+# the rung: grid workers and cadres their own rung, the centre the town's rungs, leaders
+# the rungs from the town's leaders up. A rung an administrator adds shows where its
+# handler belongs.
+FOLLOWS = {
+    Role.GRID_WORKER: {HandlerKind.GRID_WORKERS},
+    Role.VILLAGE_CADRE: {HandlerKind.VILLAGE_CADRES},
+    Role.CENTRE_STAFF: {HandlerKind.CENTRE_STAFF, HandlerKind.VILLAGE_LEADERS,
+                        HandlerKind.TOWN_LEADERS},
+    Role.LEADER: {HandlerKind.VILLAGE_LEADERS, HandlerKind.TOWN_LEADERS,
+                  HandlerKind.COUNTY_STAFF},
+}
 
 
 @dataclass
@@ -35,6 +57,24 @@ def _base(user, roles):
     return Case.objects.filter(q_visible(user, roles=roles))
 
 
+def _levels(qs, kinds, *, key="level", title=None):
+    """[section] of the open cases of `qs` on the rungs handled by `kinds` (none when no
+    rung is), titled after the rung ("2级待调处（村(社区)调委会）") or the rungs ("3、4级调处中")."""
+    rungs = [r for r in Level.ladder() if r.handler_kind in kinds]
+    if not rungs:
+        return []
+    numbers = [r.number for r in rungs]
+    named = "、".join(map(str, numbers))
+    if title:
+        title = title.format(named)
+    elif len(rungs) == 1:
+        title = f"{named}级待调处（{rungs[0].name}）"
+    else:
+        title = f"{named}级调处中"
+    more = f"level={numbers[0]}&status=active" if len(numbers) == 1 else "status=active"
+    return [(key, title, qs.open().filter(level__in=numbers), more)]
+
+
 def querysets_for(user, role, now=None):
     """[(key, title, queryset, more_query)] for the role."""
     now = now or timezone.now()
@@ -48,15 +88,15 @@ def querysets_for(user, role, now=None):
         mine = _base(user, [Role.GRID_WORKER])
         out += [
             ("new", "待受理（本网格）", mine.filter(status=Status.REGISTERED), "status=registered"),
-            ("level", "一级待调处（随手调）", mine.open().filter(level=1), "level=1&status=active"),
+            *_levels(mine, FOLLOWS[role]),
             ("followup", "待回访", mine.filter(followups), "status=resolved"),
         ]
     elif role == Role.VILLAGE_CADRE:
         mine = _base(user, [Role.VILLAGE_CADRE])
         out += [
             ("new", "待受理（本村）", mine.filter(status=Status.REGISTERED), "status=registered"),
-            ("level", "二级待调处（村调委会）", mine.open().filter(level=2), "level=2&status=active"),
-            ("level1", "本村一级案件", mine.open().filter(level=1), "level=1&status=active"),
+            *_levels(mine, FOLLOWS[role]),
+            *_levels(mine, FOLLOWS[Role.GRID_WORKER], title="本村{}级案件", key="level1"),
             ("followup", "待回访", mine.filter(followups), "status=resolved"),
         ]
     elif role == Role.CENTRE_STAFF:
@@ -69,7 +109,7 @@ def querysets_for(user, role, now=None):
             ("due", f"临期（{warn}小时内到期）", mine.due_soon(now, warn), ""),
             ("red", "红色风险办理中", mine.filter(risk=Risk.RED, status__in=ACTIVE_STATUSES),
              "risk=red&status=active"),
-            ("level", "三、四级调处中", mine.open().filter(level__in=[3, 4]), "status=active"),
+            *_levels(mine, FOLLOWS[role]),
             ("followup", "待回访", mine.filter(followups), "status=resolved"),
         ]
     elif role == Role.LEADER:
@@ -77,7 +117,7 @@ def querysets_for(user, role, now=None):
         out += [
             ("charge", "我包案的案件", Case.objects.filter(took_charge_by=user,
                                                        status__in=ACTIVE_STATUSES), ""),
-            ("level", "四、五级调处中", mine.open().filter(level__in=[4, 5]), "status=active"),
+            *_levels(mine, FOLLOWS[role]),
             ("overdue", "全镇逾期案件", mine.overdue(now), "status=overdue"),
         ]
     return out

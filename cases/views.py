@@ -190,19 +190,17 @@ def _action_forms(request, case, bound=None, refused=None):
         else:
             names.discard("decide_pause")
     names = {n for n in names if may(user, case, n)}
-    top = actions.max_level()
     built = {}
     for name in sorted(names):
         kwargs = {}
         if name == "accept":
-            kwargs["levels"] = acceptable_levels(user, case, top)
+            kwargs["levels"] = acceptable_levels(user, case)
             if not kwargs["levels"]:
                 continue
         elif name == "escalate":
-            first = case.level + 1
-            kwargs["levels"] = list(range(first, top + 1)) if case.risk == "red" else [first]
+            kwargs["levels"] = actions.escalation_levels(case)
         elif name == "send_down":
-            kwargs["levels"] = list(range(1, case.level))
+            kwargs["levels"] = actions.send_down_levels(case)
         if bound and bound[0] == name:
             built[name] = _build_form(name, kwargs, case.version, bound[1])
             if refused and built[name].is_valid():

@@ -48,7 +48,7 @@ def test_grid_worker_visits_settles_a_dispute_on_the_spot_and_works_offline(
     log_in(page, "grid_xiguan", title="网格员工作台")
     home = main_text(page)
     assert "冬季矛盾纠纷大排查" in home and "已走访 0 / 3 户" in home
-    assert "一级待调处（随手调）：0" in home
+    assert "1级待调处（网格员/社调解员“随手调”）：0" in home
     assert_clean_page(page)
     shoot(page, "grid_worker_phone", full_page=False)
 

@@ -34,7 +34,7 @@ def test_village_cadre_mediates_fails_and_escalates_to_the_centre(browser_page, 
     log_in(page, "cadre_xiguan", title="村(社区)工作台")
     home = main_text(page)
     assert unread_count(page) == 1
-    assert "二级待调处（村调委会）：1" in home
+    assert "2级待调处（村(社区)调委会）：1" in home
     assert f"{case.number} 转到您处" in home
     shoot(page, "village_cadre_home", full_page=False)
 
@@ -47,7 +47,7 @@ def test_village_cadre_mediates_fails_and_escalates_to_the_centre(browser_page, 
     # The inbox section lists it too.
     go(page, "/cases/mine/")
     section = page.locator("#section-level")
-    assert "二级待调处（村调委会）" in section.inner_text()
+    assert "2级待调处（村(社区)调委会）" in section.inner_text()
     section.get_by_role("link", name=case.number).click()
     page.wait_for_selector(f"h1:has-text('{case.number}')")
 
@@ -72,7 +72,7 @@ def test_village_cadre_mediates_fails_and_escalates_to_the_centre(browser_page, 
     case.refresh_from_db()
     assert (case.level, case.status) == (3, "accepted")
     go(page, "/")
-    assert "二级待调处（村调委会）：0" in main_text(page)
+    assert "2级待调处（村(社区)调委会）：0" in main_text(page)
     check_narrow(page, "/", shot="village_cadre_home_360")
     check_narrow(page, "/cases/mine/")
     check_narrow(page, f"/cases/{case.pk}/")
@@ -81,10 +81,10 @@ def test_village_cadre_mediates_fails_and_escalates_to_the_centre(browser_page, 
     # The centre: the case is in its queue, with a message.
     log_in(page, "centre", title="综治中心工作台")
     assert unread_count(page) >= 1
-    assert "三、四级调处中：1" in main_text(page)
+    assert "3、4级调处中：1" in main_text(page)
     go(page, "/cases/mine/")
     queue = page.locator("#section-level")
-    assert "三、四级调处中" in queue.inner_text()
+    assert "3、4级调处中" in queue.inner_text()
     assert case.number in queue.inner_text() and "3级" in queue.inner_text()
     go(page, "/inbox/")
     assert f"{case.number} 转到您处" in main_text(page)
