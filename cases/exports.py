@@ -4,6 +4,7 @@ from django.contrib.postgres.aggregates import StringAgg
 from django.utils import timezone
 
 from cases.models import ResolutionMethod, Risk, Source, Status
+from grids.access import centre_name
 from pingxiang.excel import Column, write_ledger, xlsx_response
 
 COLUMNS = [
@@ -42,9 +43,9 @@ def ledger_rows(qs):
         ]
 
 
-def case_ledger_response(qs, *, form=None):
+def case_ledger_response(qs, *, user, form=None):
     now = timezone.localtime()
-    subtitle = f"平襄镇综治中心　导出时间：{now:%Y-%m-%d %H:%M}"
+    subtitle = f"{centre_name(user)}　导出时间：{now:%Y-%m-%d %H:%M}"
     if form is not None and form.is_bound and form.is_valid():
         data = form.cleaned_data
         bits = []

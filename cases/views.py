@@ -84,7 +84,7 @@ def case_export(request):
         return redirect(reverse("cases:case_list") + "?" + request.GET.urlencode())
     log_access(request.user, AccessEvent.Kind.EXPORT, detail=f"矛盾纠纷台账 {request.GET.urlencode()}"[:500],
                request=request)
-    return exports.case_ledger_response(qs, form=form)
+    return exports.case_ledger_response(qs, user=request.user, form=form)
 
 
 @scoped("area", model=Case)

@@ -138,6 +138,24 @@ def village_options(user, *, order=("sort_order", "path")):
     return [(a.pk, str(a)) for a in village_rows(user, order=order)]
 
 
+def home_area(user):
+    """The town the user works in (at or above their highest area), or their county when
+    they answer for a whole county; None for a user without areas."""
+    for m in memberships(user):  # in path order: the highest area first
+        ids = [int(i) for i in m.area.path.strip("/").split("/")]
+        town = next((a for a in areatree.get_many(ids).values()
+                     if a.kind == Area.Kind.TOWN), None)
+        return town or m.area
+    return None
+
+
+def centre_name(user):
+    """The 综治中心 the user works for ("平襄镇综治中心"), named after their town or county:
+    page footers, export subtitles, a reception's room."""
+    area = home_area(user)
+    return f"{area.name}综治中心" if area else "综治中心"
+
+
 def get_area_for_user(user, pk):
     """404 unless the area lies beneath one of the user's areas."""
     return get_object_or_404(areas_visible_to(user).select_related("parent"), pk=pk)

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
-from grids.access import area_paths, village_rows
+from grids.access import area_paths, centre_name, village_rows
 from grids.idcard import validate_id_number
 from grids.models import Area, Role
 from petitions.access import reception_days_for, registrable_paths
@@ -285,12 +285,13 @@ class ReceptionForm(forms.Form):
     leader = UserChoiceField(label="接访领导", queryset=None)
     date = forms.DateField(label="接访日期", widget=DateInput())
     time_range = forms.CharField(label="时间", max_length=40, initial="09:00-12:00")
-    place = forms.CharField(label="地点", max_length=100, initial="平襄镇综治中心接访室")
+    place = forms.CharField(label="地点", max_length=100)  # initial: the user's centre
     topic = forms.CharField(label="接访重点", max_length=200, required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["leader"].queryset = leaders_of(area_paths(user, roles=[Role.CENTRE_STAFF, Role.LEADER]))
+        self.fields["place"].initial = f"{centre_name(user)}接访室"
 
 
 class FilterForm(ListFilterForm):

@@ -134,7 +134,11 @@ def _context(request):
     period = selected_period(request)
     figures = compute(area, period)
     headers, rows = village_table(figures)
+    # Named after the area and the campaign chosen ("平襄镇矛盾大排查…活动工作简报"), or the
+    # area alone for free dates.
+    campaign = period.label if period.campaign_id else ""
     return {
+        "title": f"{area.short_name}{campaign}工作简报",
         "area": area, "period": period, "figures": figures,
         "paragraphs": briefing_paragraphs(figures), "headers": headers, "rows": rows,
         "areas": dashboard_areas(request.user), "period_query": period.as_query(),
@@ -162,8 +166,7 @@ def briefing_docx(request):
     style = doc.styles["Normal"]
     style.font.name = "宋体"
     style.font.size = Pt(12)
-    title = doc.add_heading(f"{ctx['area'].short_name}矛盾大排查纠纷大化解基础大夯实活动工作简报",
-                            level=1)
+    title = doc.add_heading(ctx["title"], level=1)
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     meta = doc.add_paragraph(f"统计期间：{ctx['period'].describe()}    "
                              f"生成日期：{ctx['today']:%Y-%m-%d}")

@@ -1,4 +1,4 @@
-from grids.access import memberships
+from grids.access import centre_name, memberships
 from grids.models import ROLE_PRIORITY, Role
 from pingxiang.models import Notification
 from pingxiang.registry import nav_for
@@ -36,4 +36,5 @@ def shell(request):
         "held_roles": held,
         "nav_items": nav_for({role}) if role else [],
         "unread_count": unread_count,  # evaluated lazily, once, where the header uses it
+        "centre_name": lambda: centre_name(user),  # the footer's; lazy like unread_count
     }
