@@ -37,4 +37,4 @@ clean:
 # County-scale benchmark (bench/README.md): needs DATABASE_URL with generated data
 # (`manage.py generate_county --towns N`) and wrk; writes bench/out/<label>.json.
 bench: install
-	$(VENV)/bin/python -m bench.run $(BENCH_ARGS)
+	$(VENV)/bin/python -m pingxiang.services exec -- $(VENV)/bin/python -m bench.run $(BENCH_ARGS)

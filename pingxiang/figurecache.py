@@ -1,4 +1,4 @@
-"""Caching the dashboard's figures safely.
+"""Caching the dashboard's figures and the home pages' panels in Django's cache (Redis).
 
 Figures for an area and period are cached under the value of the PostgreSQL sequence
 `pingxiang_figures_version`, which a statement-level trigger on every table of the apps the
@@ -12,40 +12,33 @@ case turns overdue at its deadline without any write), and for a write whose tra
 commits after a reader already saw its version: either way a cached figure is at most a
 minute old.
 
-Computed figures live in each process's own memory (the `figures` cache). The rendered HTML
-of the dashboard's cards and table is also shared through Redis (`cached_html`), so the
-several processes of a deployment compute a county's figures once per version, not once
-each: the first to miss takes a lock in Redis and renders, the others wait for its HTML.
-Only text goes to Redis (nothing is unpickled from it), and Redis being down or slow (0.25 s
-timeout) only means computing afresh: the dashboard never fails because of it."""
+The cache is shared by every process, so a county's figures are computed once per version
+and minute, not once per worker. When the minute turns, every worker misses at once:
+`cached_html` lets the first one (`cache.add` of a lock) render, and the others serve the
+last HTML rendered for that area and period (at most two minutes old) instead of computing
+the same county in parallel; when there is none, they render too. Redis down or slow (0.25 s
+timeouts, settings.CACHES) only means computing afresh: no page fails because of the cache.
+"""
 
-import time
+import logging
 
 from django.apps import apps
-from django.core.cache import caches
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 APPS = ("grids", "cases", "petitions", "rectification")
 TRIGGER = "pingxiang_figures_version"
 TTL = 60
+LOCK_SECONDS = 30  # longer than any render; expires by itself if its holder dies
 
-
-# Part of every key: the database's name (test runs and deployments sharing a Redis never
-# see each other's figures) and a namespace the test suite renews for each test.
+# Part of every key (settings.CACHES' KEY_PREFIX adds the database's name): the test suite
+# renews it for each test, whose rolled-back data the version sequence does not forget.
 NAMESPACE = "1"
-_redis_client = None
 
-
-def _redis():
-    global _redis_client
-    if _redis_client is None:
-        import redis
-        from django.conf import settings
-
-        _redis_client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=0.25,
-                                             socket_connect_timeout=0.25)
-    return _redis_client
+log = logging.getLogger(__name__)
+_MISSING = object()
 
 
 def version():
@@ -55,99 +48,93 @@ def version():
 
 
 def _cache_key(prefix, *parts, data_version=None):
-    """prefix:database:namespace:parts...:version:minute."""
+    """prefix:namespace:parts...:version:minute."""
     minute = timezone.now().strftime("%Y%m%d%H%M")
     return ":".join(str(part) for part in (
-        prefix, connection.settings_dict["NAME"], NAMESPACE, *parts,
-        version() if data_version is None else data_version, minute))
+        prefix, NAMESPACE, *parts, version() if data_version is None else data_version,
+        minute))
 
 
-def _key(kind, area, period):
-    return _cache_key("pxfig", kind, area.pk, period.start, period.end, period.campaign_id)
+def _parts(area, period):
+    return (area.pk, period.start, period.end, period.campaign_id)
+
+
+# The cache is an optimisation only: every call that fails (Redis down, slow, or answering
+# garbage) is logged and treated as a miss.
+
+def _get(key, default=None):
+    try:
+        return cache.get(key, default)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("figure cache unavailable: %r", exc)
+        return default
+
+
+def _set(key, value, timeout=TTL):
+    try:
+        cache.set(key, value, timeout)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("figure cache unavailable: %r", exc)
+
+
+def _lock(key):
+    """True when this process should render: it took the lock, or the cache is down."""
+    try:
+        return cache.add(key, 1, LOCK_SECONDS)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("figure cache unavailable: %r", exc)
+        return True
+
+
+def _unlock(key):
+    try:
+        cache.delete(key)
+    except Exception:  # noqa: BLE001 - it expires by itself
+        pass
 
 
 def cached(kind, area, period, compute):
-    """compute() once per (kind, area, period, data version, minute), in this process."""
-    key = _key(kind, area, period)
-    cache = caches["figures"]
-    value = cache.get(key)
-    if value is None:
+    """compute() once per (kind, area, period, data version, minute)."""
+    key = _cache_key("pxfig", kind, *_parts(area, period))
+    value = _get(key, _MISSING)
+    if value is _MISSING:
         value = compute()
-        cache.set(key, value, TTL)
+        _set(key, value)
     return value
 
 
 def cached_html(kind, area, period, render):
     """render() (a str) once per (kind, area, period, data version, minute) for every
-    process: this process's memory first, then Redis, then render and share."""
-    from django.utils.safestring import mark_safe
-
-    key = _key(kind, area, period)
-    cache = caches["figures"]
-    html = cache.get(key)
-    if html is not None:
-        return html
-    lock, holding = f"{key}:lock", False
-    try:
-        shared = _redis().get(key)
-        if shared is None:
-            holding = bool(_redis().set(lock, b"1", nx=True, ex=30))
-            if not holding:
-                shared = _wait_for(key)  # another process is rendering it right now
-    except Exception:  # noqa: BLE001 - Redis down or slow: compute here instead
-        shared = None
-    if shared is not None:
-        html = mark_safe(shared.decode())
-    else:
-        try:
-            html = mark_safe(render())
+    process; while another process renders it, the last HTML rendered (see the module)."""
+    key = _cache_key("pxfig", kind, *_parts(area, period))
+    html = _get(key)
+    if html is None:
+        latest = ":".join(str(part) for part in ("pxlatest", NAMESPACE, kind,
+                                                 *_parts(area, period)))
+        if _lock(f"{key}:lock"):
             try:
-                _redis().set(key, html.encode(), ex=TTL)
-            except Exception:  # noqa: BLE001 - sharing is an optimisation only
-                pass
-        finally:
-            if holding:
-                try:
-                    _redis().delete(lock)
-                except Exception:  # noqa: BLE001 - it expires by itself
-                    pass
-    cache.set(key, html, TTL)
-    return html
-
-
-# How long a process waits for another one that is rendering the same figures (the first
-# request of each minute arrives in every worker at once; a county takes about a second).
-WAIT_SECONDS = 5.0
-
-
-def _wait_for(key):
-    """The HTML another process is rendering under key, once it is there; None after
-    WAIT_SECONDS (then this process renders it too). Waiting sleeps, so the one rendering
-    has the CPU to itself rather than four workers computing the same county at once."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        time.sleep(0.02)
-        shared = _redis().get(key)
-        if shared is not None:
-            return shared
-    return None
-
-
-_MISSING = object()
+                html = str(render())
+                _set(key, html)
+                _set(latest, html, 2 * TTL)
+            finally:
+                _unlock(f"{key}:lock")
+        else:
+            html = _get(latest)
+            if html is None:  # nothing rendered lately: do not wait, render too
+                html = str(render())
+    return mark_safe(html)
 
 
 def cached_for_user(user, name, compute, *, data_version=None):
-    """compute() once per (user, name, data version, minute), in this process: a home
-    page's panel, whose figures are the user's own (their areas, their cases). What is
-    cached is the panel's data, never HTML (forms in it carry the request's CSRF token).
-    `data_version` saves reading the version again when a page asks for several."""
+    """compute() once per (user, name, data version, minute): a home page's panel, whose
+    figures are the user's own (their areas, their cases). What is cached is the panel's
+    data, never HTML (forms in it carry the request's CSRF token). `data_version` saves
+    reading the version again when a page asks for several."""
     key = _cache_key("pxuser", user.pk, name, data_version=data_version)
-    cache = caches["figures"]
-    hit = cache.get(key, _MISSING)
-    if hit is not _MISSING:
-        return hit
-    value = compute()
-    cache.set(key, value, TTL)
+    value = _get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        _set(key, value)
     return value
 
 

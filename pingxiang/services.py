@@ -5,7 +5,8 @@
 
 Services named by DATABASE_URL / REDIS_URL are used as they are. When a variable is
 not set, the embedded server is started here and its URL exported to the children; this
-process owns the servers, so they stop when it exits (Ctrl-C included).
+process owns the servers, so they stop when it exits (Ctrl-C included). A bare `manage.py`
+calls ensure_services() itself; settings.py starts nothing.
 """
 
 import os
@@ -25,12 +26,12 @@ def ensure_services():
         handle, url = start_postgres()
         _handles.append(handle)
         env["DATABASE_URL"] = url
-        print(f"[services] embedded PostgreSQL: {url}", flush=True)
+        print(f"[services] embedded PostgreSQL: {url}", file=sys.stderr, flush=True)
     if not env.get("REDIS_URL"):
         handle, url = start_redis()
         _handles.append(handle)
         env["REDIS_URL"] = url
-        print(f"[services] embedded Redis: {url}", flush=True)
+        print(f"[services] embedded Redis: {url}", file=sys.stderr, flush=True)
     env.setdefault("DJANGO_SETTINGS_MODULE", "pingxiang.settings")
     return env
 

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # Django's widget templates, for FORM_RENDERER below
     "django_htmx",
     "template_partials",
     "csp",
@@ -89,22 +90,25 @@ TEMPLATES = [
                 "pingxiang.context_processors.shell",
             ],
             # {% partialdef %} without {% load %}, as in Django 6 where it is built in.
-            # pingxiang_dates: `|date` for the app's formats without Django's
-            # per-character formatter (same output; see the module).
-            "builtins": ["template_partials.templatetags.partials",
-                         "pingxiang.templatetags.pingxiang_dates"],
+            "builtins": ["template_partials.templatetags.partials"],
         },
     }
 ]
+# Forms render through the templates above, so the project's form templates
+# (templates/forms/, e.g. a list's filter bar) sit beside the pages.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database: PostgreSQL only -------------------------------------------------------
-# make run / make test export DATABASE_URL (the embedded server's when none is given);
-# a bare `manage.py` with no DATABASE_URL attaches to the embedded server under var/pg.
+# Importing settings starts nothing. `make run` / `make test` (pingxiang.services) and a bare
+# `manage.py` export DATABASE_URL and REDIS_URL, the embedded servers' when none is given.
+_NO_SERVICES = (
+    "{name} 未设置：请用 `make run` / `make test` 启动（它们会启动内置的 PostgreSQL 和 Redis），"
+    "或设置 DATABASE_URL 和 REDIS_URL。 {name} is not set: use `make run` / `make test` "
+    "(they start the embedded PostgreSQL and Redis) or set DATABASE_URL and REDIS_URL."
+)
 _database_url = env_str("DATABASE_URL", "")
 if not _database_url:
-    from pingxiang.embedded import start_postgres
-
-    _EMBEDDED_PG, _database_url = start_postgres(VAR_DIR)
+    raise ImproperlyConfigured(_NO_SERVICES.format(name="DATABASE_URL"))
 DATABASES = {"default": parse_database_url(_database_url)}
 DATABASES["default"].update(
     {
@@ -116,23 +120,25 @@ DATABASES["default"].update(
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Each process's own memory: the dashboard's figures under a data version
-# (pingxiang.figurecache), so nothing here depends on Redis being up.
+# --- Redis: the Celery broker and the cache ------------------------------------------
+REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss", "unix"))
+if not REDIS_URL:
+    raise ImproperlyConfigured(_NO_SERVICES.format(name="REDIS_URL"))
+
+# The dashboard's figures and the home pages' panels (pingxiang.figurecache), shared by every
+# process. Keys start with the database's name, so deployments and test runs sharing a Redis
+# never see each other's entries (never clear() this cache: it is FLUSHDB, and the Celery
+# queues live in the same Redis database). Short timeouts: a cache that is down or slow means
+# computing afresh, never a slow page.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "figures": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "figures",
-        "OPTIONS": {"MAX_ENTRIES": 500},
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"pingxiang:{DATABASES['default']['NAME']}",
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
     },
 }
 
-# --- Redis / Celery -----------------------------------------------------------------
-REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss", "unix"))
-if not REDIS_URL:
-    from pingxiang.embedded import start_redis
-
-    _EMBEDDED_REDIS, REDIS_URL = start_redis(VAR_DIR)
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "pingxiang")
 CELERY_TIMEZONE = "Asia/Shanghai"

@@ -4,7 +4,6 @@ grow with the data."""
 import uuid
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -59,11 +58,8 @@ def test_each_figure_moves_when_a_record_is_added(cast):
 
 
 def _cold():
-    import uuid
-
     from pingxiang import figurecache
 
-    caches["figures"].clear()
     figurecache.NAMESPACE = uuid.uuid4().hex
 
 
@@ -115,31 +111,35 @@ def test_a_cached_dashboard_never_hides_a_write(login, cast):
     assert int(_figure(client.get(url).content.decode(), "disputes_resolved")) == resolved
 
 
-def test_the_dashboard_works_and_moves_with_redis_down(login, cast, monkeypatch):
-    """The rendered figures are shared through Redis; with Redis unreachable the dashboard
-    computes them itself, and still shows a write at once."""
-    import redis
-
-    from pingxiang import figurecache
-
-    monkeypatch.setattr(figurecache, "_redis_client",
-                        redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.25))
+def test_the_dashboard_and_homes_work_and_move_with_the_cache_down(login, cast, settings):
+    """The figures are cached in Redis; with the cache unreachable (a closed port) the
+    dashboard and the home page compute them themselves, and still show a write at once."""
+    settings.CACHES = {"default": {**settings.CACHES["default"],
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}
     client = login(cast.leader)
     url = reverse("dashboard")
     found = int(_figure(client.get(url).content.decode(), "disputes_found"))
+    assert client.get(reverse("home")).status_code == 200
     _add_records(cast, 1)
     response = client.get(url)
     assert response.status_code == 200
     assert int(_figure(response.content.decode(), "disputes_found")) == found + 1
 
 
-def test_processes_share_the_rendered_figures_through_redis(login, cast):
-    """A second process (here: this one with its own memory emptied) serves the figures
-    another rendered, from Redis, without computing them again."""
+def test_processes_share_the_rendered_figures(login, cast):
+    """Another process (here: a cache client of its own) finds the HTML this one rendered,
+    and a reload renders nothing again."""
+    from django.core.cache import caches
+
+    from pingxiang import figurecache
+
     client = login(cast.leader)
     url = reverse("dashboard")
     first = client.get(url).content.decode()
-    caches["figures"].clear()
+    period = Period(timezone.localdate().replace(month=1, day=1), timezone.localdate())
+    key = figurecache._cache_key("pxfig", "html:cards::desc", cast.town.pk, period.start,
+                                 period.end, None)
+    assert "fig-disputes_found" in caches.create_connection("default").get(key)
     with CaptureQueriesContext(connection) as shared:
         again = client.get(url).content.decode()
     assert _figure(again, "disputes_found") == _figure(first, "disputes_found")
@@ -152,33 +152,40 @@ def test_leader_home_shows_overdue_items_linking_to_lists(login, cast):
     assert reverse("cases:case_list") + "?area=" in html
 
 
-def test_a_process_waits_for_the_figures_another_is_rendering(cast, monkeypatch):
-    """When the minute turns, every worker misses at once: the first takes a lock in Redis
-    and renders, the others wait for its HTML instead of computing the same figures."""
-    import threading
+def test_when_another_process_is_rendering_the_last_figures_are_served(cast):
+    """When the minute turns, every worker misses at once: the first takes the lock
+    (cache.add) and renders; the others serve the last HTML rendered for that area and
+    period instead of computing the same figures, or render too when there is none."""
+    import time_machine
+    from django.core.cache import cache
 
     from pingxiang import figurecache
-
-    town = cast.town
-    period = Period(timezone.localdate().replace(month=1, day=1), timezone.localdate())
-    key = figurecache._key("html:test", town, period)
-    figurecache._redis().set(f"{key}:lock", b"1", ex=30)  # another process is rendering
-
-    def publish():
-        figurecache._redis().set(key, b"<p>rendered elsewhere</p>", ex=60)
-
-    threading.Timer(0.2, publish).start()
 
     def must_not_render():
         raise AssertionError("rendered although another process was already at it")
 
-    html = figurecache.cached_html("html:test", town, period, must_not_render)
-    assert html == "<p>rendered elsewhere</p>"
+    def locked(kind):  # another process is rendering it right now
+        key = figurecache._cache_key("pxfig", kind, town.pk, period.start, period.end, None)
+        assert cache.add(f"{key}:lock", 1, 30)
+        return f"{key}:lock"
 
-    # Nobody publishes: after the wait this process renders it itself.
-    monkeypatch.setattr(figurecache, "WAIT_SECONDS", 0.1)
-    figurecache.NAMESPACE = "waits-" + figurecache.NAMESPACE
-    key = figurecache._key("html:test", town, period)
-    figurecache._redis().set(f"{key}:lock", b"1", ex=30)
-    assert figurecache.cached_html("html:test", town, period, lambda: "<p>own</p>") \
-        == "<p>own</p>"
+    town = cast.town
+    with time_machine.travel(timezone.now(), tick=False):  # the minute stays, keys with it
+        period = Period(timezone.localdate().replace(month=1, day=1), timezone.localdate())
+        assert figurecache.cached_html("html:test", town, period, lambda: "<p>old</p>") \
+            == "<p>old</p>"
+        _add_records(cast, 1)  # a new version: the key misses
+        lock = locked("html:test")
+        assert figurecache.cached_html("html:test", town, period, must_not_render) \
+            == "<p>old</p>"
+
+        # Nothing rendered lately for this area and period: this process renders it too.
+        locked("html:other")
+        assert figurecache.cached_html("html:other", town, period, lambda: "<p>own</p>") \
+            == "<p>own</p>"
+
+        # The lock gone, the next request renders the new version and releases its lock.
+        cache.delete(lock)
+        assert figurecache.cached_html("html:test", town, period, lambda: "<p>new</p>") \
+            == "<p>new</p>"
+        assert cache.get(lock) is None

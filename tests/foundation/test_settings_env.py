@@ -68,3 +68,24 @@ def test_database_url_only_postgres():
         "db.internal", "5433", "px", "s@cret", "pingxiang")
     sock = parse_database_url("postgresql://postgres:@/postgres?host=/srv/var/pg")
     assert sock["HOST"] == "/srv/var/pg" and sock["NAME"] == "postgres"
+
+
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL"])
+def test_importing_settings_starts_no_service_and_says_how_to(missing):
+    """settings.py starts no PostgreSQL or Redis: without their URLs it refuses, in Chinese
+    and English, pointing at `make run` / `make test` (pingxiang.services starts them)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = dict(os.environ, DATABASE_URL="postgres://u@127.0.0.1:1/x",  # never connected to
+               REDIS_URL="redis://127.0.0.1:1/0")
+    del env[missing]
+    result = subprocess.run([sys.executable, "-c", "import pingxiang.settings"], env=env,
+                            cwd=Path(__file__).resolve().parents[2], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{missing} 未设置" in result.stderr and "make run" in result.stderr
+    assert f"{missing} is not set" in result.stderr

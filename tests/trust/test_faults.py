@@ -46,7 +46,7 @@ class SpareRedis:
 
 @pytest.fixture
 def spare_broker(settings):
-    """Point the Celery app (and /healthz) at a Redis of our own that we can stop."""
+    """Point the Celery app, /healthz and the cache at a Redis of our own that we can stop."""
     from pingxiang.celery import app
 
     spare = SpareRedis()
@@ -59,6 +59,7 @@ def spare_broker(settings):
 
     use(spare.url)
     settings.REDIS_URL = spare.url
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": spare.url}}
     yield spare
     spare.stop()
     use(old)
