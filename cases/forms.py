@@ -15,13 +15,12 @@ from cases.models import (
     Source,
     Status,
 )
+from grids.access import village_options
 from grids.idcard import validate_id_number
 from grids.models import Area, Resident
 from pingxiang.bounds import BoundedDateField
 from pingxiang.listfilters import ListFilterForm
 from pingxiang.personal import validate_plain_text
-from pingxiang.prepared import prepared
-from pingxiang.widgets import fast_widgets
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -272,15 +271,15 @@ class AttachmentForm(forms.Form):
     file = forms.FileField(label="文件", help_text="图片（JPG、PNG、GIF）或 PDF，不超过 10 MB")
 
 
-# The filter's categories on every list request: compiled once per process.
-_categories = prepared(lambda: Category.objects.all())
+def _category_choices():
+    return [("", "全部"), *Category.objects.values_list("pk", "name")]
 
 
 class CaseFilterForm(ListFilterForm):
-    village = forms.ModelChoiceField(label="村(社区)", queryset=Area.objects.none(),
-                                     required=False, empty_label="全部")
-    category = forms.ModelChoiceField(label="类别", queryset=Category.objects.all(),
-                                      required=False, empty_label="全部")
+    village = forms.TypedChoiceField(label="村(社区)", coerce=int, required=False,
+                                     empty_value=None)  # the user's villages, in __init__
+    category = forms.TypedChoiceField(label="类别", coerce=int, required=False,
+                                      empty_value=None, choices=_category_choices)
     level = forms.TypedChoiceField(label="层级", coerce=int, required=False, empty_value=None,
                                    choices=())  # the ladder's rungs, in __init__
     risk = forms.ChoiceField(label="风险", required=False, choices=[("", "全部")] + Risk.choices)
@@ -294,13 +293,14 @@ class CaseFilterForm(ListFilterForm):
     end = BoundedDateField(label="至", required=False, widget=DATE)
     q = forms.CharField(label="编号/内容", required=False, max_length=50)
 
-    def __init__(self, *args, user, villages, **kwargs):
+    def __init__(self, *args, user, villages=None, **kwargs):
+        # `villages` is no longer read: the options are the user's villages from the area
+        # tree (grids.access.village_options), one list that both draws and validates.
         super().__init__(*args, user=user, **kwargs)
-        self.fields["village"].queryset = villages
-        self.fields["category"].option_rows = list(_categories())
+        self.fields["village"].choices = [
+            ("", "全部"), *village_options(user, order=("sort_order", "name"))]
         self.fields["level"].choices = [("", "全部")] + [(r.number, f"{r.number}级")
                                                        for r in Level.ladder()]
-        fast_widgets(self)  # drawn on every list request
 
     def clean(self):
         data = super().clean()
@@ -343,3 +343,9 @@ class CaseFilterForm(ListFilterForm):
 
             qs = qs.filter(Q(number__icontains=data["q"]) | Q(description__icontains=data["q"]))
         return qs
+
+
+class SeenVersionForm(forms.Form):
+    """?version= on an action form opened from the case page: the version the page showed."""
+
+    version = forms.IntegerField(required=False, min_value=0, max_value=2**31 - 1)

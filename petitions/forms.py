@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
-from grids.access import area_paths, centre_name, village_rows
+from grids.access import area_paths, centre_name, village_options
 from grids.idcard import validate_id_number
 from grids.models import Area, Role
 from petitions.access import reception_days_for, registrable_paths
@@ -18,7 +18,6 @@ from pingxiang.bounds import BoundedDateField, column_integer
 from pingxiang.listfilters import ListFilterForm
 from pingxiang.personal import validate_plain_text
 from pingxiang.uploads import validate_upload
-from pingxiang.widgets import fast_widgets
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -302,8 +301,8 @@ class FilterForm(ListFilterForm):
                                                       "placeholder": "编号、姓名、事项"}))
     channel = forms.ChoiceField(label="渠道", required=False,
                                 choices=[("", "全部渠道")] + Petition.Channel.choices)
-    village = forms.ModelChoiceField(label="村(社区)", required=False,
-                                     queryset=Area.objects.none(), empty_label="全部村(社区)")
+    village = forms.TypedChoiceField(label="村(社区)", coerce=int, required=False,
+                                     empty_value=None)  # the user's villages, in __init__
     status = forms.ChoiceField(label="状态", required=False,
                                choices=[("", "全部状态")] + Petition.Status.choices)
     stage = forms.ChoiceField(label="统计口径", required=False, choices=[("", "—")])
@@ -320,12 +319,7 @@ class FilterForm(ListFilterForm):
 
         super().__init__(*args, user=user, **kwargs)
         self.fields["reception"].queryset = reception_days_for(user)
-        self.fields["village"].queryset = (
-            Area.objects.under_paths(area_paths(user)).filter(kind=Area.Kind.VILLAGE)
-            .order_by("sort_order", "path").only("name", "short_name"))
-        self.fields["village"].option_rows = village_rows(user)
-        fast_widgets(self)  # drawn on every list request
-        self.fields["village"].label_from_instance = lambda a: a.short_name
+        self.fields["village"].choices = [("", "全部村(社区)"), *village_options(user)]
         self.fields["stage"].choices = [("", "全部")] + [
             (k, label) for k, (label, _q) in STAGES.items()]
 

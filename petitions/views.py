@@ -31,6 +31,7 @@ from pingxiang.excel import xlsx_response
 from pingxiang.listfilters import filter_form, paginate
 from pingxiang.masks import mask_id_number, mask_phone
 from pingxiang.models import AccessEvent
+from pingxiang.people import full_name
 from pingxiang.uploads import serve_file
 
 LIST_FIELDS = ("id", "number", "channel", "order_type", "received_at", "status", "clock",
@@ -59,6 +60,7 @@ def petition_list(request):
         row["state"] = deadline_state(row["due_at"], now)
         row["channel_label"] = Petition.Channel(row["channel"]).label
         row["status_label"] = Petition.Status(row["status"]).label
+        row["leader_name"] = full_name(row["leader__last_name"], row["leader__first_name"])
     context = {
         "form": form, "rows": rows, "total": page.paginator.count, "page": page,
         "can_register": can_register(request.user),

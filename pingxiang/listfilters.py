@@ -18,11 +18,8 @@ from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 
 from pingxiang.bounds import BoundedDateField
-from pingxiang.widgets import FastSelect, _row, fast_widgets
 
 DRILL_FIELDS = ("area", "from", "to")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -34,10 +31,13 @@ class ListFilterForm(forms.Form):
     filters, so changing another filter or paging keeps them; a plain list has none of them.
 
     Subclasses add their own fields and take `user=`; they filter on `applied` (the values
-    that passed) and call `narrow`."""
+    that passed) and call `narrow`. `{{ form }}` draws the fields as a list's filter bar
+    (templates/forms/filters.html)."""
+
+    template_name = "forms/filters.html"
 
     area = forms.ModelChoiceField(label="辖区", queryset=None, required=False,
-                                  empty_label="全部辖区", widget=FastSelect,
+                                  empty_label="全部辖区",
                                   error_messages={"invalid_choice": "不在您的辖区内。"})
     # "from" is a keyword: the class namespace takes the field by name.
     locals()["from"] = BoundedDateField(label="统计自", required=False, widget=DATE)
@@ -60,15 +60,16 @@ class ListFilterForm(forms.Form):
         from grids.access import areas_visible_to  # the kernel imports no app at load time
 
         area = self.fields["area"]
-        area.queryset = areas_visible_to(user)
-        # The applied area only: every area of a county would be thousands of options.
-        area.option_rows = []
-        area.label_from_instance = lambda a: a.name
+        area.queryset = areas_visible_to(user)  # what is accepted
+        # What is drawn: the applied area only (clean adds it), since every area of a county
+        # would be thousands of options.
+        area.widget.choices = [("", area.empty_label)]
 
     def clean(self):
         data = super().clean()
-        if data.get("area") and hasattr(self.fields["area"], "option_rows"):
-            self.fields["area"].option_rows = [data["area"]]
+        if data.get("area") and "area" in self._ours:
+            chosen = data["area"]
+            self.fields["area"].widget.choices = [("", "全部辖区"), (chosen.pk, chosen.name)]
         if data.get("from") and data.get("to") and data["from"] > data["to"]:
             self.add_error("to", "结束日期不能早于开始日期。")
         return data
@@ -110,27 +111,21 @@ class ListFilterForm(forms.Form):
             qs = qs.filter(**{f"{upto_field}__lt": _midnight(end + dt.timedelta(days=1))})
         return qs
 
-    def drill_html(self):
-        """The applied ?area/from/to as filter fields (label, input, error), for the lists
-        whose filter form is written out by hand in their template; nothing on a plain list."""
-        return mark_safe("".join(
-            _row(self[name], format_html('<p class="filter-{}">', name), gap=" ")
-            for name in self._ours if name in self.fields))
+    def drill_fields(self):
+        """The applied ?area/from/to as bound fields, for the lists whose filter form is
+        written out by hand in their template (templates/includes/list_filters.html);
+        none on a plain list."""
+        return [self[name] for name in self._ours if name in self.fields]
 
-    def refusals_html(self):
-        """The errors of the fields a hand-written filter form draws itself, one line each
-        ("年份：…"), so a refused value is said, not silently dropped."""
+    def refusals(self):
+        """(label, error) for each error of the fields a hand-written filter form draws
+        itself, so a refused value is said, not silently dropped
+        (templates/includes/refusals.html)."""
         if not self.is_bound or self.is_valid():
-            return ""
+            return []
         rows = [(self.fields[name].label or name, error) for name, errors in self.errors.items()
                 if name not in DRILL_FIELDS and name in self.fields for error in errors]
-        rows += [("", error) for error in self.non_field_errors()]
-        if not rows:
-            return ""
-        return format_html('<ul class="errorlist">{}</ul>',
-                           format_html_join("", "<li>{}{}</li>",
-                                            ((f"{label}：" if label else "", error)
-                                             for label, error in rows)))
+        return rows + [("", error) for error in self.non_field_errors()]
 
     @property
     def applied(self):
@@ -154,8 +149,8 @@ def _midnight(day):
 
 
 def filter_form(request, form_class=ListFilterForm, **kwargs):
-    """The list's filter form bound to the query string, with the fast widgets."""
-    return fast_widgets(form_class(request.GET, user=request.user, **kwargs))
+    """The list's filter form bound to the query string."""
+    return form_class(request.GET, user=request.user, **kwargs)
 
 
 def paginate(request, qs, per_page=None):

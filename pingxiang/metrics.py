@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.urls import reverse
 
 _METRICS: dict = {}
 _RATIOS: dict = {}
@@ -259,11 +260,10 @@ def grouped(qs, key, *, distinct=None):
 def list_url(url_name, area, period, *, cumulative=False, **extra):
     """A drill-down link: the list's own filters plus ?area/from/to (pingxiang.listfilters)."""
     from pingxiang.listfilters import drill_params
-    from pingxiang.urlcache import path_for
 
     if cumulative:
         period = Period(None, period.end)
-    return path_for(url_name) + "?" + urlencode(drill_params(area, period, **extra))
+    return reverse(url_name) + "?" + urlencode(drill_params(area, period, **extra))
 
 
 

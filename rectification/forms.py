@@ -4,13 +4,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from grids.access import areas_visible_to, village_rows, visits_visible_to
+from grids.access import areas_visible_to, village_options, visits_visible_to
 from grids.models import Area, KeyPlace
 from pingxiang.bounds import BoundedDateField, column_integer
 from pingxiang.listfilters import DRILL_FIELDS, ListFilterForm
-from pingxiang.prepared import prepared
 from pingxiang.uploads import validate_upload
-from pingxiang.widgets import fast_widgets
 
 from .models import (
     Campaign,
@@ -246,18 +244,19 @@ class PhotoForm(forms.Form):
 STATUS_FILTER_EXTRA = [("overdue", "逾期未整改"), ("open", "未销号")]
 
 
-# The filter's categories on every list request: compiled once per process.
-_hazard_categories = prepared(lambda: HazardCategory.objects.all())
+def _choices(category_model):
+    """A filter's category choices: 全部, then (pk, name) in the model's order."""
+    return [("", "全部"), *category_model.objects.values_list("pk", "name")]
 
 
 class HazardFilterForm(ListFilterForm):
     """The list's filters (with the drill-down's ?area/from/to); the export uses the same
     form, so it has exactly the page's rows."""
 
-    village = AreaChoiceField(label="村(社区)", queryset=Area.objects.none(), required=False,
-                              empty_label="全部")
-    category = forms.ModelChoiceField(label="类别", queryset=HazardCategory.objects.all(),
-                                      required=False, empty_label="全部")
+    village = forms.TypedChoiceField(label="村(社区)", coerce=int, required=False,
+                                     empty_value=None)  # the user's villages, in __init__
+    category = forms.TypedChoiceField(label="类别", coerce=int, required=False, empty_value=None,
+                                      choices=lambda: _choices(HazardCategory))
     status = forms.ChoiceField(label="状态", required=False,
                                choices=[("", "全部")] + Hazard.Status.choices + STATUS_FILTER_EXTRA)
     grade = forms.ChoiceField(label="等级", required=False,
@@ -273,11 +272,8 @@ class HazardFilterForm(ListFilterForm):
 
     def __init__(self, data=None, *, user):
         super().__init__(data, user=user)
-        fast_widgets(self)  # drawn on every list request
-        self.fields["village"].queryset = village_choices(user).only("name", "short_name")
-        self.fields["village"].option_rows = village_rows(user)
+        self.fields["village"].choices = [("", "全部"), *village_options(user)]
         self.fields["campaign"].queryset = Campaign.objects.visible_to(user)
-        self.fields["category"].option_rows = list(_hazard_categories())
 
     def filter(self, qs):
         if not self.is_valid():
@@ -412,13 +408,12 @@ class IssueFilterForm(ListFilterForm):
     status = forms.ChoiceField(label="状态", required=False,
                                choices=[("", "全部")] + IssueItem.Status.choices
                                + [("overdue", "逾期未整改"), ("pending", "未销号")])
-    category = forms.ModelChoiceField(label="类别", queryset=IssueCategory.objects.all(),
-                                      required=False, empty_label="全部")
+    category = forms.TypedChoiceField(label="类别", coerce=int, required=False, empty_value=None,
+                                      choices=lambda: _choices(IssueCategory))
     FIELDS = ("status", "category", *DRILL_FIELDS)
 
     def __init__(self, data=None, *, user):
         super().__init__(data, user=user, auto_id="f_%s")  # the page also holds the add-item form
-        fast_widgets(self)
 
     def filter(self, qs):
         if not self.is_valid():
