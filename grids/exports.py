@@ -1,6 +1,6 @@
 """The visit ledger (走访台账) export: streamed, in the printed ledger form."""
 
-from grids.access import Masker, visits_visible_to
+from grids.access import Masker, home_area, visits_visible_to
 from pingxiang.excel import Column, write_ledger
 
 LEDGER_COLUMNS = [
@@ -46,6 +46,7 @@ def visit_ledger(user, *, area=None, start=None, end=None, title_area="", fileob
 
     period = f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}" if start and end else (
         f"{start:%Y-%m-%d} 起" if start else (f"截至 {end:%Y-%m-%d}" if end else "全部日期"))
-    return write_ledger(lines(), title=f"{title_area or '平襄镇'}走访台账",
+    town = title_area or getattr(home_area(user), "name", "")
+    return write_ledger(lines(), title=f"{town}走访台账",
                         subtitle=f"辖区：{title_area or '本人全部辖区'}    走访时间：{period}",
                         columns=LEDGER_COLUMNS, sheet_title="走访台账", fileobj=fileobj)

@@ -6,6 +6,7 @@ can never show more than the list. One query whatever the row count (streamed)."
 
 from django.utils import timezone
 
+from grids.access import home_area
 from petitions.access import rows_for
 from petitions.models import Petition
 from pingxiang.excel import Column, write_ledger
@@ -53,5 +54,6 @@ def ledger_rows(user, qs):
 
 
 def export_ledger(user, qs, *, subtitle):
-    return write_ledger(ledger_rows(user, qs), title="平襄镇信访事项台账", subtitle=subtitle,
+    town = getattr(home_area(user), "name", "")
+    return write_ledger(ledger_rows(user, qs), title=f"{town}信访事项台账", subtitle=subtitle,
                         columns=COLUMNS, sheet_title="信访台账")

@@ -4,6 +4,7 @@ write_ledger (write-only mode) and never loads the rows into memory at once."""
 
 from django.utils import timezone
 
+from grids.access import home_area
 from pingxiang.excel import Column, write_ledger
 
 from .models import Hazard, IssueItem, today
@@ -55,11 +56,12 @@ def hazard_rows(qs):
         ]
 
 
-def export_hazards(qs, *, description="", fileobj=None, progress=None):
+def export_hazards(qs, *, user, description="", fileobj=None, progress=None):
     """The hazard ledger of exactly the rows in qs. Returns (file, filename)."""
     stamp = timezone.localtime()
     subtitle = f"{description or '全部'}　　导出时间：{stamp:%Y-%m-%d %H:%M}"
-    f = write_ledger(hazard_rows(qs), title="平襄镇隐患排查整改台账", subtitle=subtitle,
+    town = getattr(home_area(user), "name", "")
+    f = write_ledger(hazard_rows(qs), title=f"{town}隐患排查整改台账", subtitle=subtitle,
                      columns=HAZARD_COLUMNS, sheet_title="隐患整改台账", fileobj=fileobj,
                      progress=progress)
     return f, f"隐患整改台账-{stamp:%Y%m%d%H%M}.xlsx"
@@ -114,7 +116,7 @@ def build_export(user, kind, filters, *, progress=None):
     if kind == ExportJob.Kind.HAZARDS:
         form = HazardFilterForm(filters, user=user)
         qs = form.filter(Hazard.objects.visible_to(user))
-        return export_hazards(qs, description=form.describe(), progress=progress)
+        return export_hazards(qs, user=user, description=form.describe(), progress=progress)
     visit = get_visit_for_user(user, filters["visit"])
     form = IssueFilterForm(filters, user=user)
     qs = form.filter(IssueItem.objects.visible_to(user).filter(visit=visit))

@@ -63,3 +63,21 @@ def test_briefing_is_named_after_area_and_campaign(cast, login):
     assert "<h2>平襄镇春季矛盾纠纷专项排查工作简报</h2>" in page.content.decode()
     page = client.get(reverse("briefing"), {"area": cast.town.pk})
     assert "<h2>平襄镇工作简报</h2>" in page.content.decode()
+
+
+def _title(fileobj):
+    fileobj.seek(0)
+    return next(load_workbook(fileobj).active.iter_rows(max_row=1, values_only=True))[0]
+
+
+def test_ledgers_are_titled_with_the_users_town(second_town):
+    from grids.exports import visit_ledger
+    from petitions.exports import export_ledger
+    from petitions.models import Petition
+    from rectification.exports import export_hazards
+    from rectification.models import Hazard
+
+    assert _title(visit_ledger(second_town)) == "常河镇走访台账"
+    assert _title(export_ledger(second_town, Petition.objects.none(), subtitle="")) == "常河镇信访事项台账"
+    hazards, _name = export_hazards(Hazard.objects.none(), user=second_town)
+    assert _title(hazards) == "常河镇隐患排查整改台账"
