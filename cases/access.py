@@ -1,5 +1,4 @@
-"""Who may see a case and who may act on it. One condition per line, tested in
-tests/cases/test_access.py."""
+"""Who may see a case and who may act on it, one condition per line."""
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q

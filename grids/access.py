@@ -83,8 +83,8 @@ def q_under_user_areas(user, field="area", *, roles=None, town=None, village=Non
     (the app sets them from the area on every write; tests/bench/test_generate_county.py and
     each app's tests hold them to it). Given them, an area is scoped by the column of its
     level, `town_id = 7` or `village_id = 35`, which an index answers for that town or
-    village alone; the path join reads every row of the table and every area (18 towns:
-    8 ms rather than 0.5 for a count). A grid has nothing beneath it, so it is `field = id`.
+    village alone, where the path join reads every row of the table and every area. A grid
+    has nothing beneath it, so it is `field = id`.
     The county at the top of a one-county deployment sees every row: no condition.
 
     No areas means a Q that matches nothing."""
@@ -121,9 +121,6 @@ def q_under_user_areas(user, field="area", *, roles=None, town=None, village=Non
 def areas_visible_to(user):
     """Every area at or beneath the user's areas (one indexed query)."""
     return Area.objects.under_paths(area_paths(user))
-
-
-visible_areas = areas_visible_to
 
 
 def village_rows(user, *, order=("sort_order", "path")):

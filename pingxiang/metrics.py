@@ -135,12 +135,6 @@ def get_metric(code):
     return _METRICS[code]
 
 
-def drill_query(area, period, **extra):
-    """The query string every drill-down list understands: area, start, end (+ filters)."""
-    params = {"area": area.pk, **period.as_query(), **extra}
-    return "?" + urlencode(params)
-
-
 def share(numerator, denominator):
     """A percentage with one decimal, or None when there is nothing to divide by."""
     if not denominator:

@@ -17,7 +17,6 @@ from .models import (
     Inspection,
     IssueEvidence,
     IssueItem,
-    LegalActivity,
     SupervisionRound,
     SupervisionTeam,
     SupervisionVisit,
@@ -175,10 +174,6 @@ def get_centre_for_user(user, pk, *, write=False):
 def get_centre_photo_for_user(user, pk):
     return get_object_or_404(
         CentrePhoto.objects.filter(centre__in=Centre.objects.visible_to(user)), pk=pk)
-
-
-def get_legal_activity_for_user(user, pk):
-    return get_object_or_404(LegalActivity.objects.visible_to(user), pk=pk)
 
 
 def get_export_job_for_user(user, pk):

@@ -25,13 +25,6 @@ def hazards_by_category(qs):
     ).order_by("category__sort_order", "category__name"))
 
 
-def hazards_by_village(qs):
-    done = Q(status__in=[Hazard.Status.VERIFIED, Hazard.Status.CLOSED])
-    return list(qs.values_list("village__short_name").annotate(
-        found=Count("pk"), rectified=Count("pk", filter=done),
-    ).order_by("village__sort_order"))
-
-
 def issue_counts(qs):
     """Total, open, closed and overdue items: summed from one row per status, which
     PostgreSQL groups faster than it compares each row's status in FILTER clauses."""
