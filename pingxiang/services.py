@@ -6,7 +6,7 @@
 Services named by DATABASE_URL / REDIS_URL are used as they are. When a variable is
 not set, the embedded server is started here and its URL exported to the children; this
 process owns the servers, so they stop when it exits (Ctrl-C included). A bare `manage.py`
-calls ensure_services() itself; settings.py starts nothing.
+runs itself again under `exec`; settings.py starts nothing.
 """
 
 import os
@@ -40,14 +40,16 @@ def _python():
     return sys.executable
 
 
-def cmd_exec(argv):
+def cmd_exec(argv, cwd=BASE_DIR):
     env = ensure_services()
-    proc = subprocess.Popen(argv, env=env, cwd=BASE_DIR)
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)
-        return proc.wait()
+    proc = subprocess.Popen(argv, env=env, cwd=cwd)
+    while True:
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            # Ctrl-C in a terminal reached the child too (same process group): it decides
+            # whether to stop (a shell does not); the services stay up until it has.
+            pass
 
 
 def cmd_run():
