@@ -31,3 +31,16 @@ def test_each_user_and_role_gets_their_own_panels(login, cast, make_case):
     grid = login(cast.grid_menghe).get("/").content.decode()  # another village's worker
     assert "新登记待分流" not in grid
     assert re.search(r"待受理（本网格）：<strong>0</strong>", grid)
+
+
+def test_every_roles_panels_and_the_dashboard_go_into_the_shared_cache(login, cast, make_case,
+                                                                       caplog):
+    """The cache is Redis, so what a panel returns is pickled: a panel whose data cannot be
+    would be computed on every request, with only a warning in the log."""
+    make_case(area=cast.xiguan_grid)
+    for user in (cast.grid_xiguan, cast.cadre_xiguan, cast.centre, cast.leader,
+                 cast.supervisor, cast.admin):
+        client = login(user)
+        assert client.get("/").status_code == 200
+    assert login(cast.leader).get("/dashboard/").status_code == 200
+    assert not [r for r in caplog.records if r.name == "pingxiang.figurecache"]
