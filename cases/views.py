@@ -5,7 +5,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import actions, exports, inbox
@@ -16,34 +15,23 @@ from cases.access import (
     check,
     get_case_for_user,
     intake_villages,
-    is_centre,
     may,
 )
-from cases.models import Attachment, Case, CaseParty, Level, Policy, Source
+from cases.models import Attachment, Case, CaseParty, Level, Policy, Referral, Source
 from cases.page import pending_pause, records
-from grids.access import Masker, areas_visible_to, village_rows
+from grids.access import Masker
 from grids.models import Area, Resident, Role
 from pingxiang.access import require_role, scoped
 from pingxiang.audit import log_access
 from pingxiang.listfilters import paginate
 from pingxiang.models import AccessEvent
-from pingxiang.related import attach_to_page
 from pingxiang.uploads import serve_file
-from pingxiang.widgets import fast_widgets, form_fields
 
 WORK_ROLES = (Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.LEADER)
 
 
-def _list_villages(user):
-    """The filter's villages: only the columns the option and the filter use."""
-    return (areas_visible_to(user).filter(kind=Area.Kind.VILLAGE).order_by("sort_order", "name")
-            .only("name", "short_name"))
-
-
 def _filtered(request):
-    form = f.CaseFilterForm(request.GET, user=request.user,
-                            villages=_list_villages(request.user))
-    form.fields["village"].option_rows = village_rows(request.user, order=("sort_order", "name"))
+    form = f.CaseFilterForm(request.GET, user=request.user)
     qs = Case.objects.visible_to(request.user)
     if request.GET:
         qs = form.filter(qs)
@@ -56,12 +44,13 @@ def _filtered(request):
 @require_GET
 def case_list(request):
     form, qs = _filtered(request)
-    # The columns the rows show, not all 38 of a case; the page's villages by key afterwards
+    # The columns the rows show, not all 38 of a case; the page's villages prefetched by key
     # (joined, PostgreSQL hashed every area of the county before cutting the page).
-    qs = (qs.select_related("category").order_by("-received_at", "-id")
+    qs = (qs.select_related("category").prefetch_related("village")
+          .order_by("-received_at", "-id")
           .only("number", "received_at", "risk", "level", "resolved_level", "status",
                 "deadline", "paused_at", "village", "category__name"))
-    page = attach_to_page(paginate(request, qs), "village")
+    page = paginate(request, qs)
     # The parties' names for this page only: aggregating them in the list query grouped every
     # matching case (and made the count a subquery) before the page was cut.
     names = dict(CaseParty.objects.filter(case__in=[c.pk for c in page])
@@ -96,13 +85,13 @@ def my_cases(request):
 
 def _check_sources(user, form):
     """A visit or petition named as the source must be one the user may see."""
-    from grids.access import visits_visible_to
-    from petitions.access import visible_to as petitions_visible_to
+    from grids.models import Visit
+    from petitions.models import Petition
 
     data = form.cleaned_data
-    if data.get("visit") and not visits_visible_to(user).filter(pk=data["visit"]).exists():
+    if data.get("visit") and not Visit.objects.visible_to(user).filter(pk=data["visit"]).exists():
         form.add_error(None, "来源走访记录不存在或不在您的辖区内。")
-    if data.get("petition") and not petitions_visible_to(user).filter(
+    if data.get("petition") and not Petition.objects.visible_to(user).filter(
             pk=data["petition"]).exists():
         form.add_error(None, "来源信访件不存在或不在您的辖区内。")
 
@@ -121,7 +110,7 @@ def _intake_initial(request, villages):
         elif "petition" in initial:
             initial["source_ref"] = f"信访件#{initial['petition']}"
     if get.get("area", "").isdigit():
-        area = areas_visible_to(request.user).filter(pk=int(get["area"])).first() or \
+        area = Area.objects.visible_to(request.user).filter(pk=int(get["area"])).first() or \
             Area.objects.filter(pk=int(get["area"]), pk__in=villages.values("pk")).first()
         if area is not None:
             from grids.people import village_of
@@ -136,7 +125,7 @@ def _intake_initial(request, villages):
 def _party_residents(request):
     ids = [int(v) for v in request.GET.getlist("party") + request.POST.getlist("known_parties")
            if str(v).isdigit()]
-    paths = areas_visible_to(request.user).values("pk")
+    paths = Area.objects.visible_to(request.user).values("pk")
     return Resident.objects.filter(pk__in=ids, area_id__in=paths)
 
 
@@ -176,11 +165,9 @@ def case_create(request):
     return render(request, "cases/case_form.html", {"form": form, "parties": parties})
 
 
-def _action_forms(request, case, bound=None, refused=None):
-    """The forms for what this user may do to this case now, keyed by action name. The one
-    named in `bound` (action, POST data) is a real form, carrying `refused` (why the action
-    turned it down) as its error; the others come drawn (_drawn)."""
-    user = request.user
+def _available(user, case):
+    """What this user may do to this case now, as {action: its form's arguments}, and the
+    pause request waiting for a decision (if any)."""
     names = actions.available_actions(case)
     pending = None
     if case.is_open:
@@ -189,9 +176,8 @@ def _action_forms(request, case, bound=None, refused=None):
             names.discard("request_pause")
         else:
             names.discard("decide_pause")
-    names = {n for n in names if may(user, case, n)}
-    built = {}
-    for name in sorted(names):
+    available = {}
+    for name in sorted(n for n in names if may(user, case, n)):
         kwargs = {}
         if name == "accept":
             kwargs["levels"] = acceptable_levels(user, case)
@@ -201,13 +187,8 @@ def _action_forms(request, case, bound=None, refused=None):
             kwargs["levels"] = actions.escalation_levels(case)
         elif name == "send_down":
             kwargs["levels"] = actions.send_down_levels(case)
-        if bound and bound[0] == name:
-            built[name] = _build_form(name, kwargs, case.version, bound[1])
-            if refused and built[name].is_valid():
-                built[name].add_error(None, refused)
-        else:
-            built[name] = _drawn(name, kwargs, case.version)
-    return built, pending
+        available[name] = kwargs
+    return available, pending
 
 
 def _build_form(name, kwargs, version, data=None):
@@ -217,38 +198,7 @@ def _build_form(name, kwargs, version, data=None):
                        "confirmed_on": today},
         auto_id=f"id_{name}_%s", **kwargs)
     form.button_label = ACTION_TEXT[name][0]
-    fast_widgets(form)
     return form
-
-
-class DrawnForm:
-    """An unbound action form, drawn: what the case page shows of it."""
-
-    is_bound = False
-    non_field_errors = ""
-
-    def __init__(self, html, button_label):
-        self.html, self.button_label = html, button_label
-
-
-_DRAWN = {}  # (action, its levels, today, the ladder's names) -> HTML with _VERSION_MARK
-_VERSION_MARK = 987654321987
-
-
-def _drawn(name, kwargs, version):
-    """The unbound form drawn once per process for what it shows (the day's date, the
-    levels offered and the ladder's names, which an administrator may edit) and reused with
-    the case's version: building and drawing a case's five or so forms was 3 ms of each
-    view of the page. tests/cases/test_drawn_forms.py compares it with the form drawn afresh."""
-    ladder = tuple((r.number, str(r)) for r in Level.ladder())
-    key = (name, tuple(kwargs.get("levels", ())), timezone.localdate(), ladder)
-    html = _DRAWN.get(key)
-    if html is None:
-        if len(_DRAWN) > 1000:
-            _DRAWN.clear()
-        html = _DRAWN[key] = str(form_fields(_build_form(name, kwargs, _VERSION_MARK)))
-    return DrawnForm(mark_safe(html.replace(f'value="{_VERSION_MARK}"', f'value="{int(version)}"')),
-                     ACTION_TEXT[name][0])
 
 
 # What each action's button says, and the message once it is done: the same verb, so that
@@ -309,16 +259,21 @@ ACTION_FORMS = {
 }
 
 
-def _detail_context(request, case, *, bound=None, error=None, refused=None):
-    forms_by_name, pending = _action_forms(request, case, bound, refused)
+def _detail_context(request, case, *, shown=None):
+    """The case page. Its action forms load when their <details> opens (case_action_form);
+    drawn here are only `shown`, (action, form), a form that came back refused with what was
+    typed, or the form of the one thing the user may do."""
+    available, pending = _available(request.user, case)
+    drawn = dict([shown]) if shown else {}
+    if not drawn and len(available) == 1:
+        name, kwargs = next(iter(available.items()))
+        drawn[name] = _build_form(name, kwargs, case.version)
     case._warn_hours = Policy.current().warn_hours
     return {
-        "case": case, "forms": forms_by_name, "pending_pause": pending, "error": error,
+        "case": case, "pending_pause": pending,
+        "actions": [(name, ACTION_TEXT[name][0], drawn.get(name)) for name in available],
         **records(case, request.user),
         "current_level": Level.rung(case.level) if case.level else None,
-        "can_attach": may(request.user, case, "attach"),
-        "attach_form": fast_widgets(f.AttachmentForm()),
-        "is_centre": is_centre(request.user, case),
     }
 
 
@@ -328,6 +283,57 @@ def case_detail(request, pk):
     case = get_case_for_user(request.user, pk)
     log_access(request.user, AccessEvent.Kind.VIEW, case, request=request)
     return render(request, "cases/case_detail.html", _detail_context(request, case))
+
+
+def _section(request, partial, title, context):
+    """A part of the case page loaded on its own: the partial for htmx, else a page of its
+    own (the link a browser without JavaScript follows)."""
+    name = f"cases/case_detail.html#{partial}"
+    if request.htmx:
+        return render(request, name, context)
+    return render(request, "cases/case_section.html", {**context, "title": title, "partial": name})
+
+
+@scoped("area", model=Case)
+@require_GET
+def case_action_form(request, pk, action):
+    """One action's form, loaded when its <details> on the case page opens. It carries the
+    version of the page it was opened from (?version=), so a stale page is still caught."""
+    if action not in ACTION_FORMS:
+        raise Http404
+    case = get_case_for_user(request.user, pk, write=True)
+    check(request.user, case, action)
+    available, _ = _available(request.user, case)
+    seen = f.SeenVersionForm(request.GET)
+    version = seen.cleaned_data["version"] if seen.is_valid() else None
+    form = None
+    if action in available:
+        form = _build_form(action, available[action], case.version if version is None else version)
+    label = ACTION_TEXT[action][0]
+    return _section(request, "action_form", label,
+                    {"case": case, "name": action, "label": label, "form": form})
+
+
+@scoped("area", model=Case)
+@require_GET
+def case_referral(request, pk):
+    """The push the case came from and who has signed for it."""
+    case = get_case_for_user(request.user, pk)
+    referral = Referral.objects.filter(case=case).first()
+    receipts = (referral.receipts.select_related("recipient").order_by("pk")
+                if referral else [])
+    return _section(request, "referral", "推送", {"case": case, "referral": referral,
+                                                 "receipts": receipts})
+
+
+@scoped("area", model=Case)
+@require_GET
+def case_attachments(request, pk):
+    case = get_case_for_user(request.user, pk)
+    return _section(request, "attachments", "附件", {
+        "case": case, "attachments": case.attachments.all(),
+        "can_attach": may(request.user, case, "attach"),
+        "attach_form": f.AttachmentForm(auto_id="id_attach_%s")})
 
 
 @scoped("area", model=Case)
@@ -348,16 +354,16 @@ def case_action(request, pk, action):
             actions.acknowledge_referral(case, actor=request.user)
             messages.success(request, "已签收。")
             return redirect("cases:case_detail", case.pk)
-        forms_by_name, _ = _action_forms(request, case, (action, request.POST))
-        form = forms_by_name.get(action)
-        if form is None:
+        available, _ = _available(request.user, case)
+        if action not in available:
             raise actions.CaseActionError(
                 f"案件当前状态为“{case.get_status_display()}”，不能{actions.ACTION_LABELS[action]}。")
+        form = _build_form(action, available[action], case.version, request.POST)
         if not form.is_valid():
             # Shown again with its errors, answered 200 like any re-rendered Django form (a 400
             # makes browsers log a console error for what is only a user's typo).
             return render(request, "cases/case_detail.html",
-                          _detail_context(request, case, bound=(action, request.POST)))
+                          _detail_context(request, case, shown=(action, form)))
         case.version = form.cleaned_data["version"]  # the version the user saw
         try:
             ACTION_FORMS[action][1](case, request.user, form.cleaned_data)
@@ -365,9 +371,10 @@ def case_action(request, pk, action):
             # Refused for what was typed (a date before registration...): the form comes
             # back with the input and the reason, like a form's own errors. Nothing was
             # written; the case is read again as it is stored.
+            form.add_error(None, str(exc))
             case = get_case_for_user(request.user, pk, write=True)
-            return render(request, "cases/case_detail.html", _detail_context(
-                request, case, bound=(action, request.POST), refused=str(exc)))
+            return render(request, "cases/case_detail.html",
+                          _detail_context(request, case, shown=(action, form)))
     except actions.CaseActionError as exc:
         messages.error(request, str(exc))
         return redirect("cases:case_detail", pk)

@@ -152,6 +152,15 @@ def open_action(page, name):
     return details.locator("form")
 
 
+def loaded_section(page, section_id, link_text):
+    """A part of the case page that htmx loads when it scrolls into view (the push, the
+    attachments): scrolled to, as a user does, and its text once loaded."""
+    section = page.locator(f"#{section_id}")
+    section.scroll_into_view_if_needed()
+    section.get_by_role("link", name=link_text).wait_for(state="detached")
+    return section.inner_text()
+
+
 def shoot(page, name, *, full_page=True):
     """Save a screenshot of what the user sees to tests/artifacts/<name>.png."""
     os.makedirs(ARTIFACTS, exist_ok=True)

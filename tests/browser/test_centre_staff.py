@@ -15,6 +15,7 @@ from .conftest import (
     check_narrow,
     expect_message,
     go,
+    loaded_section,
     log_in,
     main_text,
     make_household,
@@ -65,7 +66,7 @@ def test_centre_staff_registers_a_police_push_mediates_and_prints_the_agreement(
     assert "警情推送（警情20261128-007）" in main_text(page)
 
     # 三推送: the centre, the village (cadre and grid worker) and the leader of the village.
-    pushed = page.locator("section.card", has_text="推送（警情推送）").inner_text()
+    pushed = loaded_section(page, "referral", "查看推送与签收情况")
     for line in ["镇综治中心工作人员：张明", "村(社区)干部：李秀英", "网格员：王建国", "包村领导：赵志强"]:
         assert line in pushed, pushed
     assert pushed.count("未签收") == 4
@@ -85,7 +86,7 @@ def test_centre_staff_registers_a_police_push_mediates_and_prints_the_agreement(
     form.locator("button[type=submit]").click()
     expect_message(page, "已受理。")
     assert "第3级" in page.inner_text("#case-state")
-    pushed = page.locator("section.card", has_text="推送（警情推送）").inner_text()
+    pushed = loaded_section(page, "referral", "查看推送与签收情况")
     assert pushed.count("已签收") == 1 and pushed.count("未签收") == 3
 
     # Mediate, then resolve with a written agreement.

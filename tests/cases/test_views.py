@@ -300,7 +300,10 @@ def test_each_action_button_is_answered_with_the_same_verb(login, cast, running_
     case = running_case(1)
     client = login(cast.grid_xiguan)
     html = client.get(detail(case)).content.decode()
-    assert '<button type="submit">记录调解</button>' in html
+    form_url = reverse("cases:case_action_form", args=[case.pk, "record_session"])
+    assert "<summary>记录调解</summary>" in html and f'href="{form_url}?version=' in html
+    shown = client.get(form_url, headers={"HX-Request": "true"}).content.decode()
+    assert '<button type="submit">记录调解</button>' in shown and "<html" not in shown
     response = client.post(act(case, "record_session"), {
         "version": case.version, "notes": "双方到场，各自陈述"}, follow=True)
     assert [str(m) for m in response.context["messages"]] == ["已记录调解。"]

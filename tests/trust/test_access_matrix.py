@@ -110,6 +110,11 @@ MATRIX = {
     "cases:calendar": Get("403 403 403 200 403 403 200 403 302"),
     "cases:case_detail": Get("200 404 200 200 200 200 200 404 302"),
     "cases:case_action": Post(),
+    # The case page's parts that load when opened: the escalation form only for those who
+    # may escalate the case; the push and the attachments for whoever reads the case.
+    "cases:case_action_form": Get("200 404 403 200 403 403 403 404 302", htmx=True),
+    "cases:case_referral": Get("200 404 200 200 200 200 200 404 302", htmx=True),
+    "cases:case_attachments": Get("200 404 200 200 200 200 200 404 302", htmx=True),
     "cases:case_attach": Post(),
     "cases:attachment_download": Get("200 404 200 200 200 200 200 404 302"),
     "cases:agreement_print": Get("200 404 200 200 200 200 200 404 302"),

@@ -29,6 +29,9 @@ OBJECTS = {
     "grids:campaign_coverage": ("grid_campaign",),
     "cases:case_detail": ("case",),
     "cases:case_action": ("case",),
+    "cases:case_action_form": ("case",),
+    "cases:case_referral": ("case",),
+    "cases:case_attachments": ("case",),
     "cases:case_attach": ("case",),
     "cases:attachment_download": ("case", "case_attachment"),
     "cases:agreement_print": ("case", "agreement"),
@@ -70,7 +73,8 @@ OBJECTS = {
     "rectification:centre_photo": ("centre_photo",),
 }
 # Slugs for URLs with an action segment.
-SLUGS = {"cases:case_action": "escalate", "petitions:action": "decide"}
+SLUGS = {"cases:case_action": "escalate", "cases:case_action_form": "escalate",
+         "petitions:action": "decide"}
 
 
 def iter_named_patterns(resolver=None, ns="", prefix=""):
