@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from grids import areatree
-from grids.models import Area, Membership, Role
+from grids.models import Area, Campaign, Household, KeyPerson, KeyPlace, Membership, Role, Visit
 from pingxiang.masks import mask_birth_date, mask_id_number, mask_phone
 
 _CACHE_ATTR = "_pingxiang_memberships"
@@ -118,9 +118,6 @@ def q_under_user_areas(user, field="area", *, roles=None, town=None, village=Non
     return q
 
 
-def areas_visible_to(user):
-    """Every area at or beneath the user's areas (one indexed query)."""
-    return Area.objects.under_paths(area_paths(user))
 
 
 def village_rows(user, *, order=("sort_order", "path")):
@@ -155,7 +152,7 @@ def centre_name(user):
 
 def get_area_for_user(user, pk):
     """404 unless the area lies beneath one of the user's areas."""
-    return get_object_or_404(areas_visible_to(user).select_related("parent"), pk=pk)
+    return get_object_or_404(Area.objects.visible_to(user).select_related("parent"), pk=pk)
 
 
 def user_can_see_area(user, area):
@@ -235,9 +232,6 @@ class Masker:
         return f"{day:%Y-%m-%d}" if self.full_id else mask_birth_date(day)
 
 
-def households_visible_to(user):
-    from grids.models import Household
-    return Household.objects.filter(q_under_user_areas(user, "grid"))
 
 
 def get_household_for_user(user, pk, *, write=False):
@@ -246,7 +240,7 @@ def get_household_for_user(user, pk, *, write=False):
     from django.core.exceptions import PermissionDenied
 
     household = get_object_or_404(
-        households_visible_to(user).select_related("grid__parent__parent", "head"), pk=pk)
+        Household.objects.visible_to(user).select_related("grid__parent__parent", "head"), pk=pk)
     if write and not can_visit(user, household.grid):
         raise PermissionDenied("您的岗位不能在此户记录走访。")
     return household
@@ -257,7 +251,7 @@ def get_household_for_editing(user, pk):
     from django.core.exceptions import PermissionDenied
 
     household = get_object_or_404(
-        households_visible_to(user).select_related("grid__parent__parent", "head"), pk=pk)
+        Household.objects.visible_to(user).select_related("grid__parent__parent", "head"), pk=pk)
     if not can_edit_household(user, household.grid):
         raise PermissionDenied("您的岗位不能修改此户信息。")
     return household
@@ -270,16 +264,13 @@ def get_member_for_editing(user, pk):
     from grids.models import Resident
 
     member = get_object_or_404(
-        Resident.objects.filter(household__in=households_visible_to(user))
+        Resident.objects.filter(household__in=Household.objects.visible_to(user))
         .select_related("household__grid__parent__parent"), pk=pk)
     if not can_edit_household(user, member.household.grid):
         raise PermissionDenied("您的岗位不能修改此户成员。")
     return member
 
 
-def key_places_visible_to(user):
-    from grids.models import KeyPlace
-    return KeyPlace.objects.filter(q_under_user_areas(user, "grid"))
 
 
 def get_key_place_for_user(user, pk, *, write=False, manage=False):
@@ -287,7 +278,8 @@ def get_key_place_for_user(user, pk, *, write=False, manage=False):
     manage=True: 403 unless the user keeps the register there (MANAGE_ROLES)."""
     from django.core.exceptions import PermissionDenied
 
-    place = get_object_or_404(key_places_visible_to(user).select_related("grid__parent"), pk=pk)
+    place = get_object_or_404(
+        KeyPlace.objects.visible_to(user).select_related("grid__parent"), pk=pk)
     if write and not can_visit(user, place.grid):
         raise PermissionDenied("您的岗位不能在此场所记录巡查。")
     if manage and not can_manage(user, place.grid):
@@ -295,31 +287,26 @@ def get_key_place_for_user(user, pk, *, write=False, manage=False):
     return place
 
 
-def key_persons_visible_to(user):
-    from grids.models import KeyPerson
-    return KeyPerson.objects.filter(q_under_user_areas(user, "grid"))
 
 
 def get_key_person_for_user(user, pk, *, write=False):
     from django.core.exceptions import PermissionDenied
 
     person = get_object_or_404(
-        key_persons_visible_to(user).select_related("resident__household", "grid",
+        KeyPerson.objects.visible_to(user).select_related("resident__household", "grid",
                                                     "responsible"), pk=pk)
     if write and not can_manage(user, person.grid):
         raise PermissionDenied("您的岗位不能修改重点人员信息。")
     return person
 
 
-def visits_visible_to(user):
-    from grids.models import Visit
-    return Visit.objects.filter(q_under_user_areas(user, "area", village="village"))
 
 
 def get_visit_for_user(user, pk):
     return get_object_or_404(
-        visits_visible_to(user).select_related("household__head", "key_place", "area__parent",
-                                               "village", "visitor", "campaign"), pk=pk)
+        Visit.objects.visible_to(user).select_related(
+            "household__head", "key_place", "area__parent", "village", "visitor", "campaign"),
+        pk=pk)
 
 
 def get_campaign_for_user(user, pk, *, write=False):
@@ -327,17 +314,9 @@ def get_campaign_for_user(user, pk, *, write=False):
     user's centre-staff or admin areas."""
     from django.core.exceptions import PermissionDenied
 
-    campaign = get_object_or_404(campaigns_visible_to(user).select_related("area"), pk=pk)
+    campaign = get_object_or_404(Campaign.objects.visible_to(user).select_related("area"), pk=pk)
     if write and not can_run_campaigns(user, campaign.area):
         raise PermissionDenied("您的岗位不能修改此专项活动。")
     return campaign
 
 
-def campaigns_visible_to(user):
-    """Campaigns over an area the user can see or that contains one of their areas."""
-    from grids.models import Campaign
-    paths = area_paths(user)
-    if not paths:
-        return Campaign.objects.none()
-    ids = {int(i) for p in paths for i in p.strip("/").split("/")}
-    return Campaign.objects.filter(Q(area_id__in=ids) | Q(area__in=areas_visible_to(user)))

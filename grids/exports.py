@@ -1,6 +1,7 @@
 """The visit ledger (走访台账) export: streamed, in the printed ledger form."""
 
-from grids.access import Masker, home_area, visits_visible_to
+from grids.access import Masker, home_area
+from grids.models import Visit
 from pingxiang.excel import Column, write_ledger
 
 LEDGER_COLUMNS = [
@@ -12,7 +13,7 @@ LEDGER_COLUMNS = [
 
 
 def visit_ledger_queryset(user, *, area=None, start=None, end=None):
-    visits = visits_visible_to(user)
+    visits = Visit.objects.visible_to(user)
     if area is not None:
         visits = visits.filter(area__path__startswith=area.path)
     if start:

@@ -244,10 +244,8 @@ class HouseholdFilterForm(ListFilterForm):
                                 choices=[("", "全部"), ("1", "已走访"), ("0", "未走访")])
 
     def __init__(self, *args, user, **kwargs):
-        from grids.access import campaigns_visible_to
-
         super().__init__(*args, user=user, **kwargs)
-        self.fields["campaign"].queryset = campaigns_visible_to(user)
+        self.fields["campaign"].queryset = Campaign.objects.visible_to(user)
 
 
 class KeyPersonFilterForm(ListFilterForm):

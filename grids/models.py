@@ -45,6 +45,12 @@ class AreaQuerySet(models.QuerySet):
     def villages(self):
         return self.filter(kind=Area.Kind.VILLAGE)
 
+    def visible_to(self, user):
+        """Every area at or beneath the user's areas (one indexed query)."""
+        from grids.access import area_paths  # grids.access imports this module
+
+        return self.under_paths(area_paths(user))
+
 
 class Area(models.Model):
     """A node of 县 → 镇 → 村(社区) → 社/小区 → 网格.
@@ -154,6 +160,11 @@ class HouseholdQuerySet(models.QuerySet):
     def under(self, area):
         return self.filter(grid__path__startswith=area.path)
 
+    def visible_to(self, user):
+        from grids.access import q_under_user_areas  # grids.access imports this module
+
+        return self.filter(q_under_user_areas(user, "grid"))
+
     def search(self, text):
         """One box: head's or any member's name, pinyin initials, house number, address."""
         text = (text or "").strip().lower()
@@ -243,6 +254,13 @@ class Resident(models.Model):
             (today.month, today.day) < (self.birth_date.month, self.birth_date.day))
 
 
+class KeyPlaceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from grids.access import q_under_user_areas  # grids.access imports this module
+
+        return self.filter(q_under_user_areas(user, "grid"))
+
+
 class KeyPlace(models.Model):
     """重点场所: a place watched in the campaign (logistics firm, freight station, school…),
     attached to a grid. Inspections (rectification app) and visits refer to it."""
@@ -265,6 +283,8 @@ class KeyPlace(models.Model):
     contact = models.CharField("联系电话", max_length=20, blank=True)
     version = models.PositiveIntegerField("版本", default=0, db_default=0, editable=False)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = KeyPlaceQuerySet.as_manager()
 
     class Meta:
         verbose_name = "重点场所"
@@ -301,6 +321,11 @@ class KeyPersonQuerySet(models.QuerySet):
 
     def overdue(self, today=None):
         return self.active().filter(next_visit_due__lt=today or dt.date.today())
+
+    def visible_to(self, user):
+        from grids.access import q_under_user_areas  # grids.access imports this module
+
+        return self.filter(q_under_user_areas(user, "grid"))
 
 
 class KeyPerson(models.Model):
@@ -402,6 +427,16 @@ class CampaignQuerySet(models.QuerySet):
         today = today or dt.date.today()
         return self.filter(start_date__lte=today, end_date__gte=today).order_by("-start_date")
 
+    def visible_to(self, user):
+        """Campaigns over an area the user can see or that contains one of their areas."""
+        from grids.access import area_paths  # grids.access imports this module
+
+        paths = area_paths(user)
+        if not paths:
+            return self.none()
+        ids = {int(i) for p in paths for i in p.strip("/").split("/")}
+        return self.filter(Q(area_id__in=ids) | Q(area__in=Area.objects.visible_to(user)))
+
 
 class Campaign(models.Model):
     """专项活动: a named period of screening with its mode and focus areas. Coverage is
@@ -448,6 +483,11 @@ class Campaign(models.Model):
 class VisitQuerySet(models.QuerySet):
     def in_period(self, start, end):
         return self.filter(visited_on__gte=start, visited_on__lte=end)
+
+    def visible_to(self, user):
+        from grids.access import q_under_user_areas  # grids.access imports this module
+
+        return self.filter(q_under_user_areas(user, "area", village="village"))
 
 
 class Visit(models.Model):

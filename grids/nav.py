@@ -1,7 +1,7 @@
 from django.utils import timezone
 
-from grids.access import VISIT_ROLES, area_paths, key_persons_visible_to
-from grids.models import Area, Role
+from grids.access import VISIT_ROLES, area_paths
+from grids.models import Area, KeyPerson, Role
 from pingxiang.registry import home_panel, nav_item
 
 _VISITING = [Role.GRID_WORKER, Role.VISITOR]
@@ -29,6 +29,6 @@ def visit_progress(request):
     today = timezone.localdate()
     campaign = campaign_for(top, today)
     total = coverage(top, campaign.start_date, campaign.end_date)[0] if campaign else None
-    overdue = key_persons_visible_to(request.user).overdue(today).count()
+    overdue = KeyPerson.objects.visible_to(request.user).overdue(today).count()
     return "grids/panels/visit_progress.html", {"campaign": campaign, "total": total,
                                                 "area": top, "overdue": overdue}

@@ -18,8 +18,6 @@ from grids.access import (
     VISIT_ROLES,
     Masker,
     area_paths,
-    areas_visible_to,
-    campaigns_visible_to,
     can_assign_responsibilities,
     can_edit_household,
     can_manage,
@@ -33,9 +31,6 @@ from grids.access import (
     get_key_place_for_user,
     get_member_for_editing,
     get_visit_for_user,
-    households_visible_to,
-    key_persons_visible_to,
-    key_places_visible_to,
     user_can_see_area,
 )
 from grids.coverage import coverage
@@ -100,7 +95,7 @@ def _top_area(user):
 def _grid_choices(user, *, manage=False, allowed=None):
     """Grids the user may pick; manage=True: where they keep the register; allowed: where
     allowed(user, grid) holds."""
-    grids = areas_visible_to(user).filter(kind=Area.Kind.GRID).select_related("parent")
+    grids = Area.objects.visible_to(user).filter(kind=Area.Kind.GRID).select_related("parent")
     allowed = can_manage if manage else allowed
     if allowed is not None:
         grids = grids.filter(pk__in=[g.pk for g in grids if allowed(user, g)])
@@ -112,7 +107,7 @@ def _grid_choices(user, *, manage=False, allowed=None):
 @require_GET
 def area_list(request):
     areas = (
-        areas_visible_to(request.user)
+        Area.objects.visible_to(request.user)
         .filter(kind__in=[Area.Kind.TOWN, Area.Kind.VILLAGE])
         .annotate(n_children=Count("children"))
         .select_related("parent")
@@ -143,7 +138,7 @@ def area_detail(request, pk):
 def household_list(request):
     user = request.user
     form = filter_form(request, HouseholdFilterForm)
-    households = households_visible_to(user)
+    households = Household.objects.visible_to(user)
     drill = form.drill()
     if drill is None:
         if "area" in form.errors:  # not one of the user's areas: as for any other record
@@ -371,7 +366,7 @@ def visit_photo(request, pk):
 
 
 def _period_filter(request):
-    areas = areas_visible_to(request.user).filter(
+    areas = Area.objects.visible_to(request.user).filter(
         kind__in=[Area.Kind.TOWN, Area.Kind.VILLAGE, Area.Kind.GROUP, Area.Kind.GRID]
     ).order_by("path")
     form = PeriodForm(request.GET, user=request.user, areas=areas)
@@ -420,14 +415,14 @@ def worklist(request):
     campaign = actions.campaign_for(top, today) if top else None
     unvisited = places = None
     if campaign:
-        unvisited = (households_visible_to(user)
+        unvisited = (Household.objects.visible_to(user)
                      .with_visit_flag(campaign.start_date, campaign.end_date)
                      .filter(visited=False).select_related("head", "grid")
                      .order_by("grid__path", "id"))
-        places = (key_places_visible_to(user).exclude(
+        places = (KeyPlace.objects.visible_to(user).exclude(
             visits__visited_on__gte=campaign.start_date, visits__visited_on__lte=campaign.end_date)
             .select_related("grid").order_by("grid__path", "kind", "name"))
-    overdue = (key_persons_visible_to(user).overdue(today)
+    overdue = (KeyPerson.objects.visible_to(user).overdue(today)
                .select_related("resident__household", "grid").order_by("next_visit_due"))
     return render(request, "grids/worklist.html", {
         "campaign": campaign, "today": today,
@@ -446,7 +441,8 @@ def worklist(request):
 @require_GET
 def campaign_list(request):
     user = request.user
-    campaigns = list(campaigns_visible_to(user).select_related("area").order_by("-start_date"))
+    campaigns = list(Campaign.objects.visible_to(user).select_related("area")
+                     .order_by("-start_date"))
     for c in campaigns:
         c.editable = can_run_campaigns(user, c.area)  # memberships are cached: no query
     return render(request, "grids/campaign_list.html", {
@@ -458,7 +454,7 @@ def campaign_list(request):
 @require_GET
 def campaign_coverage(request, pk):
     user = request.user
-    campaign = get_object_or_404(campaigns_visible_to(user).select_related("area"), pk=pk)
+    campaign = get_object_or_404(Campaign.objects.visible_to(user).select_related("area"), pk=pk)
     if request.GET.get("area", "").isdigit():
         area = get_area_for_user(user, request.GET["area"])
     elif user_can_see_area(user, campaign.area):
@@ -481,7 +477,7 @@ def key_person_list(request):
     user = request.user
     today = timezone.localdate()
     form = filter_form(request, KeyPersonFilterForm)
-    people = key_persons_visible_to(user)
+    people = KeyPerson.objects.visible_to(user)
     # No ?status= at all: the active ones; ?status= (empty): all.
     status = form.value("status", "") if "status" in request.GET else KeyPerson.Status.ACTIVE
     if status:
@@ -564,7 +560,7 @@ def key_person_new(request, pk):
 @require_GET
 def key_place_list(request):
     form = filter_form(request, KeyPlaceFilterForm)
-    places = key_places_visible_to(request.user)
+    places = KeyPlace.objects.visible_to(request.user)
     kind = form.value("kind", "")
     if kind:
         places = places.filter(kind=kind)

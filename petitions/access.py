@@ -35,10 +35,6 @@ def q_visible(user):
             | Q(leader_id=user.pk))
 
 
-def visible_to(user):
-    return Petition.objects.filter(q_visible(user))
-
-
 def readable_by(user):
     return Petition.objects.filter(q_full(user))
 
@@ -98,7 +94,7 @@ def get_petition_for_user(user, pk, *, write=False):
     When the user may know it exists but not read it, a PublicPetition built from the
     public columns only is returned (the confidential columns are never loaded); with
     write=True that is a 403."""
-    base = visible_to(user).filter(pk=pk)
+    base = Petition.objects.visible_to(user).filter(pk=pk)
     full = (
         base.filter(q_full(user))
         .select_related("petitioner", "category", "area", "village", "town", "leader",
@@ -133,7 +129,7 @@ def rows_for(user, qs=None, *, secrets=None):
     the database returns '' so they never leave it. `secrets` names the confidential
     columns wanted (all of them when not given): the list shows two of eight, and each is
     a CASE the ORM builds afresh."""
-    qs = visible_to(user) if qs is None else qs
+    qs = Petition.objects.visible_to(user) if qs is None else qs
     full = q_full(user)
     readable = Case(When(full, then=Value(True)), default=Value(False),
                     output_field=BooleanField())

@@ -124,6 +124,12 @@ class PetitionQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.filter(due_at__gte=now, due_at__lt=now + dt.timedelta(days=days))
 
+    def visible_to(self, user):
+        """Petitions whose existence the user may know (petitions.access.q_visible)."""
+        from petitions.access import q_visible  # petitions.access imports this module
+
+        return self.filter(q_visible(user))
+
 
 class Petition(models.Model):
     class Channel(models.TextChoices):

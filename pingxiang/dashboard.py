@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from grids.access import areas_visible_to, memberships
+from grids.access import memberships
 from grids.models import Area, Role
 from pingxiang.access import require_role, scoped
 from pingxiang.bounds import BoundedDateField
@@ -28,7 +28,7 @@ _KINDS = (Area.Kind.COUNTY, Area.Kind.TOWN, Area.Kind.VILLAGE)
 
 
 def dashboard_areas(user):
-    return areas_visible_to(user).filter(kind__in=_KINDS).order_by("path")
+    return Area.objects.visible_to(user).filter(kind__in=_KINDS).order_by("path")
 
 
 def _default_area(user):

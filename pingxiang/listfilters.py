@@ -57,10 +57,10 @@ class ListFilterForm(forms.Form):
             return
         if "area" not in ours:
             return
-        from grids.access import areas_visible_to  # the kernel imports no app at load time
+        from grids.models import Area  # the kernel imports no app at load time
 
         area = self.fields["area"]
-        area.queryset = areas_visible_to(user)  # what is accepted
+        area.queryset = Area.objects.visible_to(user)  # what is accepted
         # What is drawn: the applied area only (clean adds it), since every area of a county
         # would be thousands of options.
         area.widget.choices = [("", area.empty_label)]

@@ -13,9 +13,7 @@ def _campaign_model():
 
 
 def _visible(user):
-    from grids.access import campaigns_visible_to
-
-    return campaigns_visible_to(user)
+    return _campaign_model().objects.visible_to(user)
 
 
 def campaign_period(raw, user):

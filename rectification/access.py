@@ -4,7 +4,7 @@
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from grids.access import memberships, q_under_user_areas
+from grids.access import memberships
 from grids.models import Role
 
 from .models import (
@@ -49,12 +49,10 @@ def _require(condition):
 
 # --- Campaigns / inspections -------------------------------------------------------------------
 
-def campaigns_visible_to(user):
-    return Campaign.objects.visible_to(user)
 
 
 def get_campaign_for_user(user, pk):
-    return get_object_or_404(campaigns_visible_to(user).select_related("scope"), pk=pk)
+    return get_object_or_404(Campaign.objects.visible_to(user).select_related("scope"), pk=pk)
 
 
 def get_inspection_for_user(user, pk):
@@ -96,10 +94,6 @@ def get_hazard_photo_for_user(user, pk):
 
 # --- Supervision -------------------------------------------------------------------------------
 
-def teams_visible_to(user):
-    return SupervisionTeam.objects.filter(
-        q_under_user_areas(user, "town", roles=SUPERVISION_VIEWERS)
-    ) | SupervisionTeam.objects.filter(members__user=user)
 
 
 def is_team_member(user, team):
@@ -113,7 +107,8 @@ def can_supervise(user, team):
 
 
 def get_team_for_user(user, pk, *, write=False):
-    team = get_object_or_404(teams_visible_to(user).distinct().select_related("town"), pk=pk)
+    team = get_object_or_404(
+        SupervisionTeam.objects.visible_to(user).distinct().select_related("town"), pk=pk)
     if write:
         _require(can_supervise(user, team))
     return team
@@ -121,7 +116,7 @@ def get_team_for_user(user, pk, *, write=False):
 
 def get_round_for_user(user, pk, *, write=False):
     rnd = get_object_or_404(
-        SupervisionRound.objects.filter(team__in=teams_visible_to(user))
+        SupervisionRound.objects.filter(team__in=SupervisionTeam.objects.visible_to(user))
         .select_related("team", "team__town", "campaign").distinct(), pk=pk)
     if write:
         _require(can_supervise(user, rnd.team))

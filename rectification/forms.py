@@ -4,8 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from grids.access import areas_visible_to, village_options, visits_visible_to
-from grids.models import Area, KeyPlace
+from grids.access import village_options
+from grids.models import Area, KeyPlace, Visit
 from pingxiang.bounds import BoundedDateField, column_integer
 from pingxiang.listfilters import DRILL_FIELDS, ListFilterForm
 from pingxiang.uploads import validate_upload
@@ -58,7 +58,8 @@ class PhotosField(forms.FileField):
 
 
 def village_choices(user):
-    return areas_visible_to(user).filter(kind=Area.Kind.VILLAGE).order_by("sort_order", "path")
+    return (Area.objects.visible_to(user).filter(kind=Area.Kind.VILLAGE)
+            .order_by("sort_order", "path"))
 
 
 class AreaChoiceField(forms.ModelChoiceField):
@@ -112,7 +113,7 @@ class InspectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = Campaign.objects.visible_to(user)
         self.fields["place"].queryset = (
-            KeyPlace.objects.filter(grid__in=areas_visible_to(user)).order_by("kind", "name"))
+            KeyPlace.objects.visible_to(user).order_by("kind", "name"))
         self.fields["place"].label_from_instance = lambda p: f"{p.kind}·{p.name}"
         self.fields["area"].queryset = village_choices(user)
 
@@ -154,7 +155,7 @@ class HazardForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        visible = areas_visible_to(user)
+        visible = Area.objects.visible_to(user)
         self.fields["area"].queryset = visible.filter(
             kind__in=[Area.Kind.VILLAGE, Area.Kind.GROUP, Area.Kind.GRID]).order_by("path")
         self.fields["area"].label_from_instance = lambda a: (
@@ -167,7 +168,7 @@ class HazardForm(forms.Form):
     def clean(self):
         data = super().clean()
         # The source visit must be one the user may see, as for a case's (cases.views).
-        if "visit" in self.errors or data.get("visit") and not visits_visible_to(
+        if "visit" in self.errors or data.get("visit") and not Visit.objects.visible_to(
                 self.user).filter(pk=data["visit"]).exists():
             self.add_error(None, "来源走访记录不存在或不在您的辖区内。")
         if not data.get("area") and not data.get("place"):
@@ -188,7 +189,7 @@ class HazardSourceForm(forms.Form):
     def __init__(self, data, *, user):
         super().__init__(data)
         self.fields["inspection"].queryset = Inspection.objects.visible_to(user)
-        self.fields["visit"].queryset = visits_visible_to(user)
+        self.fields["visit"].queryset = Visit.objects.visible_to(user)
 
 
 class AssignForm(forms.Form):

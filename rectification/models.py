@@ -385,11 +385,23 @@ class HazardPhoto(models.Model):
 
 # --- Supervision -----------------------------------------------------------------------------
 
+class SupervisionTeamQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Teams of a town the user oversees (SUPERVISION_VIEWERS), and the user's own."""
+        from grids.access import q_under_user_areas
+        from rectification.access import SUPERVISION_VIEWERS  # it imports this module
+
+        return self.filter(q_under_user_areas(user, "town", roles=SUPERVISION_VIEWERS)
+                           | Q(members__user=user))
+
+
 class SupervisionTeam(models.Model):
     name = models.CharField("督导组", max_length=40)
     town = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
                              verbose_name="所属镇")
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = SupervisionTeamQuerySet.as_manager()
 
     class Meta:
         verbose_name = "督导组"

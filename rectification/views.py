@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from grids.access import areas_visible_to, has_role
+from grids.access import has_role
 from grids.models import Area, KeyPlace
 from pingxiang.access import require_role, scoped
 from pingxiang.audit import log_access, timeline_list
@@ -45,7 +45,6 @@ from .access import (
     get_team_for_user,
     get_visit_for_user,
     holds_role_over,
-    teams_visible_to,
 )
 from .actions import ActionError
 from .exports import build_export
@@ -59,6 +58,7 @@ from .models import (
     LegalActivity,
     Policy,
     StandardItem,
+    SupervisionTeam,
 )
 
 
@@ -109,7 +109,7 @@ def campaign_list(request):
 
 
 def _town_of_user(user):
-    return areas_visible_to(user).filter(kind=Area.Kind.TOWN).first()
+    return Area.objects.visible_to(user).filter(kind=Area.Kind.TOWN).first()
 
 
 @scoped("role")
@@ -442,7 +442,7 @@ def export_download(request, pk):
 @scoped("area", model=IssueItem)
 @require_GET
 def team_list(request):
-    teams = (teams_visible_to(request.user).distinct().select_related("town")
+    teams = (SupervisionTeam.objects.visible_to(request.user).distinct().select_related("town")
              .prefetch_related("members", "rounds").order_by("name"))
     town = _town_of_user(request.user)
     can_create = bool(town) and holds_role_over(request.user, town, TOWN_STAFF)
@@ -829,7 +829,7 @@ def legal_list(request):
 @require_http_methods(["GET", "POST"])
 @require_role(*LEGAL_RECORDERS)
 def legal_create(request):
-    areas = areas_visible_to(request.user).filter(
+    areas = Area.objects.visible_to(request.user).filter(
         kind__in=[Area.Kind.TOWN, Area.Kind.VILLAGE]).order_by("depth", "sort_order")
     form = forms.LegalActivityForm(request.POST or None, areas=areas, user=request.user)
     if request.method == "POST" and form.is_valid():

@@ -171,9 +171,10 @@ def assert_column_scoping_matches_paths():
     from django.db.models import Q
 
     from cases.models import Case
-    from grids.access import area_paths, visits_visible_to
+    from grids.access import area_paths
+    from grids.models import Visit
     from petitions.access import q_full
-    from petitions.access import visible_to as petitions_visible_to
+    from petitions.models import Petition
     from rectification.models import Hazard, IssueItem
 
     def by_paths(user, field="area", roles=None):
@@ -196,7 +197,7 @@ def assert_column_scoping_matches_paths():
              Case.objects.filter(by_paths(user, roles=READ_ROLES) | (
                  _grid_worker_extra(user) if area_paths(user, roles=[Role.GRID_WORKER])
                  else Q(pk__in=[]))), True),
-            (petitions_visible_to(user),
+            (Petition.objects.visible_to(user),
              Petition_objects().filter(by_paths(user) | Q(leader_id=user.pk)), True),
             (Petition_objects().filter(q_full(user)),  # content: the centre's alone
              Petition_objects().filter(by_paths(user, roles=[Role.CENTRE_STAFF])
@@ -204,7 +205,7 @@ def assert_column_scoping_matches_paths():
             (Hazard.objects.visible_to(user), Hazard.objects.filter(by_paths(user)), True),
             (IssueItem.objects.visible_to(user), IssueItem.objects.filter(by_paths(user)),
              True),
-            (visits_visible_to(user).filter(visited_on__gte=week_ago),
+            (Visit.objects.visible_to(user).filter(visited_on__gte=week_ago),
              Visit_objects().filter(by_paths(user), visited_on__gte=week_ago), True),
         ]
         for scoped, reference, must_have_rows in checks:

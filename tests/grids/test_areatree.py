@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from grids import areatree
-from grids.access import area_paths, areas_visible_to, forget, q_under_user_areas
+from grids.access import area_paths, forget, q_under_user_areas
 from grids.actions import create_area
 from grids.models import Area
 
@@ -41,7 +41,7 @@ def test_what_a_page_does_to_an_area_it_got_never_reaches_another(cast):
 
 def test_each_users_villages_are_the_ones_the_database_gives(cast):
     for user in (cast.admin, cast.centre, cast.cadre_xiguan, cast.grid_xiguan):
-        want = list(areas_visible_to(user).filter(kind=Area.Kind.VILLAGE)
+        want = list(Area.objects.visible_to(user).filter(kind=Area.Kind.VILLAGE)
                     .order_by("sort_order", "path").values_list("pk", flat=True))
         got = [a.pk for a in areatree.villages_under(area_paths(user))]
         assert got == want, user.username
