@@ -145,11 +145,13 @@ def expect_message(page, text):
 
 def open_action(page, name):
     """Open one of the case page's action panels (<details id="action-NAME">) by clicking its
-    summary, as a user does; returns the form inside."""
+    summary, as a user does; returns the form inside once htmx has loaded it."""
     details = page.locator(f"#action-{name}")
     if details.get_attribute("open") is None:
         details.locator("summary").click()
-    return details.locator("form")
+    form = details.locator("form")
+    form.wait_for()
+    return form
 
 
 def loaded_section(page, section_id, link_text):
