@@ -2,11 +2,22 @@
 a user sees what lies beneath the areas of their active memberships, nothing else
 (no exception for superusers: deny by default)."""
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from grids import areatree
-from grids.models import Area, Campaign, Household, KeyPerson, KeyPlace, Membership, Role, Visit
+from grids.models import (
+    Area,
+    Campaign,
+    Household,
+    KeyPerson,
+    KeyPlace,
+    Membership,
+    Resident,
+    Role,
+    Visit,
+)
 from pingxiang.masks import mask_birth_date, mask_id_number, mask_phone
 
 _CACHE_ATTR = "_pingxiang_memberships"
@@ -118,10 +129,8 @@ def q_under_user_areas(user, field="area", *, roles=None, town=None, village=Non
     return q
 
 
-
-
 def village_rows(user, *, order=("sort_order", "path")):
-    """The villages at or beneath the user's areas, as areas_visible_to would give them, from
+    """The villages at or beneath the user's areas, as Area.objects.visible_to gives them, from
     the tree the process holds (grids.areatree): a filter's options on every list page."""
     return areatree.villages_under(area_paths(user), order=order)
 
@@ -232,37 +241,21 @@ class Masker:
         return f"{day:%Y-%m-%d}" if self.full_id else mask_birth_date(day)
 
 
-
-
-def get_household_for_user(user, pk, *, write=False):
-    """404 unless the household lies in the user's areas; with write=True, 403 unless the
-    user also holds a visiting role there."""
-    from django.core.exceptions import PermissionDenied
-
+def get_household_for_user(user, pk, *, write=False, edit=False):
+    """404 unless the household lies in the user's areas; write=True: 403 unless the user
+    also holds a visiting role there; edit=True: 403 unless they may edit households there."""
     household = get_object_or_404(
         Household.objects.visible_to(user).select_related("grid__parent__parent", "head"), pk=pk)
     if write and not can_visit(user, household.grid):
         raise PermissionDenied("您的岗位不能在此户记录走访。")
-    return household
-
-
-def get_household_for_editing(user, pk):
-    """404 unless visible; 403 unless the user may edit households there."""
-    from django.core.exceptions import PermissionDenied
-
-    household = get_object_or_404(
-        Household.objects.visible_to(user).select_related("grid__parent__parent", "head"), pk=pk)
-    if not can_edit_household(user, household.grid):
+    if edit and not can_edit_household(user, household.grid):
         raise PermissionDenied("您的岗位不能修改此户信息。")
     return household
 
 
-def get_member_for_editing(user, pk):
-    """A household member: 404 unless their household is visible, 403 unless editable."""
-    from django.core.exceptions import PermissionDenied
-
-    from grids.models import Resident
-
+def get_member_for_user(user, pk):
+    """A household member, only ever opened to be edited: 404 unless their household is
+    visible, 403 unless the user may edit households there."""
     member = get_object_or_404(
         Resident.objects.filter(household__in=Household.objects.visible_to(user))
         .select_related("household__grid__parent__parent"), pk=pk)
@@ -271,13 +264,9 @@ def get_member_for_editing(user, pk):
     return member
 
 
-
-
 def get_key_place_for_user(user, pk, *, write=False, manage=False):
     """404 unless visible; write=True: 403 unless the user may inspect it (visit roles);
     manage=True: 403 unless the user keeps the register there (MANAGE_ROLES)."""
-    from django.core.exceptions import PermissionDenied
-
     place = get_object_or_404(
         KeyPlace.objects.visible_to(user).select_related("grid__parent"), pk=pk)
     if write and not can_visit(user, place.grid):
@@ -287,19 +276,13 @@ def get_key_place_for_user(user, pk, *, write=False, manage=False):
     return place
 
 
-
-
 def get_key_person_for_user(user, pk, *, write=False):
-    from django.core.exceptions import PermissionDenied
-
     person = get_object_or_404(
         KeyPerson.objects.visible_to(user).select_related("resident__household", "grid",
-                                                    "responsible"), pk=pk)
+                                                          "responsible"), pk=pk)
     if write and not can_manage(user, person.grid):
         raise PermissionDenied("您的岗位不能修改重点人员信息。")
     return person
-
-
 
 
 def get_visit_for_user(user, pk):
@@ -312,8 +295,6 @@ def get_visit_for_user(user, pk):
 def get_campaign_for_user(user, pk, *, write=False):
     """404 unless visible; write=True: 403 unless the campaign's area lies within the
     user's centre-staff or admin areas."""
-    from django.core.exceptions import PermissionDenied
-
     campaign = get_object_or_404(Campaign.objects.visible_to(user).select_related("area"), pk=pk)
     if write and not can_run_campaigns(user, campaign.area):
         raise PermissionDenied("您的岗位不能修改此专项活动。")

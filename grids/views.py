@@ -25,11 +25,10 @@ from grids.access import (
     can_visit,
     get_area_for_user,
     get_campaign_for_user,
-    get_household_for_editing,
     get_household_for_user,
     get_key_person_for_user,
     get_key_place_for_user,
-    get_member_for_editing,
+    get_member_for_user,
     get_visit_for_user,
     user_can_see_area,
 )
@@ -774,7 +773,7 @@ def _name(user):
 @require_http_methods(["GET", "POST"])
 def household_edit(request, pk):
     user = request.user
-    household = get_household_for_editing(user, pk)
+    household = get_household_for_user(user, pk, edit=True)
     kwargs = {"grids": _grid_choices(user, allowed=can_edit_household),
               "members": household.members.order_by("pk")}
     initial = {"grid": household.grid_id, "house_number": household.house_number,
@@ -787,7 +786,7 @@ def household_edit(request, pk):
         if changed is not None:
             messages.success(request, "户信息已保存。" if changed else "没有改动。")
             return redirect("grids:household_detail", household.pk)
-        household = get_household_for_editing(user, pk)
+        household = get_household_for_user(user, pk, edit=True)
     current = [("网格", household.grid.name), ("住址", household.address),
                ("户主", household.head.name if household.head else "—"),
                ("户标签", "、".join(household.flags) or "—"), ("备注", household.notes or "—")]
@@ -800,7 +799,7 @@ def household_edit(request, pk):
 @require_http_methods(["GET", "POST"])
 def member_edit(request, pk):
     user = request.user
-    member = get_member_for_editing(user, pk)
+    member = get_member_for_user(user, pk)
     mask = Masker(user)
     if mask.full_id and member.id_number:
         log_access(user, AccessEvent.Kind.VIEW, member, detail="修改成员信息（含身份证号）",
@@ -816,7 +815,7 @@ def member_edit(request, pk):
         if changed is not None:
             messages.success(request, f"{member.name}的信息已保存。" if changed else "没有改动。")
             return redirect("grids:household_detail", member.household_id)
-        member = get_member_for_editing(user, pk)
+        member = get_member_for_user(user, pk)
     readonly = []
     if not mask.full_id:
         readonly.append(("出生年份", mask.birth(member.birth_date) or "—",
