@@ -50,7 +50,7 @@ def case_ledger_response(qs, *, user, form=None):
         data = form.cleaned_data
         bits = []
         if data.get("village"):
-            bits.append(str(data["village"]))
+            bits.append(dict(form.fields["village"].choices)[data["village"]])
         if data.get("start") or data.get("end"):
             bits.append(f"{data.get('start') or ''}至{data.get('end') or ''}")
         if bits:

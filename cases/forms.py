@@ -293,10 +293,9 @@ class CaseFilterForm(ListFilterForm):
     end = BoundedDateField(label="至", required=False, widget=DATE)
     q = forms.CharField(label="编号/内容", required=False, max_length=50)
 
-    def __init__(self, *args, user, villages=None, **kwargs):
-        # `villages` is no longer read: the options are the user's villages from the area
-        # tree (grids.access.village_options), one list that both draws and validates.
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
+        # The user's villages from the area tree: one list that both draws and validates.
         self.fields["village"].choices = [
             ("", "全部"), *village_options(user, order=("sort_order", "name"))]
         self.fields["level"].choices = [("", "全部")] + [(r.number, f"{r.number}级")

@@ -68,8 +68,8 @@ class ListFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("area") and "area" in self._ours:
-            chosen = data["area"]
-            self.fields["area"].widget.choices = [("", "全部辖区"), (chosen.pk, chosen.name)]
+            area, chosen = self.fields["area"], data["area"]
+            area.widget.choices = [("", area.empty_label), (chosen.pk, chosen.name)]
         if data.get("from") and data.get("to") and data["from"] > data["to"]:
             self.add_error("to", "结束日期不能早于开始日期。")
         return data

@@ -94,9 +94,9 @@ TEMPLATES = [
         },
     }
 ]
-# Forms render through the templates above, so the project's form templates
-# (templates/forms/, e.g. a list's filter bar) sit beside the pages.
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Forms render through the templates above with the project's form and field templates
+# (templates/forms/), so every form draws the same way (pingxiang.renderers).
+FORM_RENDERER = "pingxiang.renderers.FormRenderer"
 
 # --- Database: PostgreSQL only -------------------------------------------------------
 # Importing settings starts nothing. `make run` / `make test` (pingxiang.services) and a bare
