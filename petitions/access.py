@@ -156,13 +156,8 @@ def search_q(user, text):
     return Q(number__icontains=text) | (q_full(user) & secret)
 
 
-def reception_days_for(user):
-    return ReceptionDay.objects.filter(q_under_user_areas(user, "town")
-                                       | Q(leader_id=user.pk))
-
-
 def get_reception_for_user(user, pk):
-    day = reception_days_for(user).select_related("leader", "town").filter(pk=pk).first()
+    day = ReceptionDay.objects.visible_to(user).select_related("leader", "town").filter(pk=pk).first()
     if day is None:
         raise Http404("接访安排不存在。")
     return day

@@ -12,7 +12,7 @@ from django.utils import timezone
 from grids.access import area_paths, centre_name, village_options
 from grids.idcard import validate_id_number
 from grids.models import Area, Role
-from petitions.access import reception_days_for, registrable_paths
+from petitions.access import registrable_paths
 from petitions.models import Category, Petition, Rating, ReceptionDay, Satisfaction, TimeLimit
 from pingxiang.bounds import BoundedDateField, column_integer
 from pingxiang.listfilters import ListFilterForm
@@ -318,7 +318,7 @@ class FilterForm(ListFilterForm):
         from petitions.stats import STAGES
 
         super().__init__(*args, user=user, **kwargs)
-        self.fields["reception"].queryset = reception_days_for(user)
+        self.fields["reception"].queryset = ReceptionDay.objects.visible_to(user)
         self.fields["village"].choices = [("", "全部村(社区)"), *village_options(user)]
         self.fields["stage"].choices = [("", "全部")] + [
             (k, label) for k, (label, _q) in STAGES.items()]

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from grids.access import q_under_user_areas
 from grids.models import Area, Resident
 from pingxiang.uploads import UploadTo
 
@@ -74,6 +75,12 @@ class Category(models.Model):
         return self.name
 
 
+class ReceptionDayQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Days in the user's towns, and the leader's own days."""
+        return self.filter(q_under_user_areas(user, "town") | Q(leader_id=user.pk))
+
+
 class ReceptionDay(models.Model):
     """公开接访: a leader receives petitioners in public on a scheduled day."""
 
@@ -88,6 +95,8 @@ class ReceptionDay(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+", null=True, blank=True)
     created_at = models.DateTimeField("登记时间", default=timezone.now)
+
+    objects = ReceptionDayQuerySet.as_manager()
 
     class Meta:
         verbose_name = "公开接访日"

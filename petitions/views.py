@@ -19,7 +19,6 @@ from petitions.access import (
     can_register,
     get_petition_for_user,
     get_reception_for_user,
-    reception_days_for,
     rows_for,
 )
 from petitions.exports import export_ledger
@@ -417,7 +416,7 @@ def _schedule(request):
     form = filter_form(request, forms.YearForm)
     year = form.value("year", timezone.localdate().year)
 
-    days = (reception_days_for(request.user).filter(date__year=year)
+    days = (ReceptionDay.objects.visible_to(request.user).filter(date__year=year)
             .select_related("leader").annotate(n=Count("petitions")).order_by("date", "id"))
     return year, days, form
 
