@@ -19,7 +19,6 @@ from pingxiang.excel import xlsx_response
 from pingxiang.listfilters import filter_form, paginate
 from pingxiang.models import AccessEvent
 from pingxiang.redirects import safe_next
-from pingxiang.related import attach_to_page
 from pingxiang.uploads import serve_file
 
 from . import actions, forms, stats
@@ -216,14 +215,13 @@ def _hazard_filter(request):
 @require_GET
 def hazard_list(request):
     form, qs = _hazard_filter(request)
-    # The columns the rows show, not every column of a hazard and its place.
-    # The columns the rows show; the page's villages and places by key afterwards (joined,
-    # PostgreSQL hashed every area of the county before cutting the page).
-    qs = (qs.select_related("category").with_due_flags()
+    # The columns the rows show; the page's villages and places are prefetched by key
+    # (joined, PostgreSQL hashed every area of the county before cutting the page).
+    qs = (qs.select_related("category").prefetch_related("village", "place").with_due_flags()
           .order_by("-found_date", "-pk")
           .only("number", "found_date", "location", "description", "deadline", "status",
                 "grade", "village", "place", "category__name"))
-    context = {"form": form, "page": attach_to_page(_page(request, qs), "village", "place"),
+    context = {"form": form, "page": _page(request, qs),
                "params": urlencode(form.as_params()),
                "can_register": has_role(request.user, *REPORTERS)}
     template = "rectification/hazard_list.html"
