@@ -2,6 +2,7 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 
 from cases.models import (
@@ -273,6 +274,35 @@ class AttachmentForm(forms.Form):
 
 def _category_choices():
     return [("", "全部"), *Category.objects.values_list("pk", "name")]
+
+
+class IntakePrefillForm(forms.Form):
+    """The intake page's GET prefill (?source=&description=&ref=&visit=&petition=&area=&party=),
+    from a visit, a petition or a household page. Ids resolve among what the user may see; a
+    bad or foreign value is simply not carried over (the check on submit says why)."""
+
+    source = forms.ChoiceField(choices=Source.choices, required=False)
+    description = forms.CharField(required=False, strip=True)
+    ref = forms.CharField(required=False, strip=True)
+    visit = forms.ModelChoiceField(queryset=None, required=False)
+    petition = forms.ModelChoiceField(queryset=None, required=False)
+    area = forms.ModelChoiceField(queryset=None, required=False)
+    party = forms.ModelMultipleChoiceField(queryset=None, required=False)
+
+    def __init__(self, data, *, user, villages, visits, petitions):
+        super().__init__(data)
+        areas = Area.objects.visible_to(user)
+        self.fields["visit"].queryset = visits
+        self.fields["petition"].queryset = petitions
+        self.fields["area"].queryset = Area.objects.filter(
+            Q(pk__in=areas.values("pk")) | Q(pk__in=villages.values("pk")))
+        self.fields["party"].queryset = Resident.objects.filter(area_id__in=areas.values("pk"))
+
+    def value(self, name):
+        """The cleaned value, or empty when it was bad (the prefill never refuses a page)."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        return self.cleaned_data.get(name) if name not in self.errors else None
 
 
 class CaseFilterForm(ListFilterForm):

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.postgres.aggregates import StringAgg
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,10 +17,10 @@ from cases.access import (
     intake_villages,
     may,
 )
-from cases.models import Attachment, Case, CaseParty, Level, Policy, Referral, Source
+from cases.models import Attachment, Case, CaseParty, Level, Policy, Referral
 from cases.page import pending_pause, records
 from grids.access import Masker
-from grids.models import Area, Resident, Role
+from grids.models import Area, Role
 from pingxiang.access import require_role, scoped
 from pingxiang.audit import log_access
 from pingxiang.listfilters import paginate
@@ -96,37 +96,51 @@ def _check_sources(user, form):
         form.add_error(None, "来源信访件不存在或不在您的辖区内。")
 
 
-def _intake_initial(request, villages):
-    get = request.GET
-    initial = {"source": get.get("source") if get.get("source") in Source.values else "",
-               "description": get.get("description", "")[:2000],
-               "source_ref": get.get("ref", "")[:100]}
+def _prefill(request, villages):
+    from grids.models import Visit
+    from petitions.models import Petition
+
+    user = request.user
+    return f.IntakePrefillForm(request.GET, user=user, villages=villages,
+                               visits=Visit.objects.visible_to(user),
+                               petitions=Petition.objects.visible_to(user))
+
+
+def _intake_initial(prefill):
+    value = prefill.value
+    initial = {"source": value("source") or "",
+               "description": (value("description") or "")[:2000],
+               "source_ref": (value("ref") or "")[:100]}
     for key in ("visit", "petition"):
-        if get.get(key, "").isdigit():
-            initial[key] = int(get[key])
+        if value(key) is not None:
+            initial[key] = value(key).pk
     if not initial["source_ref"]:
         if "visit" in initial:
             initial["source_ref"] = f"走访记录#{initial['visit']}"
         elif "petition" in initial:
             initial["source_ref"] = f"信访件#{initial['petition']}"
-    if get.get("area", "").isdigit():
-        area = Area.objects.visible_to(request.user).filter(pk=int(get["area"])).first() or \
-            Area.objects.filter(pk=int(get["area"]), pk__in=villages.values("pk")).first()
-        if area is not None:
-            from grids.people import village_of
+    area = value("area")
+    if area is not None:
+        from grids.people import village_of
 
-            village = village_of(area)
-            initial["village"] = village.pk if village else None
-            if area.kind in (Area.Kind.GROUP, Area.Kind.GRID):
-                initial["area"] = area.pk
+        village = village_of(area)
+        initial["village"] = village.pk if village else None
+        if area.kind in (Area.Kind.GROUP, Area.Kind.GRID):
+            initial["area"] = area.pk
     return initial
 
 
-def _party_residents(request):
-    ids = [int(v) for v in request.GET.getlist("party") + request.POST.getlist("known_parties")
-           if str(v).isdigit()]
-    paths = Area.objects.visible_to(request.user).values("pk")
-    return Resident.objects.filter(pk__in=ids, area_id__in=paths)
+def _party_residents(request, prefill):
+    """The residents this intake names (?party= from a household page, and those posted
+    back), within the user's areas; a bad id names nobody."""
+    field = prefill.fields["party"]
+    ids = []
+    for value in request.GET.getlist("party") + request.POST.getlist("known_parties"):
+        try:  # one by one: a foreign or bad id drops itself, not the others
+            ids += [r.pk for r in field.clean([value])]
+        except ValidationError:
+            pass
+    return field.queryset.filter(pk__in=ids)
 
 
 @scoped("role", model=Case)
@@ -135,7 +149,8 @@ def case_create(request):
     if not can_register(request.user):
         raise PermissionDenied("您的岗位不能登记矛盾纠纷。")
     villages = intake_villages(request.user)
-    residents = _party_residents(request)
+    prefill = _prefill(request, villages)
+    residents = _party_residents(request, prefill)
     if request.method == "POST":
         form = f.CaseForm(request.POST, villages=villages, residents=residents)
         parties = f.PartyFormSet(request.POST, prefix="party")
@@ -158,7 +173,7 @@ def case_create(request):
                 messages.success(request, f"已登记 {case.number}。")
                 return redirect("cases:case_detail", case.pk)
     else:
-        initial = _intake_initial(request, villages)
+        initial = _intake_initial(prefill)
         form = f.CaseForm(initial={**initial, "known_parties": list(residents)},
                           villages=villages, residents=residents)
         parties = f.PartyFormSet(prefix="party")

@@ -211,6 +211,16 @@ class KeyPlaceForm(forms.Form):
         return data
 
 
+class AreaChoiceForm(forms.Form):
+    """?area= on a page that shows one area of the user's: a bad or foreign id is refused."""
+
+    area = forms.ModelChoiceField(queryset=None, required=False)
+
+    def __init__(self, data, *, user):
+        super().__init__(data)
+        self.fields["area"].queryset = Area.objects.visible_to(user)
+
+
 class PeriodForm(ListFilterForm):
     """Area and period for the ledger export and the visit list (its own "area" select; the
     drill-down's ?from/to besides)."""

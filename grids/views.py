@@ -34,6 +34,7 @@ from grids.access import (
 )
 from grids.coverage import coverage
 from grids.forms import (
+    AreaChoiceForm,
     CampaignEditForm,
     CampaignForm,
     EndResponsibilityForm,
@@ -454,8 +455,11 @@ def campaign_list(request):
 def campaign_coverage(request, pk):
     user = request.user
     campaign = get_object_or_404(Campaign.objects.visible_to(user).select_related("area"), pk=pk)
-    if request.GET.get("area", "").isdigit():
-        area = get_area_for_user(user, request.GET["area"])
+    chosen = AreaChoiceForm(request.GET, user=user)
+    if not chosen.is_valid():
+        raise Http404("不在您的辖区内。")  # another area's, or no area at all
+    if chosen.cleaned_data["area"] is not None:
+        area = chosen.cleaned_data["area"]
     elif user_can_see_area(user, campaign.area):
         area = campaign.area
     else:

@@ -5,28 +5,35 @@ Minimal exposure: the auditor sees who did what, when, from where, to which reco
 and number), not the record's contents: no object_repr (a household's address, a key person's
 name), no states (some hold an address or a visit's findings), no free-text reasons. An investigation resolves a number through the centre."""
 
-import datetime as dt
-
-from django.core.paginator import Paginator
+from django import forms
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from grids.models import Role
 from pingxiang.access import require_role, scoped
+from pingxiang.bounds import BoundedDateField
+from pingxiang.listfilters import paginate
 from pingxiang.models import AccessEvent, AuditEvent
 
 
-def _filtered(qs, request, user_field):
-    who = request.GET.get("user", "").strip()
-    if who:
-        qs = qs.filter(**{f"{user_field}__icontains": who})
-    for name, lookup in (("start", "at__date__gte"), ("end", "at__date__lte")):
-        raw = request.GET.get(name)
-        if raw:
-            try:
-                qs = qs.filter(**{lookup: dt.date.fromisoformat(raw)})
-            except ValueError:
-                pass
+class AuditFilterForm(forms.Form):
+    """The log pages' query string: a bad date or kind is the form's message, never a 500."""
+
+    log = forms.ChoiceField(choices=[("audit", "操作记录"), ("access", "访问记录")],
+                            required=False)
+    user = forms.CharField(required=False, max_length=150, strip=True)
+    start = BoundedDateField(required=False)
+    end = BoundedDateField(required=False)
+    kind = forms.ChoiceField(choices=AccessEvent.Kind.choices, required=False)
+
+
+def _filtered(qs, data, user_field):
+    if data.get("user"):
+        qs = qs.filter(**{f"{user_field}__icontains": data["user"]})
+    if data.get("start"):
+        qs = qs.filter(at__date__gte=data["start"])
+    if data.get("end"):
+        qs = qs.filter(at__date__lte=data["end"])
     return qs
 
 
@@ -34,16 +41,19 @@ def _filtered(qs, request, user_field):
 @require_GET
 @require_role(Role.AUDITOR)
 def audit_log(request):
-    which = "access" if request.GET.get("log") == "access" else "audit"
+    form = AuditFilterForm(request.GET)
+    form.is_valid()
+    data = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
+    which = "access" if data.get("log") == "access" else "audit"
     if which == "access":
-        qs = _filtered(AccessEvent.objects.all(), request, "username")
-        kind = request.GET.get("kind")
-        if kind in AccessEvent.Kind.values:
-            qs = qs.filter(kind=kind)
+        qs = _filtered(AccessEvent.objects.all(), data, "username")
+        if data.get("kind"):
+            qs = qs.filter(kind=data["kind"])
     else:
-        qs = _filtered(AuditEvent.objects.all(), request, "actor_name")
-    page = Paginator(qs.select_related("content_type").order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
+        qs = _filtered(AuditEvent.objects.all(), data, "actor_name")
+    page = paginate(request, qs.select_related("content_type").order_by("-at", "-id"),
+                    per_page=50)
     return render(request, "auditlog.html", {
         "which": which, "page": page, "kinds": AccessEvent.Kind.choices,
-        "query": request.GET.copy(),
+        "query": request.GET.copy(), "form": form,
     })
