@@ -375,6 +375,7 @@ class CaseFilterForm(ListFilterForm):
 
 
 class SeenVersionForm(forms.Form):
-    """?version= on an action form opened from the case page: the version the page showed."""
+    """The version the page showed (?version= on an action form opened from the case page,
+    and the posted action's hidden field)."""
 
     version = forms.IntegerField(required=False, min_value=0, max_value=2**31 - 1)

@@ -357,8 +357,9 @@ def case_action(request, pk, action):
     if action not in ACTION_FORMS and action != "acknowledge":
         raise Http404
     case = get_case_for_user(request.user, pk, write=True)
-    seen = request.POST.get("version", "")
-    if seen.isdigit() and int(seen) != case.version:
+    seen = f.SeenVersionForm(request.POST)
+    seen = seen.cleaned_data["version"] if seen.is_valid() else None
+    if seen is not None and seen != case.version:
         # The page was stale: say so plainly before anything else (nothing is changed).
         messages.error(request, f"案件 {case.number} 刚刚已被他人办理（当前状态："
                                 f"{case.get_status_display()}），您的操作未保存，请查看最新情况后再办理。")

@@ -58,3 +58,17 @@ def test_audit_log_filters_are_a_form(login, cast, query, told):
     assert response.status_code == 200
     page = response.content.decode()
     assert all(message in page for message in told), page
+
+
+@pytest.mark.parametrize("version", ["²", "99999999999999999999", "-1"])
+def test_a_case_action_with_a_bad_version_is_checked_not_a_500(login, cast, version):
+    from cases import actions
+    from cases.models import Category, Source
+
+    case = actions.register_case(actor=cast.centre, area=cast.xiguan_grid,
+                                 category=Category.objects.get(name="邻里"),
+                                 description="邻里纠纷", source=Source.WALKIN,
+                                 parties=[{"name": "甲"}])
+    url = reverse("cases:case_action", kwargs={"pk": case.pk, "action": "accept"})
+    response = login(cast.centre).post(url, {"version": version, "level": 1})
+    assert response.status_code in (200, 302)
