@@ -3,7 +3,7 @@ from django.utils import timezone
 from cases import inbox, workdays
 from grids.models import Role
 from pingxiang.context_processors import active_role
-from pingxiang.registry import home_panel, nav_item
+from pingxiang.registry import home_panel, nav_item, visit_followup
 
 _WORK = [Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.LEADER]
 nav_item("我的待办", "cases:my_cases", roles=_WORK, order=10)
@@ -23,3 +23,15 @@ def calendar_missing(request):
 def case_work(request):
     role = active_role(request)
     return "cases/panels/work.html", {"counts": inbox.counts_for(request.user, role)}
+
+
+@visit_followup
+def cases_opened_from_visit(user, visit):
+    from django.urls import reverse
+
+    from cases.models import Case
+
+    cases = (Case.objects.visible_to(user).filter(source_visit_id=visit.pk)
+             .only("pk", "number", "status").order_by("pk"))
+    return [(f"矛盾纠纷 {c.number}（{c.get_status_display()}）",
+             reverse("cases:case_detail", args=[c.pk])) for c in cases]

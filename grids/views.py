@@ -77,6 +77,7 @@ from pingxiang.bounds import MAX_DATE, MIN_DATE
 from pingxiang.excel import xlsx_response
 from pingxiang.listfilters import filter_form, paginate
 from pingxiang.models import AccessEvent
+from pingxiang.registry import visit_followups
 from pingxiang.uploads import serve_file
 
 
@@ -340,17 +341,12 @@ def visit_new_place(request, pk):
 def visit_detail(request, pk):
     visit = get_visit_for_user(request.user, pk)
     met = list(visit.persons_met.all())
-    from cases.models import Case
-    from rectification.models import Hazard
-
-    # What was opened from this visit, as far as the user may see it.
-    cases = Case.objects.visible_to(request.user).filter(source_visit_id=visit.pk)
-    hazards = Hazard.objects.visible_to(request.user).filter(source_visit_id=visit.pk)
     return render(request, "grids/visit_detail.html", {
         "visit": visit, "persons_met": met,
         "links": follow_up_links(visit, [p.pk for p in met]), "timeline": timeline_list(visit),
-        "opened_cases": list(cases.only("pk", "number", "status")),
-        "opened_hazards": list(hazards.only("pk", "number", "status")),
+        # What the casework apps opened from this visit (they register it: grids does not
+        # import them).
+        "opened": visit_followups(request.user, visit),
     })
 
 

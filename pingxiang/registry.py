@@ -8,6 +8,12 @@ An app registers them in its own nav.py (autodiscovered at start-up):
     @home_panel(roles=[Role.GRID_WORKER], order=10)
     def my_level_one_cases(request):
         return "cases/panels/level_one.html", {"cases": ...}   # or None to show nothing
+
+    @visit_followup
+    def cases_opened_from(user, visit):
+        return [("矛盾纠纷 …", "/cases/12/")]   # what was opened from this visit
+
+so grids, which the casework apps build on, shows their records without importing them.
 """
 
 from dataclasses import dataclass, field
@@ -25,6 +31,7 @@ class NavItem:
 
 _NAV: list[NavItem] = []
 _PANELS: list[tuple[int, frozenset, object]] = []
+_VISIT_FOLLOWUPS: list = []
 
 
 def nav_item(label, url_name, *, roles, order=100):
@@ -66,3 +73,15 @@ def panels_for(request, role):
             if result:
                 out.append(result)
     return out
+
+
+def visit_followup(func):
+    """Register func(user, visit) -> [(label, href)]: the records an app opened from a visit,
+    as far as the user may see them (the visit page lists them)."""
+    if func not in _VISIT_FOLLOWUPS:
+        _VISIT_FOLLOWUPS.append(func)
+    return func
+
+
+def visit_followups(user, visit):
+    return [row for func in _VISIT_FOLLOWUPS for row in func(user, visit)]

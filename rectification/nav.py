@@ -1,7 +1,7 @@
 from django.db.models import Count, Q
 
 from grids.models import Role
-from pingxiang.registry import home_panel, nav_item
+from pingxiang.registry import home_panel, nav_item, visit_followup
 
 ALL_WORKERS = [Role.GRID_WORKER, Role.VISITOR, Role.VILLAGE_CADRE, Role.CENTRE_STAFF,
                Role.LEADER, Role.SUPERVISOR]
@@ -49,3 +49,15 @@ def issue_panel(request):
         return None
     return "rectification/panels/issues.html", figures
 
+
+
+@visit_followup
+def hazards_opened_from_visit(user, visit):
+    from django.urls import reverse
+
+    from rectification.models import Hazard
+
+    hazards = (Hazard.objects.visible_to(user).filter(source_visit_id=visit.pk)
+               .only("pk", "number", "status").order_by("pk"))
+    return [(f"隐患 {h.number}（{h.get_status_display()}）",
+             reverse("rectification:hazard_detail", args=[h.pk])) for h in hazards]
