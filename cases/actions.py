@@ -18,7 +18,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import workdays
+from cases import sources, workdays
 from cases.models import (
     ACTIVE_STATUSES,
     OPEN_STATUSES,
@@ -313,23 +313,9 @@ def register_case(*, actor, area, category, description, risk=Risk.BLUE, source,
         _tell(lambda: people.centre_staff(town), case, key="registered",
               title=f"新登记矛盾纠纷 {case.number}（{village}）待受理", body=description[:120])
     if source_petition_id:
-        _link_petition(case, source_petition_id, actor=actor)
+        # 访调对接: the petition records the case it became (petitions registers how).
+        sources.link_record("petition", source_petition_id, case, actor=actor)
     return case
-
-
-def _link_petition(case, petition_id, *, actor):
-    """访调对接: the petition records the case it became, so both pages show the link.
-    Closing one never closes the other."""
-    from petitions.actions import PetitionError, link_dispute_case
-    from petitions.models import Petition
-
-    petition = Petition.objects.filter(pk=petition_id).first()
-    if petition is None:
-        raise CaseActionError("关联的信访件不存在。")
-    try:
-        link_dispute_case(petition, actor=actor, case_id=case.pk, case_ref=case.number)
-    except PetitionError as exc:
-        raise CaseActionError(str(exc)) from None
 
 
 # --- The ladder -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases import actions, exports, inbox
+from cases import actions, exports, inbox, sources
 from cases import forms as f
 from cases.access import (
     acceptable_levels,
@@ -86,24 +86,22 @@ def my_cases(request):
 def _check_sources(user, form):
     """A visit or petition named as the source must be one the user may see."""
     from grids.models import Visit
-    from petitions.models import Petition
 
     data = form.cleaned_data
     if data.get("visit") and not Visit.objects.visible_to(user).filter(pk=data["visit"]).exists():
         form.add_error(None, "来源走访记录不存在或不在您的辖区内。")
-    if data.get("petition") and not Petition.objects.visible_to(user).filter(
+    if data.get("petition") and not sources.visible_records("petition", user).filter(
             pk=data["petition"]).exists():
         form.add_error(None, "来源信访件不存在或不在您的辖区内。")
 
 
 def _prefill(request, villages):
     from grids.models import Visit
-    from petitions.models import Petition
 
     user = request.user
     return f.IntakePrefillForm(request.GET, user=user, villages=villages,
                                visits=Visit.objects.visible_to(user),
-                               petitions=Petition.objects.visible_to(user))
+                               petitions=sources.visible_records("petition", user))
 
 
 def _intake_initial(prefill):

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cases.actions import CaseActionError
 from grids.access import has_role
 from grids.models import Area, Role
 from grids.people import centre_staff, grid_workers, town_of, village_cadres, village_of
@@ -516,6 +517,18 @@ def transfer_to_case(petition, *, actor, at=None):
 
 
 @transaction.atomic
+def link_case_from_petition(petition_id, case, *, actor):
+    """访调对接, called inside cases' register_case: the petition records the case it became,
+    so both pages show the link. Closing one never closes the other."""
+    petition = Petition.objects.filter(pk=petition_id).first()
+    if petition is None:
+        raise CaseActionError("关联的信访件不存在。")
+    try:
+        link_dispute_case(petition, actor=actor, case_id=case.pk, case_ref=case.number)
+    except PetitionError as exc:
+        raise CaseActionError(str(exc)) from None
+
+
 def link_dispute_case(petition, *, actor, case_id, case_ref):
     """Called by the cases app once the case exists: both records show the link."""
     updated = Petition.objects.filter(pk=petition.pk, dispute_case_id__isnull=True).update(

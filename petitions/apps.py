@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class PetitionsConfig(AppConfig):
     name = "petitions"
     verbose_name = "信访"
+
+    def ready(self):
+        from cases.sources import register_source
+        from petitions.actions import link_case_from_petition
+        from petitions.models import Petition
+
+        # A case registered from a petition (访调对接): cases asks here, it imports no petitions.
+        register_source("petition", visible_to=lambda user: Petition.objects.visible_to(user),
+                        link=link_case_from_petition)
