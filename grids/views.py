@@ -290,11 +290,14 @@ def _visit_form(request, *, household=None, key_place=None):
             form = _visit_form_with_new_key(request, exc.visit, household=household,
                                             key_place=key_place)
         else:
-            if created:
+            sent_by = request.headers.get("X-Pingxiang-Visit")
+            if sent_by == "queued":
+                pass  # the offline queue says so itself; nobody opens this visit's page now
+            elif created:
                 messages.success(request, f"走访已保存：{visit.subject}，{visit.findings_text}。")
             else:
                 messages.info(request, "这次走访已经保存过，没有重复记录。")
-            if request.headers.get("X-Pingxiang-Visit"):
+            if sent_by:
                 # The page's script sent it (visit-form.js): tell it where to go; the flash
                 # message waits for that page.
                 return JsonResponse({"url": reverse("grids:visit_detail", args=[visit.pk]),

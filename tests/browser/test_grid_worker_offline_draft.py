@@ -37,6 +37,7 @@ def test_the_next_visit_after_an_offline_one_is_saved_with_its_finding(browser_p
     assert not page.is_checked("label:has-text('无异常') input")
     assert page.input_value("textarea[name=notes]") == ""
     assert page.is_hidden("#offline-status")
+    assert "走访已保存" not in page.inner_text("main"), page.inner_text("main")
     page.check("label:has-text('安全隐患') input")
     page.fill("textarea[name=notes]", "灶房电线老化裸露。")
     page.click("button:has-text('保存走访')")

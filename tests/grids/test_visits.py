@@ -94,6 +94,24 @@ def test_a_new_visit_sent_under_a_spent_key_is_kept_with_a_new_key_and_the_user_
     assert Visit.objects.filter(findings__contains=["安全隐患"]).count() == 1
 
 
+def test_a_visit_sent_from_the_offline_queue_leaves_no_message_for_the_next_page(
+        login, cast, make_household):
+    """The queue sends in the background and says so itself: a "走访已保存" flash would greet
+    the user on the next, empty visit form as if that one were saved."""
+    household = make_household(cast.xiguan_grid)
+    client = login(cast.grid_xiguan)
+    data = {"idempotency_key": str(uuid.uuid4()), "visited_on": timezone.localdate().isoformat(),
+            "visit_type": "常规走访", "findings": ["无异常"]}
+    url = reverse("grids:visit_new", args=[household.pk])
+    response = client.post(url, data, headers={"X-Pingxiang-Visit": "queued"})
+    assert response.json()["created"] is True
+    assert "走访已保存" not in client.get(url).content.decode()
+    # Sent by the form itself, the message waits for the visit's page the script opens.
+    data["idempotency_key"] = str(uuid.uuid4())
+    response = client.post(url, data, headers={"X-Pingxiang-Visit": "1"})
+    assert "走访已保存" in client.get(response.json()["url"]).content.decode()
+
+
 def test_posting_a_visit_for_another_grid_is_404_and_writes_nothing(login, cast,
                                                                    make_household):
     theirs = make_household(cast.menghe_grid)

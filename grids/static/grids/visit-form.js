@@ -117,8 +117,10 @@
       body.append(p[0], p[0] === "csrfmiddlewaretoken" && token ? token : p[1]);
     });
     if (photo) { body.append("photo", photo, photo.name); }
+    // "queued": sent in the background, nobody goes to its page, so no flash message for it
+    // (it would greet the user on whatever page they open next).
     return window.fetch(action, { method: "POST", body: body, credentials: "same-origin",
-                                  headers: { "X-Pingxiang-Visit": "1" } });
+                                  headers: { "X-Pingxiang-Visit": "queued" } });
   }
   // Saved: the server answers JSON {url} (a plain POST gets a redirect instead).
   function savedUrl(resp) {
