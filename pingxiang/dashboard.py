@@ -49,7 +49,7 @@ class DashboardFilterForm(ListFilterForm):
     campaign = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     start = BoundedDateField(label="开始日期", required=False)
     end = BoundedDateField(label="结束日期", required=False)
-    sort = forms.CharField(required=False, max_length=40)
+    sort = forms.ChoiceField(required=False)  # a column of the table: a metric or a ratio
     dir = forms.ChoiceField(required=False, choices=[("", ""), ("asc", "asc"), ("desc", "desc")])
     days = forms.TypedChoiceField(required=False, coerce=int, choices=[("30", "30"),
                                                                       ("90", "90")])
@@ -58,6 +58,10 @@ class DashboardFilterForm(ListFilterForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["area"].queryset = dashboard_areas(user)
+        # Only a real column reaches the cache key and the sort (a free value made a new
+        # cache entry per value).
+        self.fields["sort"].choices = [("", "")] + [
+            (c.code, c.label) for c in [*metrics(), *ratios()]]
 
 
 def dashboard_filters(request):
