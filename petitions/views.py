@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from grids.access import has_role, memberships
+from grids.access import has_role, home_area, memberships
 from grids.models import Area, Role
 from grids.people import town_of
 from petitions import actions, forms, stats
@@ -451,7 +451,8 @@ def reception_list(request):
 @require_GET
 def reception_print(request):
     year, days, _form = _schedule(request)
-    return render(request, "petitions/reception_print.html", {"year": year, "days": days})
+    return render(request, "petitions/reception_print.html",
+                  {"year": year, "days": days, "town": home_area(request.user)})
 
 
 @scoped("area", model=ReceptionDay)

@@ -8,6 +8,7 @@ Two rules hold here as in the app (SECURITY.md):
   shows or searches a field holding one.
 """
 
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import Q
 
@@ -95,8 +96,8 @@ class NotificationAdmin(ReadOnlyLogAdmin):
     search_fields = ("title",)
 
 
-admin.site.site_header = "平襄镇综治工作平台 · 管理"
-admin.site.site_title = "平襄综治"
+admin.site.site_header = f"{settings.SITE_NAME} · 管理"
+admin.site.site_title = settings.SITE_NAME
 admin.site.index_title = "数据维护"
 
 

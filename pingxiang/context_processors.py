@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from grids.access import centre_name, memberships
 from grids.models import ROLE_PRIORITY, Role
 from pingxiang.models import Notification
@@ -14,6 +16,11 @@ def active_role(request):
         if role in held:
             return role
     return None
+
+
+def site(request):
+    # Not "site_name": Django's auth views set that one to the request's host.
+    return {"platform_name": settings.SITE_NAME}
 
 
 def csp_nonce(request):

@@ -71,7 +71,7 @@ def cmd_run():
     try:
         for command in commands:
             children.append(subprocess.Popen(command, env=env))
-        print("\n平襄镇综治工作平台: http://127.0.0.1:8000  (Ctrl-C stops everything)\n",
+        print("\nPingxiang: http://127.0.0.1:8000  (Ctrl-C stops everything)\n",
               flush=True)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)

@@ -28,6 +28,10 @@ DEBUG = env_bool("DEBUG", False)
 # Production refuses it: pingxiang/checks.py raises a deploy error and wsgi.py will not start.
 DEV_SECRET_KEY = "django-insecure-pingxiang-development-key-not-for-production"
 SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
+
+# The installation's name in the header, the login page and the admin (the town or county
+# that runs it names itself; no place name is fixed in code).
+SITE_NAME = env_str("SITE_NAME", "综治工作平台")
 if len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
 
@@ -87,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pingxiang.context_processors.csp_nonce",
+                "pingxiang.context_processors.site",
                 "pingxiang.context_processors.shell",
             ],
             # {% partialdef %} without {% load %}, as in Django 6 where it is built in.

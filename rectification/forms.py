@@ -101,7 +101,7 @@ class InspectionForm(forms.Form):
     target = forms.ChoiceField(label="非场所检查的对象", required=False,
                                choices=[("road", "路段"), ("area", "区域")], initial="road")
     road_section = forms.CharField(label="路段/区域", max_length=120, required=False,
-                                   help_text="检查路段或区域时填写，如“平襄大道城关段”")
+                                   help_text="检查路段或区域时填写，如“某某大道城关段”")
     area = AreaChoiceField(label="路段/区域所在村(社区)", queryset=Area.objects.none(),
                            required=False)
     date = forms.DateField(label="检查日期", widget=DATE)
@@ -357,7 +357,7 @@ class RoundForm(forms.Form):
 class VisitForm(forms.Form):
     area = AreaChoiceField(label="被督导村(社区)/镇", queryset=Area.objects.none())
     department = forms.CharField(label="被督导部门", max_length=60, required=False,
-                                 help_text="督导镇直部门时填写，村(社区)选“平襄镇”")
+                                 help_text="督导镇直部门时填写，村(社区)一栏选所在的镇")
     date = forms.DateField(label="督导日期", widget=DATE, initial=today)
     members = forms.CharField(label="参加人员", max_length=200)
     summary = forms.CharField(label="督导情况", widget=forms.Textarea(attrs={"rows": 3}),

@@ -129,6 +129,7 @@ def test_decide_extend_close_print_and_rate_through_the_pages(cast, login, make_
     assert client.post(url("close"), {"reply": "已组织疏通排水沟，积水已排除。"}).status_code == 302
     letter = client.get(reverse("petitions:letter", args=[p.pk])).content.decode()
     assert "信访事项处理意见书" in letter and "已组织疏通排水沟" in letter and "30日内" in letter
+    assert "平襄镇人民政府" in letter  # the petition's own town, not a name in the template
     response = client.post(url("rate"), {"handling": "满意", "result": "不满意",
                                          "method": "电话回访"})
     assert "不满意" in str(response.context["form"].errors["note"])
@@ -184,7 +185,8 @@ def test_reception_schedule_petitions_per_day_and_printable(cast, login, make_pe
     page = client.get(reverse("petitions:receptions")).content.decode()
     assert "赵志强" in page and f"?reception={reception.pk}\">1</a>" in page
     printed = client.get(reverse("petitions:reception_print")).content.decode()
-    assert "公开接访安排表" in printed and "镇综治中心接访室" in printed
+    assert "平襄镇2" in printed and "年领导干部公开接访安排表" in printed  # the user's town
+    assert "镇综治中心接访室" in printed
     detail = client.get(reverse("petitions:reception_detail", args=[reception.pk]))
     assert p.number in detail.content.decode()
     assert login(cast.grid_xiguan).get(reverse("petitions:receptions")).status_code == 403
