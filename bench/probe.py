@@ -226,7 +226,8 @@ def home_cold():
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    from grids.models import Membership, Role
+    from grids.models import Membership
+    from pingxiang.roles import Role
 
     grid_user = (Membership.objects.filter(role=Role.GRID_WORKER, user__username__startswith="t01")
                  .order_by("user__username").values_list("user__username", flat=True).first())

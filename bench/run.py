@@ -45,7 +45,8 @@ def targets():
     from django.utils import timezone
 
     from cases.models import Case
-    from grids.models import Household, Membership, Role
+    from grids.models import Household, Membership
+    from pingxiang.roles import Role
 
     def user_of(role, kind=None):
         m = Membership.objects.filter(role=role, user__username__startswith="t01")

@@ -8,7 +8,8 @@ from cases.actions import highest_start
 from cases.models import Level
 from grids import areatree
 from grids.access import area_paths, has_role, memberships, q_under_user_areas
-from grids.models import Area, Role
+from grids.models import Area
+from pingxiang.roles import Role
 
 WORKER_ROLES = (Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.LEADER)
 READ_ROLES = WORKER_ROLES + (Role.SUPERVISOR, Role.ADMIN)

@@ -20,8 +20,8 @@ from cases.models import (
     Risk,
     Status,
 )
-from grids.models import Role
 from pingxiang.context_processors import active_role
+from pingxiang.roles import Role
 
 LIMIT = 50
 

@@ -1,9 +1,9 @@
 from django.utils import timezone
 
 from cases import inbox, workdays
-from grids.models import Role
 from pingxiang.context_processors import active_role
 from pingxiang.registry import home_panel, nav_item, visit_followup
+from pingxiang.roles import Role
 
 _WORK = [Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.LEADER]
 nav_item("我的待办", "cases:my_cases", roles=_WORK, order=10)

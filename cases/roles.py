@@ -1,4 +1,4 @@
-from grids.models import Role
+from pingxiang.roles import Role
 
 _VIEW = ["cases.view_case"]
 PERMISSIONS = {

@@ -20,11 +20,12 @@ from cases.access import (
 from cases.models import Attachment, Case, CaseParty, Level, Policy, Referral
 from cases.page import pending_pause, records
 from grids.access import Masker
-from grids.models import Area, Role
+from grids.models import Area
 from pingxiang.access import require_role, scoped
 from pingxiang.audit import log_access
 from pingxiang.listfilters import paginate
 from pingxiang.models import AccessEvent
+from pingxiang.roles import Role
 from pingxiang.uploads import serve_file
 
 WORK_ROLES = (Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.LEADER)

@@ -38,7 +38,7 @@ def main():
         "from django.contrib.auth import get_user_model\n"
         "from grids.seed import seed_areas\n"
         "from grids.actions import grant_membership\n"
-        "from grids.models import Role\n"
+        "from pingxiang.roles import Role\n"
         "from django.contrib.sessions.backends.db import SessionStore\n"
         "county, town, villages, grids = seed_areas()\n"
         "u = get_user_model().objects.create_user('restart', password='x-long-password')\n"

@@ -7,18 +7,9 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from grids import areatree
-from grids.models import (
-    Area,
-    Campaign,
-    Household,
-    KeyPerson,
-    KeyPlace,
-    Membership,
-    Resident,
-    Role,
-    Visit,
-)
+from grids.models import Area, Campaign, Household, KeyPerson, KeyPlace, Membership, Resident, Visit
 from pingxiang.masks import mask_birth_date, mask_id_number, mask_phone
+from pingxiang.roles import Role
 
 _CACHE_ATTR = "_pingxiang_memberships"
 

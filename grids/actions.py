@@ -21,7 +21,6 @@ from grids.models import (
     Membership,
     Resident,
     Responsibility,
-    Role,
     Visit,
 )
 from grids.people import village_of
@@ -30,6 +29,7 @@ from grids.roles import group_for
 from grids.textsearch import household_search_text
 from pingxiang import audit
 from pingxiang.masks import mask_birth_date, mask_id_number, mask_phone
+from pingxiang.roles import Role
 from pingxiang.uploads import validate_upload
 
 CHILD_KIND = {

@@ -13,12 +13,12 @@ from grids.models import (
     KeyPlace,
     Membership,
     Responsibility,
-    Role,
     Visit,
 )
 from grids.roles import ROLE_RANK, grant_refusal
 from pingxiang import audit
 from pingxiang.admin import AreaScopedAdmin
+from pingxiang.roles import Role
 
 
 @admin.register(Area)

@@ -16,11 +16,12 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from grids.access import area_paths
 from grids.idcard import birth_date_of, sex_of, validate_id_number
-from grids.models import Area, Household, HouseholdFlag, Resident, Role
+from grids.models import Area, Household, HouseholdFlag, Resident
 from grids.textsearch import household_search_text
 from pingxiang.audit import _actor_name
 from pingxiang.models import AuditEvent
 from pingxiang.personal import normalise_phone, validate_birth_date, validate_plain_text
+from pingxiang.roles import Role
 
 # (header, required, example value)
 COLUMNS = [

@@ -1,8 +1,9 @@
 from django.utils import timezone
 
 from grids.access import VISIT_ROLES, area_paths
-from grids.models import Area, KeyPerson, Role
+from grids.models import Area, KeyPerson
 from pingxiang.registry import home_panel, nav_item
+from pingxiang.roles import Role
 
 _VISITING = [Role.GRID_WORKER, Role.VISITOR]
 _WATCHING = [Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.LEADER, Role.SUPERVISOR]

@@ -7,7 +7,8 @@ answer is stored (memberships, 包抓 assignments) may grow behind them.
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from grids.models import Area, Role
+from grids.models import Area
+from pingxiang.roles import Role
 
 
 def _users(role, areas):

@@ -8,7 +8,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from grids.models import Role
+from pingxiang.roles import Role
 
 PERMISSIONS = {
     Role.ADMIN: ["grids.add_area", "grids.change_area", "grids.view_area",

@@ -10,11 +10,11 @@ from grids.models import (
     KeyPlace,
     Resident,
     Responsibility,
-    Role,
     Visit,
 )
 from grids.roles import sync_role_groups
 from grids.villages import COUNTY, DEMO_GROUPS, TOWN, VILLAGES
+from pingxiang.roles import Role
 
 DEMO_USERS = [
     # username, full name, role, where (area short name or grid name), title

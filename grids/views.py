@@ -68,7 +68,6 @@ from grids.models import (
     KeyPlace,
     Membership,
     Responsibility,
-    Role,
     Visit,
 )
 from pingxiang.access import require_role, scoped
@@ -78,6 +77,7 @@ from pingxiang.excel import xlsx_response
 from pingxiang.listfilters import filter_form, paginate
 from pingxiang.models import AccessEvent
 from pingxiang.registry import visit_followups
+from pingxiang.roles import Role
 from pingxiang.uploads import serve_file
 
 

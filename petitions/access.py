@@ -18,8 +18,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from grids.access import area_paths, has_role, q_under_user_areas
-from grids.models import Role
 from petitions.models import PUBLIC_FIELDS, CoPetitioner, Petition, ReceptionDay
+from pingxiang.roles import Role
 
 
 def q_full(user, prefix=""):

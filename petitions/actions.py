@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from cases.actions import CaseActionError
 from grids.access import has_role
-from grids.models import Area, Role
+from grids.models import Area
 from grids.people import centre_staff, grid_workers, town_of, village_cadres, village_of
 from grids.residents import find_or_create_resident
 from petitions.access import can_handle, can_register, registrable_paths
@@ -29,6 +29,7 @@ from petitions.models import (
 from pingxiang import audit
 from pingxiang.deadlines import deadline_text
 from pingxiang.notify import notify
+from pingxiang.roles import Role
 from pingxiang.uploads import validate_upload
 
 S = Petition.Status

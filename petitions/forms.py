@@ -11,12 +11,13 @@ from django.utils import timezone
 
 from grids.access import area_paths, centre_name, village_options
 from grids.idcard import validate_id_number
-from grids.models import Area, Role
+from grids.models import Area
 from petitions.access import registrable_paths
 from petitions.models import Category, Petition, Rating, ReceptionDay, Satisfaction, TimeLimit
 from pingxiang.bounds import BoundedDateField, column_integer
 from pingxiang.listfilters import ListFilterForm
 from pingxiang.personal import validate_plain_text
+from pingxiang.roles import Role
 from pingxiang.uploads import validate_upload
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"

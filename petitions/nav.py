@@ -1,10 +1,10 @@
 from django.utils import timezone
 
-from grids.models import Role
 from petitions.access import readable_by
 from petitions.models import Petition, deadline_state
 from pingxiang.metrics import counts
 from pingxiang.registry import home_panel, nav_item
+from pingxiang.roles import Role
 
 nav_item("信访", "petitions:list", order=30, roles=[
     Role.CENTRE_STAFF, Role.LEADER, Role.SUPERVISOR, Role.VILLAGE_CADRE, Role.GRID_WORKER])

@@ -1,4 +1,4 @@
-from grids.models import Role
+from pingxiang.roles import Role
 
 PERMISSIONS = {
     Role.ADMIN: ["petitions.view_timelimit", "petitions.change_timelimit",

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grids.access import has_role, home_area, memberships
-from grids.models import Area, Role
+from grids.models import Area
 from grids.people import town_of
 from petitions import actions, forms, stats
 from petitions.access import (
@@ -30,6 +30,7 @@ from pingxiang.listfilters import filter_form, paginate
 from pingxiang.masks import mask_id_number, mask_phone
 from pingxiang.models import AccessEvent
 from pingxiang.people import full_name
+from pingxiang.roles import Role
 from pingxiang.uploads import serve_file
 
 LIST_FIELDS = ("id", "number", "channel", "order_type", "received_at", "status", "clock",

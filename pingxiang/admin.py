@@ -123,7 +123,8 @@ class UserAdmin(_UserAdmin):
         whoever could reset the auditor's password could read the logs as the auditor and
         erase nothing but watch everything, which separation of duties (等保2.0) forbids;
         auditors are the superuser's to manage."""
-        from grids.models import Membership, Role
+        from grids.models import Membership
+        from pingxiang.roles import Role
 
         qs = super().get_queryset(request)
         if request.user.is_superuser:

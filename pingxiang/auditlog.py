@@ -9,11 +9,11 @@ from django import forms
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from grids.models import Role
 from pingxiang.access import require_role, scoped
 from pingxiang.bounds import BoundedDateField
 from pingxiang.listfilters import paginate
 from pingxiang.models import AccessEvent, AuditEvent
+from pingxiang.roles import Role
 
 
 class AuditFilterForm(forms.Form):

@@ -1,9 +1,9 @@
 from django.conf import settings
 
 from grids.access import centre_name, memberships
-from grids.models import ROLE_PRIORITY, Role
 from pingxiang.models import Notification
 from pingxiang.registry import nav_for
+from pingxiang.roles import ROLE_PRIORITY, Role
 
 
 def active_role(request):

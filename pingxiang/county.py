@@ -26,10 +26,11 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
-from grids.models import Area, Household, Membership, Resident, Responsibility, Role, Visit
+from grids.models import Area, Household, Membership, Resident, Responsibility, Visit
 from grids.seed_scale import GIVEN, RELATIONS, SURNAMES, IdNumbers
 from grids.textsearch import household_search_text
 from grids.villages import COUNTY, TOWN, VILLAGES
+from pingxiang.roles import Role
 
 TOWNS = ["平襄镇", "马营镇", "鸡川镇", "榜罗镇", "常家河镇", "义岗川镇", "陇阳镇", "陇山镇", "陇川镇",
          "碧玉镇", "襄南镇", "什川镇", "华家岭镇", "北城铺镇", "新景乡", "李家店乡", "第三铺乡",

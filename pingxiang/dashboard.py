@@ -13,13 +13,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from grids.access import memberships
-from grids.models import Area, Role
+from grids.models import Area
 from pingxiang.access import require_role, scoped
 from pingxiang.bounds import BoundedDateField
 from pingxiang.charts import line_chart
 from pingxiang.figurecache import cached, cached_html
 from pingxiang.listfilters import ListFilterForm
 from pingxiang.metrics import Period, breakdowns, compute, get_metric, metrics, ratios
+from pingxiang.roles import Role
 from pingxiang.stats import trend
 
 DASHBOARD_ROLES = (Role.LEADER, Role.CENTRE_STAFF, Role.VILLAGE_CADRE, Role.SUPERVISOR,

@@ -1,5 +1,5 @@
-from grids.models import Role
 from pingxiang.registry import home_panel, nav_item
+from pingxiang.roles import Role
 
 nav_item("数据看板", "dashboard", roles=[Role.LEADER, Role.CENTRE_STAFF, Role.VILLAGE_CADRE,
                                       Role.SUPERVISOR, Role.ADMIN], order=5)

@@ -18,7 +18,7 @@ so grids, which the casework apps build on, shows their records without importin
 
 from dataclasses import dataclass, field
 
-from grids.models import Role
+from pingxiang.roles import Role
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from grids.access import memberships
-from grids.models import Role
 from pingxiang.access import public, scoped
 from pingxiang.context_processors import active_role
 from pingxiang.models import Heartbeat, Notification
 from pingxiang.redirects import safe_next, safe_url
 from pingxiang.registry import panels_for
+from pingxiang.roles import Role
 
 HOME_TITLES = {
     Role.GRID_WORKER: "网格员工作台",

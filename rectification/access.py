@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from grids.access import memberships
-from grids.models import Role
+from pingxiang.roles import Role
 
 from .models import (
     Campaign,

@@ -1,7 +1,7 @@
 from django.db.models import Count, Q
 
-from grids.models import Role
 from pingxiang.registry import home_panel, nav_item, visit_followup
+from pingxiang.roles import Role
 
 ALL_WORKERS = [Role.GRID_WORKER, Role.VISITOR, Role.VILLAGE_CADRE, Role.CENTRE_STAFF,
                Role.LEADER, Role.SUPERVISOR]

@@ -1,4 +1,4 @@
-from grids.models import Role
+from pingxiang.roles import Role
 
 _REF = ["rectification.view_hazardcategory", "rectification.view_issuecategory",
         "rectification.view_standarditem"]

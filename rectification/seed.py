@@ -15,7 +15,8 @@ import datetime as dt
 from django.utils import timezone
 
 from grids.actions import ensure_user, grant_membership
-from grids.models import KeyPlace, Role
+from grids.models import KeyPlace
+from pingxiang.roles import Role
 
 from . import actions
 from .models import (

@@ -184,7 +184,7 @@ def assert_column_scoping_matches_paths():
         return q
 
     from cases.access import READ_ROLES, _grid_worker_extra
-    from grids.models import Role
+    from pingxiang.roles import Role
 
     users = get_user_model().objects.filter(
         username__in=["cty_leader", "t01_centre", "t01v03_cadre", "t01g0007_grid"])

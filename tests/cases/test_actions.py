@@ -37,7 +37,7 @@ def test_bad_id_number_saves_nothing(make_case):
 
 def test_police_push_reaches_centre_village_grid_and_leader(make_case, cast):
     from grids.actions import grant_membership
-    from grids.models import Role
+    from pingxiang.roles import Role
 
     grant_membership(cast.leader, cast.xiguan, Role.LEADER)  # 包村领导 of 西关村
     case = make_case(source="police", source_ref="警情20261127-031")

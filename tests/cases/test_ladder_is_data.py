@@ -8,7 +8,7 @@ from cases.access import acceptable_levels
 from cases.actions import CaseActionError
 from cases.forms import CaseFilterForm
 from cases.models import Case, Level, Policy
-from grids.models import Role
+from pingxiang.roles import Role
 
 
 @pytest.fixture

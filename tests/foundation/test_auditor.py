@@ -2,9 +2,9 @@ import pytest
 from django.urls import reverse
 
 from grids.actions import ensure_user, grant_membership
-from grids.models import Role
 from pingxiang import audit
 from pingxiang.models import AccessEvent
+from pingxiang.roles import Role
 
 pytestmark = pytest.mark.django_db
 

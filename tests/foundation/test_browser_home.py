@@ -10,7 +10,7 @@ from tests.conftest import ARTIFACTS, assert_clean_page, build_cast, login_in_br
 @pytest.mark.django_db(transaction=True)
 def test_grid_demo_sees_chinese_home_on_a_phone(browser_page):
     from grids.actions import ensure_user, grant_membership
-    from grids.models import Role
+    from pingxiang.roles import Role
 
     cast = build_cast()
     user = ensure_user("grid_demo", full_name="王建国", password="pingxiang-demo")

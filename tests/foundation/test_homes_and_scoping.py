@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from grids.models import Role
+from pingxiang.roles import Role
 from pingxiang.views import HOME_TITLES
 
 pytestmark = pytest.mark.django_db

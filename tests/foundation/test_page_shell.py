@@ -6,8 +6,8 @@ from django.template import engines
 from django.urls import reverse
 
 from grids.actions import grant_membership
-from grids.models import Role
 from pingxiang.models import Notification
+from pingxiang.roles import Role
 
 
 def test_header_names_the_user_counts_unread_messages_and_switches_roles(client, login, cast):

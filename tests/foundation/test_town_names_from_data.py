@@ -10,8 +10,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from grids.actions import create_area, create_campaign, ensure_user, grant_membership
-from grids.models import Area, Role
+from grids.models import Area
 from petitions.forms import ReceptionForm
+from pingxiang.roles import Role
 
 pytestmark = pytest.mark.django_db
 

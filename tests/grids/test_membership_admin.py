@@ -5,9 +5,10 @@ import pytest
 from django.urls import reverse
 
 from grids.actions import create_area, ensure_user, grant_membership
-from grids.models import Area, Membership, Role
+from grids.models import Area, Membership
 from grids.roles import grant_refusal
 from pingxiang.models import AuditEvent
+from pingxiang.roles import Role
 
 pytestmark = pytest.mark.django_db
 

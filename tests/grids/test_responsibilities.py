@@ -4,8 +4,9 @@ from django.urls import reverse
 
 from grids import actions
 from grids.access import has_role
-from grids.models import Responsibility, Role
+from grids.models import Responsibility
 from grids.people import responsible_for, village_leaders
+from pingxiang.roles import Role
 
 pytestmark = pytest.mark.django_db
 

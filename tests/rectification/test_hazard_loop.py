@@ -151,7 +151,7 @@ def test_oversized_photo_refused(rx, make_hazard, settings):
 def test_major_hazard_notifies_the_village_leader_at_once(rx, make_hazard,
                                                            django_capture_on_commit_callbacks):
     from grids.actions import ensure_user, grant_membership
-    from grids.models import Role
+    from pingxiang.roles import Role
 
     baocun = ensure_user("baocun_xiguan", full_name="周包村", password="pw")
     grant_membership(baocun, rx.cast.xiguan, Role.LEADER)
@@ -223,7 +223,7 @@ def test_backfilled_history_does_not_ring_the_inbox(rx, make_hazard,
     from django.utils import timezone
 
     from grids.actions import ensure_user, grant_membership
-    from grids.models import Role
+    from pingxiang.roles import Role
 
     baocun = ensure_user("baocun_xiguan", full_name="周包村", password="pw")
     grant_membership(baocun, rx.cast.xiguan, Role.LEADER)

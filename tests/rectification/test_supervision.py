@@ -153,7 +153,7 @@ def test_village_cadre_reports_but_cannot_hand_out_or_recheck(rx, supervision, l
                        {"passed": "1"}).status_code == 403
     # A supervisor who is not on this team (and not town staff) cannot hand items out.
     from grids.actions import ensure_user, grant_membership
-    from grids.models import Role
+    from pingxiang.roles import Role
 
     outsider = ensure_user("sup2", full_name="外组", password="pw")
     grant_membership(outsider, cast.town, Role.SUPERVISOR)

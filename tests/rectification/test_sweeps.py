@@ -7,8 +7,8 @@ import time_machine
 from django.utils import timezone
 
 from grids.actions import ensure_user, grant_membership
-from grids.models import Role
 from pingxiang.models import Notification
+from pingxiang.roles import Role
 from pingxiang.timers import registered
 from rectification import actions, sweeps
 from rectification.models import Hazard, IssueItem

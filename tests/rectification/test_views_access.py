@@ -145,7 +145,7 @@ def test_intake_refuses_other_village_and_bad_photos(rx, login):
 
 def test_auditor_and_anonymous_are_kept_out(rx, two_hazards, client, login):
     from grids.actions import ensure_user, grant_membership
-    from grids.models import Role
+    from pingxiang.roles import Role
 
     assert client.get(reverse("rectification:hazard_list")).status_code == 302
     auditor = ensure_user("auditor1", full_name="审计", password="pw")

@@ -273,7 +273,8 @@ def test_administrator_cannot_make_anyone_superuser_or_auditor(wdb):
     """The system administrator manages users and memberships, but cannot lift anyone (himself
     included) out of the area scoping (superuser) or into the auditor's role (等保2.0: the
     auditor is not appointed by the administrator whose work is audited)."""
-    from grids.models import Membership, Role
+    from grids.models import Membership
+    from pingxiang.roles import Role
 
     client = wdb.clients["admin"]
     me = wdb.users["admin"]
@@ -301,7 +302,8 @@ def test_administrator_cannot_touch_the_auditors_or_another_countys_accounts(wdb
     (and new accounts with none yet); the auditor's, a superuser's and another county's
     accounts answer like missing ones, their password page included."""
     from grids.actions import create_area, ensure_user, grant_membership
-    from grids.models import Area, Role
+    from grids.models import Area
+    from pingxiang.roles import Role
 
     client = wdb.clients["admin"]
     other_county = create_area(parent=None, kind=Area.Kind.COUNTY, name="陇西县")

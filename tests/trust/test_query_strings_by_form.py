@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from grids.actions import create_household, ensure_user, grant_membership
-from grids.models import Campaign, Role
+from grids.models import Campaign
+from pingxiang.roles import Role
 
 pytestmark = pytest.mark.django_db
 

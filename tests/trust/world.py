@@ -23,7 +23,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from grids.idcard import check_digit
-from grids.models import Area, Role
+from grids.models import Area
+from pingxiang.roles import Role
 
 MARK = {"xg": "LKXG", "mh": "LKMH", "far": "LKFAR"}
 SECRET = {"xg": "PSECXG", "mh": "PSECMH", "far": "PSECFAR"}
