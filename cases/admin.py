@@ -12,7 +12,7 @@ from cases.models import (
     Policy,
     ReferralRoute,
 )
-from pingxiang.admin import AreaScopedAdmin
+from grids.admin import AreaScopedAdmin
 
 
 class CalendarImportForm(forms.Form):

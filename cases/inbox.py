@@ -20,7 +20,7 @@ from cases.models import (
     Risk,
     Status,
 )
-from pingxiang.context_processors import active_role
+from grids.access import active_role
 from pingxiang.roles import Role
 
 LIMIT = 50

@@ -1,7 +1,7 @@
 from django.utils import timezone
 
 from cases import inbox, workdays
-from pingxiang.context_processors import active_role
+from grids.access import active_role
 from pingxiang.registry import home_panel, nav_item, visit_followup
 from pingxiang.roles import Role
 

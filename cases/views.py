@@ -19,9 +19,9 @@ from cases.access import (
 )
 from cases.models import Attachment, Case, CaseParty, Level, Policy, Referral
 from cases.page import pending_pause, records
-from grids.access import Masker
+from grids.access import Masker, require_role
 from grids.models import Area
-from pingxiang.access import require_role, scoped
+from pingxiang.access import scoped
 from pingxiang.audit import log_access
 from pingxiang.listfilters import paginate
 from pingxiang.models import AccessEvent

@@ -36,7 +36,7 @@ def main():
     subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=BASE, env=env, check=True)
     key = subprocess.run([PY, "manage.py", "shell", "-c", (
         "from django.contrib.auth import get_user_model\n"
-        "from grids.seed import seed_areas\n"
+        "from demo.seed_grids import seed_areas\n"
         "from grids.actions import grant_membership\n"
         "from pingxiang.roles import Role\n"
         "from django.contrib.sessions.backends.db import SessionStore\n"

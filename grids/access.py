@@ -2,6 +2,8 @@
 a user sees what lies beneath the areas of their active memberships, nothing else
 (no exception for superusers: deny by default)."""
 
+from functools import wraps
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
@@ -9,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from grids import areatree
 from grids.models import Area, Campaign, Household, KeyPerson, KeyPlace, Membership, Resident, Visit
 from pingxiang.masks import mask_birth_date, mask_id_number, mask_phone
-from pingxiang.roles import Role
+from pingxiang.roles import ROLE_PRIORITY, Role
 
 _CACHE_ATTR = "_pingxiang_memberships"
 
@@ -292,3 +294,27 @@ def get_campaign_for_user(user, pk, *, write=False):
     return campaign
 
 
+def require_role(*roles):
+    """403 unless the user holds one of the roles (anywhere; the data is still scoped)."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not has_role(request.user, *roles):
+                raise PermissionDenied("您的岗位没有此项权限。")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def active_role(request):
+    """The role the user is working as: chosen in the header, else their first by priority."""
+    held = {Role(m.role) for m in memberships(request.user)}
+    chosen = request.session.get("role") if hasattr(request, "session") else None
+    if chosen in held:
+        return Role(chosen)
+    for role in ROLE_PRIORITY:
+        if role in held:
+            return role
+    return None

@@ -30,6 +30,7 @@ from grids.access import (
     get_key_place_for_user,
     get_member_for_user,
     get_visit_for_user,
+    require_role,
     user_can_see_area,
 )
 from grids.coverage import coverage
@@ -70,7 +71,7 @@ from grids.models import (
     Responsibility,
     Visit,
 )
-from pingxiang.access import require_role, scoped
+from pingxiang.access import scoped
 from pingxiang.audit import log_access, timeline_list
 from pingxiang.bounds import MAX_DATE, MIN_DATE
 from pingxiang.excel import xlsx_response

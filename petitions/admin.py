@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from grids.admin import AreaScopedAdmin
 from petitions.models import Category, Petition, ReceptionDay, TimeLimit
-from pingxiang.admin import AreaScopedAdmin
 
 
 @admin.register(TimeLimit)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from grids.access import has_role, home_area, memberships
+from grids.access import has_role, home_area, memberships, require_role
 from grids.models import Area
 from grids.people import town_of
 from petitions import actions, forms, stats
@@ -23,7 +23,7 @@ from petitions.access import (
 )
 from petitions.exports import export_ledger
 from petitions.models import Petition, ReceptionDay, deadline_state
-from pingxiang.access import require_role, scoped
+from pingxiang.access import scoped
 from pingxiang.audit import log_access, timeline_list
 from pingxiang.excel import xlsx_response
 from pingxiang.listfilters import filter_form, paginate

@@ -8,10 +8,7 @@ access-matrix test uses to know what answer to expect.
     @public                no login needed (login page, /healthz); also login_not_required
 """
 
-from functools import wraps
-
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
 
 SCOPES = {"area", "own", "role", "public"}
 
@@ -33,19 +30,3 @@ def public(view):
     view.access_scope = "public"
     view.access_model = None
     return view
-
-
-def require_role(*roles):
-    """403 unless the user holds one of the roles (anywhere; the data is still scoped)."""
-    from grids.access import has_role
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not has_role(request.user, *roles):
-                raise PermissionDenied("您的岗位没有此项权限。")
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorate

@@ -21,7 +21,7 @@ app.conf.beat_schedule = {
     # overdue flags) run from here, idempotently, so a late or doubled run is harmless.
     "sweep-deadlines": {"task": "pingxiang.tasks.sweep_deadlines", "schedule": 60.0},
     # Yesterday's figures per village and metric, for the trend charts (idempotent).
-    "nightly-statistics": {"task": "pingxiang.tasks.nightly_statistics",
+    "nightly-statistics": {"task": "dashboard.tasks.nightly_statistics",
                            "schedule": crontab(hour=1, minute=30)},
     # Access-log rows past ACCESS_LOG_RETENTION_DAYS (never under 6 months) are removed.
     "prune-access-log": {"task": "pingxiang.tasks.prune_access_log",

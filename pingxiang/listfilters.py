@@ -57,7 +57,7 @@ class ListFilterForm(forms.Form):
             return
         if "area" not in ours:
             return
-        from grids.models import Area  # the kernel imports no app at load time
+        from grids.models import Area  # lazy: the kernel imports no app at load time
 
         area = self.fields["area"]
         area.queryset = Area.objects.visible_to(user)  # what is accepted

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "cases",
     "petitions",
     "rectification",
+    "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -92,7 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "pingxiang.context_processors.csp_nonce",
                 "pingxiang.context_processors.site",
-                "pingxiang.context_processors.shell",
+                "grids.context_processors.shell",
             ],
             # {% partialdef %} without {% load %}, as in Django 6 where it is built in.
             "builtins": ["template_partials.templatetags.partials"],

@@ -48,14 +48,3 @@ def prune_access_log():
     from pingxiang.audit import prune_access_log as prune
 
     return prune()
-
-
-@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
-def nightly_statistics(day=None):
-    """Snapshot yesterday (or the given ISO day). Re-running replaces the day's rows."""
-    import datetime as dt
-
-    from pingxiang.stats import snapshot_day
-
-    target = dt.date.fromisoformat(day) if day else timezone.localdate() - dt.timedelta(days=1)
-    return snapshot_day(target)

@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from pingxiang import auditlog, briefing, dashboard, views
+from grids import home
+from pingxiang import auditlog, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("role/", views.switch_role, name="switch_role"),
+    path("", home.home, name="home"),
+    path("role/", home.switch_role, name="switch_role"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:pk>/open/", views.inbox_open, name="inbox_open"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
@@ -14,10 +15,7 @@ urlpatterns = [
     path("account/logout/", views.logout_view, name="logout"),
     path("account/password/", views.password_change, name="password_change"),
     path("account/password/done/", views.password_change_done, name="password_change_done"),
-    path("dashboard/", dashboard.dashboard, name="dashboard"),
-    path("dashboard/trends/", dashboard.trends, name="dashboard_trends"),
-    path("dashboard/briefing/", briefing.briefing, name="briefing"),
-    path("dashboard/briefing.docx", briefing.briefing_docx, name="briefing_docx"),
+    path("dashboard/", include("dashboard.urls")),
     path("audit/", auditlog.audit_log, name="audit_log"),
     path("grids/", include("grids.urls")),
     path("cases/", include("cases.urls")),

@@ -3,7 +3,7 @@ workflow records are read-only in the admin: they change only through the action
 
 from django.contrib import admin
 
-from pingxiang.admin import AreaScopedAdmin
+from grids.admin import AreaScopedAdmin
 
 from .models import (
     Campaign,

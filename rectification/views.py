@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from grids.access import has_role
+from grids.access import has_role, require_role
 from grids.models import Area, KeyPlace
-from pingxiang.access import require_role, scoped
+from pingxiang.access import scoped
 from pingxiang.audit import log_access, timeline_list
 from pingxiang.excel import xlsx_response
 from pingxiang.listfilters import filter_form, paginate

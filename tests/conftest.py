@@ -42,10 +42,10 @@ def _empty_figure_cache():
 
 
 def build_cast():
+    from demo.seed_grids import seed_areas
     from grids.actions import create_area, ensure_user, grant_membership
     from grids.models import Area
     from grids.roles import sync_role_groups
-    from grids.seed import seed_areas
     from pingxiang.roles import Role
 
     sync_role_groups()

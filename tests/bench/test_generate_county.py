@@ -24,8 +24,8 @@ def scalar(sql, params=()):
 
 def test_one_town_is_consistent(client):
     from cases.models import Case
+    from demo.county import FULL, PASSWORD
     from grids.models import Area
-    from pingxiang.county import FULL, PASSWORD
 
     call_command("generate_county", towns=1)
     assert_generated_town(timezone.now())
@@ -81,10 +81,10 @@ def test_one_town_is_consistent_on_any_date(at):
 
 def assert_generated_town(now):
     from cases.models import Case, LevelStint
+    from demo.county import FULL
     from grids.models import Area, Household, Resident, Visit
     from grids.villages import VILLAGES
     from petitions.models import Petition
-    from pingxiang.county import FULL
     from rectification.models import Hazard, IssueItem
 
     # The real town and its 32 real villages; figures are 1/18 of the county's.

@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from pingxiang.metrics import Period, compute
+from dashboard.figures import compute
+from pingxiang.metrics import Period
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,12 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from dashboard.figures import compute
+from dashboard.models import DailyStat
+from dashboard.stats import snapshot_day, trend
 from pingxiang import metrics as registry
-from pingxiang.metrics import Period, compute, metric, ratio
-from pingxiang.models import AuditEvent, DailyStat
-from pingxiang.stats import snapshot_day, trend
+from pingxiang.metrics import Period, metric, ratio
+from pingxiang.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +84,7 @@ def test_nightly_snapshot_twice_gives_the_same_rows(cast, area_events):
 
 
 def test_nightly_task_and_backfill_command(cast, area_events, settings):
-    from pingxiang.tasks import nightly_statistics
+    from dashboard.tasks import nightly_statistics
 
     nightly_statistics("2026-11-27")
     call_command("backfill_stats", start="2026-11-20", end="2026-11-27")

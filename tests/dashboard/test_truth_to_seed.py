@@ -10,9 +10,10 @@ from django.apps import apps
 from django.core.management import call_command
 from django.urls import reverse
 
+from dashboard.briefing import briefing_paragraphs
+from dashboard.figures import compute
 from grids.models import Area, Campaign
-from pingxiang.briefing import briefing_paragraphs
-from pingxiang.metrics import compute, metrics
+from pingxiang.metrics import metrics
 from pingxiang.periods import campaign_period
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from pingxiang.roles import Role
-from pingxiang.views import HOME_TITLES
+from grids.home import HOME_TITLES
 
 pytestmark = pytest.mark.django_db
 

@@ -140,9 +140,9 @@ def _object_pk(world, label, attr, key):
 def test_admin_model_pages(wdb, label):
     admin_letters, auditor_letters, attr = ADMIN[label]
     prefix = f"admin:{label.replace('.', '_')}"
-    from pingxiang.admin import AreaScopedAdmin
+    from grids.admin import AreaScopedAdmin
 
-    # The user list is scoped too (pingxiang.admin.UserAdmin.get_queryset).
+    # The user list is scoped too (grids.admin.UserAdmin.get_queryset).
     scoped = (isinstance(admin.site._registry[_registered()[label]], AreaScopedAdmin)
               or label == "auth.user")
     own = _object_pk(wdb, label, attr, "xg")

@@ -1,0 +1,91 @@
+"""The dashboard's figures for one area and period: every declared metric (pingxiang.metrics)
+asked once for the villages under the area, summed, and grouped into the per-unit table."""
+
+from dataclasses import dataclass, field
+
+from grids.models import Area
+from pingxiang.metrics import Period, get_ratio, metrics, ratios, share
+
+
+@dataclass
+class Figures:
+    """Everything the dashboard shows for one area and period."""
+
+    area: object
+    period: Period
+    villages: list
+    per_village: dict = field(default_factory=dict)  # code -> {village_id: n}
+    totals: dict = field(default_factory=dict)  # code -> n
+    rates: dict = field(default_factory=dict)  # ratio code -> percent or None
+    owned: dict = field(default_factory=dict)  # code -> {owning area id: n} (towns' own too)
+    units: list = field(default_factory=list)  # the rows of the per-unit table
+    per_unit: dict = field(default_factory=dict)  # code -> {unit id: n}
+
+    def village_rate(self, ratio_code, village_id):
+        r = get_ratio(ratio_code)
+        return share(self.per_village[r.numerator].get(village_id, 0),
+                     self.per_village[r.denominator].get(village_id, 0))
+
+    def unit_rate(self, ratio_code, unit_id):
+        r = get_ratio(ratio_code)
+        return share(self.per_unit[r.numerator].get(unit_id, 0),
+                     self.per_unit[r.denominator].get(unit_id, 0))
+
+    @property
+    def unit_is_town(self):
+        return bool(self.units) and self.units[0].kind == "town"
+
+
+def _town_of(path):
+    """The town id inside a materialised path ("/county/town/village/")."""
+    parts = path.strip("/").split("/")
+    return int(parts[1]) if len(parts) > 1 else None
+
+
+def _units(figures):
+    """A county's table has one row per town (its villages and its own records summed);
+    a town's or village's table one row per village. 330 village rows are no use to a
+    county leader, who opens a town for its villages."""
+    area = figures.area
+    if area.kind != Area.Kind.COUNTY:
+        return figures.villages, figures.per_village
+    towns = list(Area.objects.under(area).filter(kind=Area.Kind.TOWN).order_by("path"))
+    town_ids = {t.pk for t in towns}
+    owner_town = {v.pk: _town_of(v.path) for v in figures.villages}
+    owner_town.update({pk: pk for pk in town_ids})
+    per_unit = {}
+    for code, values in figures.owned.items():
+        sums = {}
+        for owner, n in values.items():
+            town = owner_town.get(owner)
+            if town is not None:
+                sums[town] = sums.get(town, 0) + n
+        per_unit[code] = sums
+    return towns, per_unit
+
+
+def compute(area, period, codes=None):
+    """All (or the named) metrics for the villages under area: one query per metric,
+    whatever the amount of data."""
+    if area.kind == Area.Kind.VILLAGE:
+        villages = [area]
+    else:
+        villages = list(Area.objects.filter(path__startswith=area.path,
+                                            kind=Area.Kind.VILLAGE).order_by("path"))
+    wanted = [m for m in metrics() if codes is None or m.code in codes]
+    figures = Figures(area=area, period=period, villages=villages)
+    village_ids = {v.pk for v in villages}
+    for m in wanted:
+        # Keys are the owning area of each record: a village, or the town/county itself for
+        # records that belong to no village (the town's own centre). All count in the total;
+        # the per-village table shows the villages.
+        values = m.func(area, period) or {}
+        figures.owned[m.code] = values
+        figures.per_village[m.code] = {k: n for k, n in values.items() if k in village_ids}
+        figures.totals[m.code] = sum(values.values())
+    figures.units, figures.per_unit = _units(figures)
+    for r in ratios():
+        if r.numerator in figures.totals and r.denominator in figures.totals:
+            figures.rates[r.code] = share(figures.totals[r.numerator],
+                                          figures.totals[r.denominator])
+    return figures

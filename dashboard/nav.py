@@ -1,0 +1,47 @@
+from pingxiang.registry import home_panel, nav_item
+from pingxiang.roles import Role
+
+nav_item("数据看板", "dashboard", roles=[Role.LEADER, Role.CENTRE_STAFF, Role.VILLAGE_CADRE,
+                                      Role.SUPERVISOR, Role.ADMIN], order=5)
+nav_item("工作简报", "briefing", roles=[Role.LEADER, Role.CENTRE_STAFF], order=6)
+
+
+OVERDUE_CODES = ["disputes_overdue", "petitions_overdue", "hazards_overdue", "issues_overdue",
+                 "key_persons_overdue"]
+
+
+@home_panel(roles=[Role.LEADER, Role.CENTRE_STAFF, Role.VILLAGE_CADRE], order=1)
+def overdue_panel(request):
+    """What is overdue in the user's area, each number a link to the list behind it."""
+    import datetime as dt
+
+    from django.core.exceptions import PermissionDenied
+    from django.utils import timezone
+
+    from dashboard.figures import compute
+    from dashboard.views import default_area
+    from pingxiang.figurecache import cached
+    from pingxiang.metrics import Period, get_metric
+
+    try:
+        area = default_area(request.user)
+    except PermissionDenied:
+        return None
+    today = timezone.localdate()
+    period = Period(dt.date(today.year, 1, 1), today, label=f"{today.year}年以来")
+    available = [c for c in OVERDUE_CODES if _has_metric(c)]
+    figures = cached("overdue", area, period, lambda: compute(area, period,
+                                                              codes=set(available)))
+    items = [{"label": get_metric(c).label, "value": figures.totals.get(c, 0),
+              "url": get_metric(c).drill(area, period)} for c in available]
+    return "home/overdue_panel.html", {"area": area, "items": items}
+
+
+def _has_metric(code):
+    from pingxiang.metrics import get_metric
+
+    try:
+        get_metric(code)
+    except KeyError:
+        return False
+    return True

@@ -1,0 +1,26 @@
+"""The shell around every page: the user's posts, the one they work as, their navigation,
+unread messages and the centre named in the footer."""
+
+from grids.access import active_role, centre_name, memberships
+from pingxiang.models import Notification
+from pingxiang.registry import nav_for
+from pingxiang.roles import ROLE_PRIORITY, Role
+
+
+def shell(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+
+    def unread_count():
+        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+    role = active_role(request)
+    held = sorted({Role(m.role) for m in memberships(user)}, key=ROLE_PRIORITY.index)
+    return {
+        "active_role": role,
+        "held_roles": held,
+        "nav_items": nav_for({role}) if role else [],
+        "unread_count": unread_count,  # evaluated lazily, once, where the header uses it
+        "centre_name": lambda: centre_name(user),  # the footer's; lazy like unread_count
+    }
