@@ -178,7 +178,7 @@ def _sweep_burst(n):
 def nightly():
     from django.utils import timezone
 
-    from pingxiang.stats import snapshot_day
+    from dashboard.stats import snapshot_day
 
     day = timezone.localdate() - dt.timedelta(days=1)
     t = time.perf_counter()

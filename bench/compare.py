@@ -1,0 +1,202 @@
+"""Before and after on the same data, in one command (issue 17 §6). See bench/README.md.
+
+    .venv/bin/python -m bench.compare c4e6fae            # before = c4e6fae, after = HEAD
+    .venv/bin/python -m bench.compare c4e6fae --after HEAD --duration 5
+    .venv/bin/python -m bench.compare c4e6fae --same-db  # both runs on DATABASE_URL itself
+
+Needs DATABASE_URL (with `generate_county` data) and REDIS_URL in the environment. Both
+commits are checked out into git worktrees under /tmp (the working tree is never the "after":
+other people's uncommitted edits are not a commit), each with a link to this .venv and this
+tree's floor template (bench/templates/bench/floor.html), so both runs measure against the
+same floor; each runs its own `bench.run --skip-jobs`, the before first, back to back.
+
+The visit POSTs write visits (and what follows from them). By default each run therefore gets
+a fresh copy of the database (CREATE DATABASE ... TEMPLATE, dropped afterwards): both start
+from the same generated rows, and DATABASE_URL's own data is never written. --same-db runs
+both on DATABASE_URL's database, the before first, so the after sees the before's visits.
+
+Writes bench/out/<label>.json and .log per run and bench/out/compare-<before>-<after>.json,
+and prints both tables and the side-by-side one with the budget.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+FLOOR_TEMPLATE = Path("bench") / "templates" / "bench" / "floor.html"
+
+# Issue 17 §6: every page within 4x the floor and under 150 ms at c8 p95; the visit POST
+# under 100 ms.
+RATIO_BUDGET, PAGE_MS_BUDGET, POST_MS_BUDGET = 4.0, 150.0, 100.0
+
+
+def git(*args):
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def loadavg():
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def psql(url, sql):
+    """One statement on the server's maintenance database (not the one being copied)."""
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    subprocess.run(["psql", admin, "-v", "ON_ERROR_STOP=1", "-qAtc", sql], check=True)
+
+
+def add_worktree(sha):
+    path = Path("/tmp") / f"px-bench-{sha}"
+    if path.exists():
+        git("worktree", "remove", "--force", str(path))
+    git("worktree", "add", "--detach", str(path), sha)
+    (path / ".venv").symlink_to(ROOT / ".venv")
+    shutil.copyfile(ROOT / FLOOR_TEMPLATE, path / FLOOR_TEMPLATE)
+    return path
+
+
+def free_port():
+    """A port nobody listens on now: bench.run takes any server answering on its port for
+    its gunicorn (8765 by default, also a natural choice for someone's runserver)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_one(tree, label, url, bench_args):
+    env = dict(os.environ, DATABASE_URL=url)
+    port = [] if any(a.startswith("--port") for a in bench_args) else ["--port", str(free_port())]
+    cmd = [str(ROOT / ".venv" / "bin" / "python"), "-m", "bench.run", "--skip-jobs",
+           "--label", label, *port, *bench_args]
+    print(f"\n== {label}: {tree} on {urlsplit(url).path[1:]}, load {loadavg()}", flush=True)
+    started = time.monotonic()
+    log = []
+    with subprocess.Popen(cmd, cwd=tree, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True) as proc:
+        for line in proc.stdout:
+            print(line, end="", flush=True)
+            log.append(line)
+    (OUT / f"{label}.log").write_text("".join(log))
+    if proc.returncode:
+        raise SystemExit(f"{label}: bench.run failed ({proc.returncode}); see {label}.log")
+    gunicorn_log = tree / "bench" / "out" / "gunicorn.log"
+    if gunicorn_log.exists():
+        shutil.copyfile(gunicorn_log, OUT / f"{label}.gunicorn.log")
+        if "Address already in use" in gunicorn_log.read_text():
+            raise SystemExit(f"{label}: the port was taken, so another server was measured")
+    shutil.copyfile(tree / "bench" / "out" / f"{label}.json", OUT / f"{label}.json")
+    result = json.loads((OUT / f"{label}.json").read_text())
+    result["compare"] = {"seconds": round(time.monotonic() - started), "load_after": loadavg()}
+    return result
+
+
+def verdict(name, row):
+    p95 = row["c8"]["p95_ms"]
+    if name == "floor view":
+        return ""
+    if name == "visit POST":
+        return "ok" if p95 < POST_MS_BUDGET else f"**miss** (≥ {POST_MS_BUDGET:.0f} ms)"
+    misses = []
+    if row.get("ratio_to_floor_c8_p95", 0) > RATIO_BUDGET:
+        misses.append(f"> {RATIO_BUDGET:.0f}× floor")
+    if p95 >= PAGE_MS_BUDGET:
+        misses.append(f"≥ {PAGE_MS_BUDGET:.0f} ms")
+    return "**miss** (" + ", ".join(misses) + ")" if misses else "ok"
+
+
+def side_by_side(before, after):
+    b, a = before["pages"], after["pages"]
+    lines = ["| page | before q | before c8 p95 | before ratio | before budget | after q | "
+             "after c8 p95 | after ratio | after budget |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for name in [*b, *(n for n in a if n not in b)]:
+        cells = [name]
+        for side in (b, a):
+            row = side.get(name)
+            if row is None:
+                cells += ["", "", "", ""]
+                continue
+            cells += [str(row["queries"]), str(row["c8"]["p95_ms"]),
+                      str(row.get("ratio_to_floor_c8_p95", "")), verdict(name, row)]
+        lines.append("| " + " | ".join(cells) + " |")
+    for title, r in (("before", before), ("after", after)):
+        f = r["pages"].get("floor view")
+        if f:
+            lines.append(f"\n{title} ({r['commit']}): floor c1 p50 {f['c1']['p50_ms']} ms, "
+                         f"c8 p95 {f['c8']['p95_ms']} ms; visits in the database at start "
+                         f"{r['data']['visits']:,}; {r['compare']['seconds']} s, "
+                         f"load after {r['compare']['load_after']}")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("before", help="the older commit (e.g. c4e6fae)")
+    ap.add_argument("--after", default="HEAD", help="the newer commit (default HEAD)")
+    ap.add_argument("--same-db", action="store_true",
+                    help="run both on DATABASE_URL's database instead of a fresh copy each")
+    ap.add_argument("--keep", action="store_true", help="keep the worktrees under /tmp")
+    args, bench_args = ap.parse_known_args()
+    if any(a == "--label" or a.startswith("--label=") or a == "--skip-jobs" for a in bench_args):
+        raise SystemExit("the labels are before-<sha> and after-<sha>, and jobs are skipped")
+    url = os.environ.get("DATABASE_URL")
+    if not url or not os.environ.get("REDIS_URL"):
+        raise SystemExit("set DATABASE_URL (with generate_county data) and REDIS_URL")
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install -y wrk")
+    OUT.mkdir(exist_ok=True)
+    before_sha = git("rev-parse", "--short", args.before)
+    after_sha = git("rev-parse", "--short", args.after)
+    db = urlsplit(url).path[1:]
+    started = time.monotonic()
+    summary = {"before": before_sha, "after": after_sha, "database": db,
+               "fresh_copy_per_run": not args.same_db, "bench_args": bench_args,
+               "date": time.strftime("%Y-%m-%d %H:%M %Z"), "load_at_start": loadavg(),
+               "cpus": os.cpu_count()}
+    results, trees = {}, []
+    try:
+        for side, sha in (("before", before_sha), ("after", after_sha)):
+            tree = add_worktree(sha)
+            trees.append(tree)
+            run_url = url
+            if not args.same_db:
+                copy = f"{db}_{side}"
+                t = time.monotonic()
+                psql(url, f'DROP DATABASE IF EXISTS "{copy}"')
+                psql(url, f'CREATE DATABASE "{copy}" TEMPLATE "{db}" STRATEGY FILE_COPY')
+                print(f"copied {db} to {copy} in {time.monotonic() - t:.0f} s", flush=True)
+                run_url = urlunsplit(urlsplit(url)._replace(path=f"/{copy}"))
+            try:
+                results[side] = run_one(tree, f"{side}-{sha}", run_url, bench_args)
+            finally:
+                if not args.same_db:
+                    psql(url, f'DROP DATABASE IF EXISTS "{copy}"')
+    finally:
+        if not args.keep:
+            for tree in trees:
+                git("worktree", "remove", "--force", str(tree))
+    summary["seconds"] = round(time.monotonic() - started)
+    summary["load_at_end"] = loadavg()
+    table = side_by_side(results["before"], results["after"])
+    summary["table"] = table
+    (OUT / f"compare-{before_sha}-{after_sha}.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=1))
+    print(f"\n## before {before_sha}, after {after_sha} ({db}, "
+          f"{'a fresh copy each' if not args.same_db else 'same database, before first'}; "
+          f"{summary['seconds']} s in all; load {summary['load_at_start']} at start, "
+          f"{summary['load_at_end']} at end)\n")
+    print(table)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
