@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from cases.actions import highest_start
-from cases.models import Level
+from cases.models import Case, Level
 from grids import areatree
 from grids.access import area_paths, has_role, memberships, q_under_user_areas
 from grids.models import Area
@@ -71,7 +71,6 @@ def handles_level(user, case, level=None):
     """The user answers for the case at its current level: a handler of that level over
     the case, the centre (which drives procedure at every level), or the leader who took
     charge of it (包案)."""
-    from cases.models import Level
 
     if case.took_charge_by_id == user.pk:
         return True
@@ -130,7 +129,6 @@ def get_case_for_user(user, pk, *, write=False):
     user may not act on cases (a supervisor, an auditor). Its four areas come from the tree
     each process holds (joined too, the query had nine tables, which PostgreSQL took longer
     to plan than to run)."""
-    from cases.models import Case
 
     case = get_object_or_404(
         Case.objects.visible_to(user).select_related(

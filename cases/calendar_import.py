@@ -14,7 +14,10 @@ import csv
 import datetime as dt
 import io
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from openpyxl import load_workbook
 
 from cases.models import CalendarDay
 from pingxiang.uploads import ZIP_MAGIC, check_workbook
@@ -54,8 +57,6 @@ def _parse_flag(value, line):
 
 def read_rows(content, filename):
     """[(line, date_value, flag_value, note)] from CSV or xlsx bytes."""
-    from django.conf import settings
-    from django.core.exceptions import ValidationError
 
     raw = []
     limit = settings.UPLOAD_MAX_BYTES
@@ -64,8 +65,6 @@ def read_rows(content, filename):
                                   f"{limit / 1024 / 1024:.0f} MB。")
     if content[:4] == ZIP_MAGIC or filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
         # Judged by content, like every upload: zip bomb, macros (pingxiang.uploads).
-        from openpyxl import load_workbook
-
         try:
             check_workbook(io.BytesIO(content), len(content), max_bytes=limit)
         except ValidationError as exc:

@@ -368,8 +368,6 @@ class CaseFilterForm(ListFilterForm):
             qs = qs.filter(received_at__lt=dt.datetime.combine(
                 data["end"] + dt.timedelta(days=1), dt.time(), tzinfo=tz))
         if data.get("q"):
-            from django.db.models import Q
-
             qs = qs.filter(Q(number__icontains=data["q"]) | Q(description__icontains=data["q"]))
         return qs
 

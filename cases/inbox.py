@@ -21,6 +21,7 @@ from cases.models import (
     Status,
 )
 from grids.access import active_role
+from pingxiang.metrics import counts
 from pingxiang.roles import Role
 
 LIMIT = 50
@@ -131,8 +132,6 @@ def sections_for(request, now=None):
 
 
 def counts_for(user, role, now=None):
-    from pingxiang.metrics import counts
-
     sections = querysets_for(user, role, now)
     numbers = counts(qs for _key, _title, qs, _more in sections)
     return [(title, n) for (_key, title, _qs, _more), n in zip(sections, numbers, strict=True)]

@@ -1,10 +1,10 @@
 """Dashboard figures of dispute cases: found, resolved, in progress, overdue; by level,
 category and source. Each number links to the case list with the same filter."""
 
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from cases.models import Case, Category, Source
+from cases.models import ACTIVE_STATUSES, Case, Category, Level, Source
 from pingxiang.metrics import breakdown, grouped, list_url, metric, ratio
 
 GROUP = "矛盾纠纷"
@@ -77,23 +77,15 @@ def _rows(area, period, field, labels, param, *, key=None):
 
 
 def _blank_method():
-    from django.db.models import Q
-
     return Q(resolution_method="")
 
 
 def _active_q():
-    from django.db.models import Q
-
-    from cases.models import ACTIVE_STATUSES
-
     return Q(status__in=ACTIVE_STATUSES)
 
 
 @breakdown("disputes_by_level", "按层级（五级九天）", group=GROUP, order=26)
 def by_level(area, period):
-    from cases.models import Level
-
     labels = [(lv.number, f"{lv.number}级 {lv.name}") for lv in Level.objects.order_by("number")]
     return _rows(area, period, "level", labels, "level")
 

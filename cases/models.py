@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from grids.models import Area, Resident
+from pingxiang.requestcache import memo
 from pingxiang.uploads import UploadTo
 
 
@@ -67,8 +68,6 @@ class Level(models.Model):
     @classmethod
     def ladder(cls):
         """Every rung, lowest first; read once per request (pingxiang.requestcache)."""
-        from pingxiang.requestcache import memo
-
         return memo("cases.Level", lambda: list(cls.objects.order_by("number")))
 
     @classmethod
@@ -165,8 +164,6 @@ class Policy(models.Model):
 
     @classmethod
     def current(cls):
-        from pingxiang.requestcache import memo
-
         return memo("cases.Policy", lambda: cls.objects.filter(pk=1).first()
                     or cls.objects.get_or_create(pk=1)[0])
 
@@ -240,7 +237,7 @@ class CaseQuerySet(models.QuerySet):
                                      deadline__lte=now + timezone.timedelta(hours=hours))
 
     def visible_to(self, user):
-        from cases.access import q_visible
+        from cases.access import q_visible  # lazy: cases.access imports this module
 
         return self.filter(q_visible(user))
 

@@ -1,6 +1,8 @@
+from django.urls import reverse
 from django.utils import timezone
 
 from cases import inbox, workdays
+from cases.models import Case
 from grids.access import active_role
 from pingxiang.registry import home_panel, nav_item, visit_followup
 from pingxiang.roles import Role
@@ -27,10 +29,6 @@ def case_work(request):
 
 @visit_followup
 def cases_opened_from_visit(user, visit):
-    from django.urls import reverse
-
-    from cases.models import Case
-
     cases = (Case.objects.visible_to(user).filter(source_visit_id=visit.pk)
              .only("pk", "number", "status").order_by("pk"))
     return [(f"矛盾纠纷 {c.number}（{c.get_status_display()}）",

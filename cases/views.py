@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases import actions, exports, inbox, sources
+from cases import actions, exports, inbox, sources, workdays
 from cases import forms as f
 from cases.access import (
     acceptable_levels,
@@ -17,10 +17,11 @@ from cases.access import (
     intake_villages,
     may,
 )
-from cases.models import Attachment, Case, CaseParty, Level, Policy, Referral
+from cases.models import Attachment, CalendarDay, Case, CaseParty, Level, Policy, Referral
 from cases.page import pending_pause, records
 from grids.access import Masker, require_role
-from grids.models import Area
+from grids.models import Area, Visit
+from grids.people import village_of
 from pingxiang.access import scoped
 from pingxiang.audit import log_access
 from pingxiang.listfilters import paginate
@@ -86,7 +87,6 @@ def my_cases(request):
 
 def _check_sources(user, form):
     """A visit or petition named as the source must be one the user may see."""
-    from grids.models import Visit
 
     data = form.cleaned_data
     if data.get("visit") and not Visit.objects.visible_to(user).filter(pk=data["visit"]).exists():
@@ -97,8 +97,6 @@ def _check_sources(user, form):
 
 
 def _prefill(request, villages):
-    from grids.models import Visit
-
     user = request.user
     return f.IntakePrefillForm(request.GET, user=user, villages=villages,
                                visits=Visit.objects.visible_to(user),
@@ -120,8 +118,6 @@ def _intake_initial(prefill):
             initial["source_ref"] = f"信访件#{initial['petition']}"
     area = value("area")
     if area is not None:
-        from grids.people import village_of
-
         village = village_of(area)
         initial["village"] = village.pk if village else None
         if area.kind in (Area.Kind.GROUP, Area.Kind.GRID):
@@ -441,9 +437,6 @@ def agreement_print(request, pk, agreement_pk):
 @require_role(Role.ADMIN, Role.CENTRE_STAFF)
 @require_GET
 def calendar_view(request):
-    from cases import workdays
-    from cases.models import CalendarDay
-
     today = timezone.localdate()
     return render(request, "cases/calendar.html", {
         "gaps": workdays.calendar_gaps(today),

@@ -27,6 +27,8 @@ from functools import cache
 
 from django.utils import timezone
 
+from cases.models import CalendarDay
+
 try:  # the package is a dependency; stay importable without it all the same
     import chinese_calendar
 except ImportError:  # pragma: no cover
@@ -83,8 +85,6 @@ class _TableOverrides:
     def get(self, day, default=None):
         year = day.year
         if year not in self._years:
-            from cases.models import CalendarDay
-
             self._years[year] = dict(
                 CalendarDay.objects.filter(date__year=year).values_list("date", "is_working_day")
             )
@@ -170,7 +170,6 @@ def _years_ahead(today, horizon_days):
 def missing_years(today, *, horizon_days=60):
     """Years starting within `horizon_days` of today (or already running) that neither the
     package nor the CalendarDay table knows at all. An administrator must import them."""
-    from cases.models import CalendarDay
 
     return [year for year in _years_ahead(today, horizon_days)
             if not package_knows_year(year)
@@ -202,7 +201,6 @@ def calendar_gaps(today, *, horizon_days=60):
     table (as the State Council's notice has it, a day off or, rarely, kept as working) and
     at least one 调休 working day is; until then deadlines count statutory holidays and
     weekends only, and the home page says which days are missing."""
-    from cases.models import CalendarDay
 
     gaps = []
     for year in _years_ahead(today, horizon_days):

@@ -2,11 +2,15 @@
 from the same figures as the dashboard, as a page to copy and print and as a Word file."""
 
 import io
+from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
 
 from dashboard.figures import compute
 from dashboard.views import DASHBOARD_ROLES, dashboard_areas, selected_area, selected_period
@@ -159,10 +163,6 @@ def briefing(request):
 @require_GET
 @require_role(*DASHBOARD_ROLES)
 def briefing_docx(request):
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
-
     ctx = _context(request)
     doc = Document()
     style = doc.styles["Normal"]
@@ -193,7 +193,6 @@ def briefing_docx(request):
     response = HttpResponse(
         buffer.getvalue(),
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    from urllib.parse import quote
 
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response

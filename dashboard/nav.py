@@ -1,3 +1,12 @@
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from dashboard.figures import compute
+from dashboard.views import default_area
+from pingxiang.figurecache import cached
+from pingxiang.metrics import Period, get_metric
 from pingxiang.registry import home_panel, nav_item
 from pingxiang.roles import Role
 
@@ -13,15 +22,8 @@ OVERDUE_CODES = ["disputes_overdue", "petitions_overdue", "hazards_overdue", "is
 @home_panel(roles=[Role.LEADER, Role.CENTRE_STAFF, Role.VILLAGE_CADRE], order=1)
 def overdue_panel(request):
     """What is overdue in the user's area, each number a link to the list behind it."""
-    import datetime as dt
 
-    from django.core.exceptions import PermissionDenied
-    from django.utils import timezone
 
-    from dashboard.figures import compute
-    from dashboard.views import default_area
-    from pingxiang.figurecache import cached
-    from pingxiang.metrics import Period, get_metric
 
     try:
         area = default_area(request.user)
@@ -38,8 +40,6 @@ def overdue_panel(request):
 
 
 def _has_metric(code):
-    from pingxiang.metrics import get_metric
-
     try:
         get_metric(code)
     except KeyError:

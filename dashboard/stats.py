@@ -9,18 +9,15 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from dashboard.models import DailyStat
+from grids.models import Area
 from pingxiang.metrics import Period, metrics
 
 
 def _roots():
-    from grids.models import Area
-
     return list(Area.objects.filter(parent__isnull=True))
 
 
 def _villages():
-    from grids.models import Area
-
     return list(Area.objects.filter(kind=Area.Kind.VILLAGE).values_list("pk", flat=True))
 
 

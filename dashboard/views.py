@@ -22,6 +22,7 @@ from pingxiang.bounds import BoundedDateField
 from pingxiang.figurecache import cached, cached_html
 from pingxiang.listfilters import ListFilterForm
 from pingxiang.metrics import Period, breakdowns, get_metric, metrics, ratios
+from pingxiang.periods import campaign_choices, campaign_period
 from pingxiang.roles import Role
 
 DASHBOARD_ROLES = (Role.LEADER, Role.CENTRE_STAFF, Role.VILLAGE_CADRE, Role.SUPERVISOR,
@@ -87,7 +88,6 @@ def selected_area(request):
 
 def selected_period(request):
     """?campaign= (a 专项活动) or ?start=&end=; by default the current year to date."""
-    from pingxiang.periods import campaign_period
 
     form = dashboard_filters(request)
     campaign = form.value("campaign")
@@ -209,8 +209,6 @@ def _figures_html(partial, area, period, sort, direction):
 
 
 def _campaign_choices(user):
-    from pingxiang.periods import campaign_choices
-
     return campaign_choices(user)
 
 

@@ -26,11 +26,44 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cases.actions import level_deadline
+from cases.models import (
+    Agreement,
+    Case,
+    CaseCounter,
+    CaseParty,
+    FollowUp,
+    Level,
+    LevelStint,
+)
+from cases.models import (
+    Category as CaseCategory,
+)
+from cases.models import (
+    Policy as CasePolicy,
+)
 from demo.scale import GIVEN, RELATIONS, SURNAMES, IdNumbers
+from grids.actions import create_area, grant_membership
 from grids.models import Area, Household, Membership, Resident, Responsibility, Visit
+from grids.roles import group_for, sync_role_groups
 from grids.textsearch import household_search_text
 from grids.villages import COUNTY, TOWN, VILLAGES
+from petitions.actions import deadline_after
+from petitions.models import Category as PetitionCategory
+from petitions.models import Petition, Rating, TimeLimit
 from pingxiang.roles import Role
+from rectification.models import (
+    Hazard,
+    HazardCategory,
+    IssueCategory,
+    IssueItem,
+    SupervisionRound,
+    SupervisionTeam,
+    SupervisionVisit,
+)
+from rectification.models import (
+    Policy as RectificationPolicy,
+)
 
 TOWNS = ["平襄镇", "马营镇", "鸡川镇", "榜罗镇", "常家河镇", "义岗川镇", "陇阳镇", "陇山镇", "陇川镇",
          "碧玉镇", "襄南镇", "什川镇", "华家岭镇", "北城铺镇", "新景乡", "李家店乡", "第三铺乡",
@@ -127,7 +160,6 @@ def _county():
     county = Area.objects.filter(parent__isnull=True, name=COUNTY[1]).first()
     if county:
         return county
-    from grids.actions import create_area
 
     return create_area(parent=None, kind=Area.Kind.COUNTY, code=COUNTY[0], name=COUNTY[1],
                        short_name=COUNTY[2])
@@ -191,7 +223,6 @@ def _users(town_index, areas, password, now, county):
     """Per town: centre staff, a leader (also 包村领导 of every village), a supervisor; a
     cadre per village; a grid worker per grid. Usernames t01_centre, t01v03_cadre,
     t01g0007_grid... Returns {role key: user id}."""
-    from grids.roles import group_for
 
     User = get_user_model()
     t = f"t{town_index + 1:02d}"
@@ -231,7 +262,6 @@ def _users(town_index, areas, password, now, county):
 
 def county_users(county, password):
     """cty_leader (领导), cty_centre (综治中心), cty_admin (系统管理员) on the county."""
-    from grids.actions import grant_membership
 
     User = get_user_model()
     out = {}
@@ -334,22 +364,10 @@ LEVEL_MIX = [1] * 45 + [2] * 25 + [3] * 18 + [4] * 8 + [5] * 4
 
 
 def _cases(n, areas, people, users, county_ids, rng, today, now):
-    from cases.actions import level_deadline
-    from cases.models import (
-        Agreement,
-        Case,
-        CaseCounter,
-        Category,
-        FollowUp,
-        Level,
-        LevelStint,
-        Policy,
-    )
-
     rungs = {r.number: r for r in Level.objects.all()}
     top = max(rungs)
-    categories = list(Category.objects.filter(is_active=True).values_list("pk", "name"))
-    policy = Policy.current()
+    categories = list(CaseCategory.objects.filter(is_active=True).values_list("pk", "name"))
+    policy = CasePolicy.current()
     town_name = TOWNS[areas["town_index"]]
     prefix = town_name.removesuffix("镇")
     grids = areas["grids"]
@@ -451,7 +469,6 @@ def _cases(n, areas, people, users, county_ids, rng, today, now):
                           "reached_on", "mediator", "created_at"], agreements, now)
     copy_rows(FollowUp, ["case", "visited_on", "carried_out", "satisfaction", "visitor"],
               followups, now)
-    from cases.models import CaseParty
 
     copy_rows(CaseParty, ["case", "resident", "role"], parties, now)
     for year, last in counters.items():
@@ -467,11 +484,8 @@ PETITION_MIX = [("registered", 8), ("accepted", 22), ("closed", 60), ("not_accep
 
 
 def _petitions(n, areas, people, users, rng, today, now):
-    from petitions.actions import deadline_after
-    from petitions.models import Category, Petition, Rating, TimeLimit
-
     days = dict(TimeLimit.objects.values_list("code", "days"))
-    categories = list(Category.objects.values_list("pk", flat=True))
+    categories = list(PetitionCategory.objects.values_list("pk", flat=True))
     statuses = [s for s, w in PETITION_MIX for _ in range(w)]
     channels = ["online", "livelihood", "letter", "visit", "phone"]
     grids = areas["grids"]
@@ -551,9 +565,7 @@ ISSUE_MIX = [("open", 10), ("assigned", 30), ("reported", 15), ("passed", 10), (
 
 
 def _hazards(n, areas, users, rng, today, now):
-    from rectification.models import Hazard, HazardCategory, Policy
-
-    due_soon = Policy.current().due_soon_days
+    due_soon = RectificationPolicy.current().due_soon_days
 
     categories = list(HazardCategory.objects.values_list("pk", "name"))
     statuses = [s for s, w in HAZARD_MIX for _ in range(w)]
@@ -607,14 +619,6 @@ def _hazards(n, areas, users, rng, today, now):
 
 
 def _supervision(n, areas, users, rng, today, now):
-    from rectification.models import (
-        IssueCategory,
-        IssueItem,
-        SupervisionRound,
-        SupervisionTeam,
-        SupervisionVisit,
-    )
-
     team = SupervisionTeam.objects.create(name="第一督导组", town_id=areas["town"])
     rnd = SupervisionRound.objects.create(team=team, name=f"{today.year}年第一轮",
                                           start_date=today - dt.timedelta(days=90))
@@ -664,7 +668,6 @@ def _supervision(n, areas, users, rng, today, now):
 
 def generate(towns=18, *, seed=20261129, log=print):
     """Generate the first `towns` towns of 通渭县. Returns {town name: counts}."""
-    from grids.roles import sync_role_groups
 
     towns = max(1, min(towns, len(TOWNS)))
     sync_role_groups()

@@ -13,6 +13,8 @@ import uuid
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection
+from django.db.models import ExpressionWrapper, F, Value
+from django.db.models.functions import Mod
 from django.utils import timezone
 
 from grids.actions import assign_responsibility, create_area, create_campaign
@@ -325,9 +327,6 @@ def _date_screening(finished, made):
     ids by model): places a later seed registers today (rectification's inspected firms)
     must stay today's on every run, or a second `make run` moves them into the campaign
     and its 重点场所 figure grows from 830 to 846."""
-    from django.db.models import ExpressionWrapper, F, Value
-    from django.db.models.functions import Mod
-    from django.utils import timezone
 
     start = timezone.make_aware(dt.datetime.combine(finished.start_date, dt.time(9)))
     day = dt.timedelta(days=1)

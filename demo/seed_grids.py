@@ -1,6 +1,7 @@
 """Demo town: the county, 平襄镇, its 32 real villages and communities, a few 社 and grids,
 and one demo login per role. Goes through the same actions users use; idempotent."""
 
+from demo.scale import seed_scale
 from grids.actions import create_area, ensure_user, grant_membership
 from grids.models import (
     Area,
@@ -62,8 +63,6 @@ def run(ctx):
             user.save(update_fields=["is_staff"])
         users[username] = user
     ctx["users"] = users
-    from demo.scale import seed_scale  # the article's scale: households, visits...
-
     seed_scale(ctx, demo_groups=DEMO_GROUPS)
     counts = {
         "areas": Area.objects.count(),

@@ -23,12 +23,13 @@ from grids.models import (
     Responsibility,
     Visit,
 )
-from grids.people import village_of
+from grids.people import village_cadres, village_of
 from grids.residents import find_or_create_resident
 from grids.roles import group_for
 from grids.textsearch import household_search_text
 from pingxiang import audit
 from pingxiang.masks import mask_birth_date, mask_id_number, mask_phone
+from pingxiang.notify import notify
 from pingxiang.roles import Role
 from pingxiang.uploads import validate_upload
 
@@ -689,9 +690,6 @@ def _key_persons_visited(household, visited_on):
 
 
 def _notify_finding(visit):
-    from grids.people import village_cadres
-    from pingxiang.notify import notify
-
     recipients = [u for u in village_cadres(visit.village) if u.pk != visit.visitor_id]
     if recipients:
         notify(recipients, key=f"grids.visit.{visit.pk}.finding",

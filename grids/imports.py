@@ -18,10 +18,11 @@ from grids.access import area_paths
 from grids.idcard import birth_date_of, sex_of, validate_id_number
 from grids.models import Area, Household, HouseholdFlag, Resident
 from grids.textsearch import household_search_text
-from pingxiang.audit import _actor_name
+from pingxiang.audit import actor_name
 from pingxiang.models import AuditEvent
 from pingxiang.personal import normalise_phone, validate_birth_date, validate_plain_text
 from pingxiang.roles import Role
+from pingxiang.uploads import check_workbook
 
 # (header, required, example value)
 COLUMNS = [
@@ -68,9 +69,7 @@ def max_bytes():
 
 def check_file(fileobj, size, name=""):
     """Refuse a file that is too big, not an xlsx workbook, or carries macros."""
-    from django.core.exceptions import ValidationError
 
-    from pingxiang.uploads import check_workbook
 
     try:
         check_workbook(fileobj, size, max_bytes=max_bytes(), max_inflated=MAX_INFLATED_BYTES)
@@ -295,7 +294,7 @@ def _write(households, result, actor):
         household.head = person
     Household.objects.bulk_update([h for h, _ in heads], ["head"], batch_size=2000)
     ct = ContentType.objects.get_for_model(Household)
-    name = _actor_name(actor)
+    name = actor_name(actor)
     AuditEvent.objects.bulk_create([
         AuditEvent(actor=actor, actor_name=name, action="household.import",
                    action_label="Excel导入", content_type=ct, object_id=str(h.pk),

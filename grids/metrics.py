@@ -1,8 +1,9 @@
 """Dashboard figures of the grids app: households, visits and coverage, key persons and places."""
 
 from django.db.models import F
+from django.utils import timezone
 
-from grids.models import Household, KeyPerson, KeyPlace, Visit
+from grids.models import Area, Household, KeyPerson, KeyPlace, Visit
 from pingxiang.metrics import Period, grouped, list_url, metric, ratio, village_key
 
 GROUP = "走访排查"
@@ -19,7 +20,6 @@ def _village_ids(area):
     """The villages under area as a subquery. Filtering visits by village_id IN (...) rather
     than by a join on the area's path lets the planner estimate the rows right and use the
     visit_village_date index alone, not scan the county's visits."""
-    from grids.models import Area
 
     return Area.objects.under(area).villages().values("pk")
 
@@ -66,7 +66,5 @@ def key_places(area, period):
         bad_when_high=True,
         drill=lambda a, p: list_url("grids:key_person_list", a, Period(), overdue="1"))
 def key_persons_overdue(area, period):
-    from django.utils import timezone
-
     qs = KeyPerson.objects.filter(grid__path__startswith=area.path).overdue(timezone.localdate())
     return grouped(qs, village_key("grid__path"))

@@ -1,6 +1,8 @@
 from django.utils import timezone
 
 from grids.access import VISIT_ROLES, area_paths
+from grids.actions import campaign_for
+from grids.coverage import coverage
 from grids.models import Area, KeyPerson
 from pingxiang.registry import home_panel, nav_item
 from pingxiang.roles import Role
@@ -20,8 +22,6 @@ nav_item("辖区", "grids:area_list", roles=list(Role), order=90)
 @home_panel(roles=[*VISIT_ROLES, Role.SUPERVISOR], order=5)
 def visit_progress(request):
     """Coverage of the current campaign over the user's own area, and overdue key persons."""
-    from grids.actions import campaign_for
-    from grids.coverage import coverage
 
     paths = area_paths(request.user)
     if not paths:

@@ -7,7 +7,7 @@ answer is stored (memberships, 包抓 assignments) may grow behind them.
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from grids.models import Area
+from grids.models import Area, Responsibility
 from pingxiang.roles import Role
 
 
@@ -55,7 +55,6 @@ def county_of(area):
 def village_leaders(village):
     """包村领导: the leaders assigned to this village by a 包抓 responsibility, plus anyone
     holding a LEADER membership on the village itself (not the town's leaders at large)."""
-    from grids.models import Responsibility
 
     User = get_user_model()
     assigned = User.objects.filter(
@@ -72,7 +71,6 @@ def village_leaders(village):
 
 def responsible_for(area):
     """Active 包抓 responsibilities at and above area (grid → 社 → village), nearest first."""
-    from grids.models import Responsibility
 
     ids = area.ancestor_ids()
     return list(Responsibility.objects.filter(area_id__in=ids, is_active=True)

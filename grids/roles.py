@@ -8,6 +8,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from grids.access import memberships
 from pingxiang.roles import Role
 
 PERMISSIONS = {
@@ -82,7 +83,6 @@ ROLE_RANK = {
 def grant_refusal(actor, user, area, role):
     """Why `actor` may not give (or take away) `user`'s post `role` over `area`, or None if
     they may. Used for grants and revocations alike: taking a post away is the same power."""
-    from grids.access import memberships
 
     role = Role(role)
     if user is not None and user.pk == actor.pk:

@@ -6,12 +6,14 @@ notifications after commit. `at=` lets seeds and imports record past events."""
 import datetime as dt
 from urllib.parse import urlencode
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cases.actions import CaseActionError
-from grids.access import has_role
+from grids.access import area_paths, has_role
+from grids.idcard import validate_id_number
 from grids.models import Area
 from grids.people import centre_staff, grid_workers, town_of, village_cadres, village_of
 from grids.residents import find_or_create_resident
@@ -28,6 +30,7 @@ from petitions.models import (
 )
 from pingxiang import audit
 from pingxiang.deadlines import deadline_text
+from pingxiang.models import AuditEvent
 from pingxiang.notify import notify
 from pingxiang.roles import Role
 from pingxiang.uploads import validate_upload
@@ -486,8 +489,6 @@ def assign_leader(petition, *, actor, leader, at=None):
 
 
 def _leads_area(user, area):
-    from grids.access import area_paths
-
     return any(area.path.startswith(p) for p in area_paths(user, roles=[Role.LEADER]))
 
 
@@ -575,10 +576,7 @@ def import_work_orders(*, actor, orders, channel=Petition.Channel.LIVELIHOOD):
     (order of times, time limits from TimeLimit, on-time flag, audit rows with their own
     times), in a handful of queries. Orders whose reference is already there are skipped.
     Returns the new petitions."""
-    from django.contrib.contenttypes.models import ContentType
 
-    from grids.idcard import validate_id_number
-    from pingxiang.models import AuditEvent
 
     if not can_register(actor):
         raise PetitionError("只有本镇综治中心工作人员可以登记信访件。")
@@ -636,7 +634,7 @@ def import_work_orders(*, actor, orders, channel=Petition.Channel.LIVELIHOOD):
                method=o["rating"][2], recorded_by=actor, recorded_at=o["rating"][3])
         for p, o in zip(petitions, orders, strict=True) if o.get("rating")])
     ct_p = ContentType.objects.get_for_model(Petition)
-    name = audit._actor_name(actor)
+    name = audit.actor_name(actor)
 
     def event(obj, ct, at, action, label, to_state="", from_state="", reason=""):
         return AuditEvent(at=at, actor=actor, actor_name=name, action=action,

@@ -6,6 +6,7 @@ class PetitionsConfig(AppConfig):
     verbose_name = "信访"
 
     def ready(self):
+        # lazy: models and actions load only once the app registry is ready
         from cases.sources import register_source
         from petitions.actions import link_case_from_petition
         from petitions.models import Petition

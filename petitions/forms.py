@@ -12,8 +12,9 @@ from django.utils import timezone
 from grids.access import area_paths, centre_name, village_options
 from grids.idcard import validate_id_number
 from grids.models import Area
-from petitions.access import registrable_paths
+from petitions.access import readable_by, registrable_paths, search_q
 from petitions.models import Category, Petition, Rating, ReceptionDay, Satisfaction, TimeLimit
+from petitions.stats import STAGES
 from pingxiang.bounds import BoundedDateField, column_integer
 from pingxiang.listfilters import ListFilterForm
 from pingxiang.personal import validate_plain_text
@@ -173,7 +174,6 @@ class RegisterForm(forms.Form):
         number = self.cleaned_data["repeat_of_number"].strip().upper()
         if not number:
             return None
-        from petitions.access import readable_by
 
         earlier = readable_by(self.user).filter(number=number).first()
         if earlier is None:
@@ -316,8 +316,6 @@ class FilterForm(ListFilterForm):
                                        queryset=ReceptionDay.objects.none())
 
     def __init__(self, *args, user, **kwargs):
-        from petitions.stats import STAGES
-
         super().__init__(*args, user=user, **kwargs)
         self.fields["reception"].queryset = ReceptionDay.objects.visible_to(user)
         self.fields["village"].choices = [("", "全部村(社区)"), *village_options(user)]
@@ -325,9 +323,6 @@ class FilterForm(ListFilterForm):
             (k, label) for k, (label, _q) in STAGES.items()]
 
     def apply(self, qs):
-        from petitions.access import search_q
-        from petitions.stats import STAGES
-
         data = self.cleaned_data if self.is_valid() else {}
         if data.get("q"):
             qs = qs.filter(search_q(self.user, data["q"]))

@@ -2,6 +2,7 @@
 按期办结率 and 双满意率, using the same STAGES filters as the list (petitions/stats.py)."""
 
 from django.db.models import Count, F
+from django.utils import timezone
 
 from petitions.models import Petition
 from petitions.stats import STAGES, percent
@@ -63,8 +64,6 @@ ratio("platform_satisfaction_rate", "民生平台双满意率", numerator="petit
 @metric("petitions_overdue", "信访逾期", group=GROUP, unit="件", order=61, bad_when_high=True,
         drill=lambda a, p: _url(a, p, due="overdue"))
 def petitions_overdue(area, period):
-    from django.utils import timezone
-
     return grouped(_received(area, period).overdue(timezone.now()), F("village_id"))
 
 

@@ -11,8 +11,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from petitions.actions import _audit, remind_overdue_people
+from petitions.actions import remind_overdue_people
 from petitions.models import Petition
+from pingxiang import audit
 from pingxiang.deadlines import deadline_text
 from pingxiang.notify import notify
 from pingxiang.timers import sweeper
@@ -56,8 +57,8 @@ def flag_overdue(now):
                 continue
             label = Petition.Clock(p.clock).label
             due = timezone.localtime(p.due_at)
-            _audit(p, actor=None, action="petition.overdue", action_label=f"{label}逾期",
-                   reason=f"{label}期限{due:%Y-%m-%d}已过")
+            audit.record(p, actor=None, action="petition.overdue", action_label=f"{label}逾期",
+                         reason=f"{label}期限{due:%Y-%m-%d}已过")
             notify(remind_overdue_people(p), kind="petition",
                    key=f"petition:{p.pk}:{p.clock}:{due:%Y%m%d}:overdue",
                    title=f"信访件{p.number}{label}已逾期（期限{due:%Y-%m-%d}）",

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -412,8 +413,6 @@ def _user_town(user):
 
 
 def _schedule(request):
-    from django.db.models import Count
-
     form = filter_form(request, forms.YearForm)
     year = form.value("year", timezone.localdate().year)
 

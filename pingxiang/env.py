@@ -6,7 +6,7 @@ the process at start-up with a message instead of misbehaving later.
 """
 
 import os
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -109,7 +109,6 @@ def env_path(name, default, *, environ=None):
 
 def parse_database_url(url, *, name="DATABASE_URL"):
     """postgres://user:pass@host:port/db (or ?host=/socket/dir) -> Django DATABASES entry."""
-    from urllib.parse import parse_qs, unquote
 
     parsed = urlparse(url)
     if parsed.scheme not in ("postgres", "postgresql"):

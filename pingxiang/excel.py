@@ -12,6 +12,7 @@ import datetime as dt
 import tempfile
 from dataclasses import dataclass
 
+from django.http import FileResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -157,7 +158,6 @@ def write_ledger(rows, *, title, subtitle, columns, sheet_title="台账", serial
 
 def xlsx_response(fileobj, filename):
     """A download response for a workbook made by write_ledger."""
-    from django.http import FileResponse
 
     return FileResponse(fileobj, as_attachment=True, filename=filename,
                         content_type=XLSX_CONTENT_TYPE)

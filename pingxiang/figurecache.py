@@ -24,7 +24,7 @@ import logging
 
 from django.apps import apps
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -149,7 +149,6 @@ def tables():
 
 def install_triggers(using="default", **kwargs):
     """post_migrate: every table of the counted apps moves the version when written."""
-    from django.db import connections
 
     conn = connections[using]
     if conn.vendor != "postgresql":

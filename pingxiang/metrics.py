@@ -24,7 +24,12 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
+from django.db.models import Count, F, Func, IntegerField, Value
+from django.db.models.functions import Cast, NullIf
 from django.urls import reverse
+
+from pingxiang.listfilters import drill_params
 
 _METRICS: dict = {}
 _RATIOS: dict = {}
@@ -149,8 +154,6 @@ def share(numerator, denominator):
 def village_key(path_field):
     """SQL expression: the village id inside a materialised path ("/county/town/village/...").
     Lets records that hang on a grid or 社 be grouped per village in one query."""
-    from django.db.models import F, Func, IntegerField, Value
-    from django.db.models.functions import Cast, NullIf
 
     return Cast(NullIf(Func(F(path_field), Value("/"), Value(4), function="split_part"),
                        Value("")), IntegerField())
@@ -158,7 +161,6 @@ def village_key(path_field):
 
 def grouped(qs, key, *, distinct=None):
     """{village_id: count} from one GROUP BY; rows without a village are dropped."""
-    from django.db.models import Count
 
     # COUNT(*) rather than COUNT(id): the grouping and filter columns can then come from an
     # index alone (index-only scan on e.g. visit_village_date), without touching the table.
@@ -169,7 +171,6 @@ def grouped(qs, key, *, distinct=None):
 
 def list_url(url_name, area, period, *, cumulative=False, **extra):
     """A drill-down link: the list's own filters plus ?area/from/to (pingxiang.listfilters)."""
-    from pingxiang.listfilters import drill_params
 
     if cumulative:
         period = Period(None, period.end)
@@ -208,7 +209,6 @@ def breakdowns():
 def counts(querysets):
     """[qs.count() for qs in querysets] in one round trip: a home page's panels ask for eight
     or more counts, and each count() on its own is a query compiled, sent and read."""
-    from django.db import connection
 
     querysets = list(querysets)
     if not querysets:

@@ -1,11 +1,11 @@
 """Periods the dashboard offers besides free dates: the campaigns (专项活动) of the grids app."""
 
+from django.apps import apps
+
 from pingxiang.metrics import Period
 
 
 def _campaign_model():
-    from django.apps import apps
-
     try:
         return apps.get_model("grids", "Campaign")
     except LookupError:

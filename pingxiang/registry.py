@@ -18,6 +18,7 @@ so grids, which the casework apps build on, shows their records without importin
 
 from dataclasses import dataclass, field
 
+from pingxiang import figurecache
 from pingxiang.roles import Role
 
 
@@ -61,7 +62,6 @@ def panels_for(request, role):
     Each panel's data is cached for the user under the data version and the minute
     (pingxiang.figurecache.cached_for_user): any write to the counted apps, or the next
     minute, computes it afresh; reloading the home page in between reads no figures."""
-    from pingxiang import figurecache
 
     data_version = figurecache.version()
     out = []

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from pingxiang.audit import prune_access_log as prune
 from pingxiang.models import Heartbeat
 from pingxiang.timers import run_sweepers
 
@@ -45,6 +46,4 @@ def sweep_deadlines():
 
 @shared_task
 def prune_access_log():
-    from pingxiang.audit import prune_access_log as prune
-
     return prune()

@@ -21,12 +21,18 @@ import uuid
 import zipfile
 from typing import NamedTuple
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.db.models import FileField
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from pingxiang import audit
 
 
 class Sniffed(NamedTuple):
@@ -153,7 +159,6 @@ def _encode(upload):
     scaled down to MAX_SIDE. GIF is written as PNG: it is accepted because older phones and
     WeChat save pictures as GIF, but it is not served inline (a GIF polyglot is the classic
     attack), and a PNG of its first frame shows the same thing."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
 
     bad = ValidationError(f"文件“{upload.name}”不是完整的图片，无法读取，请重新拍摄或另存后上传。",
                           code="broken")
@@ -271,8 +276,6 @@ def check_stored(field_file):
 def find_bad_uploads():
     """(instance, field name, reason) for every stored file check_stored objects to, over
     every FileField of every installed model."""
-    from django.apps import apps
-    from django.db.models import FileField
 
     for model in apps.get_models():
         for field in model._meta.concrete_fields:
@@ -291,9 +294,7 @@ def quarantine_upload(instance, field_name, *, reason, to=None, actor=None):
     """Move a stored file out of reach (to MEDIA_ROOT/quarantine/<its path>, or `to`) and clear
     the field, so serve_file answers 404; one audit row says what and why. Does nothing if the
     field no longer holds that file (someone else got there first). Returns where it went."""
-    from django.db import transaction
 
-    from pingxiang import audit
 
     field_file = getattr(instance, field_name)
     name = field_file.name
@@ -315,8 +316,6 @@ def quarantine_upload(instance, field_name, *, reason, to=None, actor=None):
 
 
 def _decodes(data):
-    from PIL import Image
-
     try:
         with Image.open(io.BytesIO(data)) as img:
             img.verify()

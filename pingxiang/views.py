@@ -1,5 +1,6 @@
 import time
 
+import redis
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.db import connection
@@ -69,8 +70,6 @@ def healthz(request):
         result["database"] = f"error: {exc.__class__.__name__}"
         healthy = False
     try:
-        import redis
-
         started = time.monotonic()
         client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1,
                                       socket_timeout=1)

@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from pingxiang.roles import Role
 from grids.home import HOME_TITLES
+from pingxiang.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
@@ -13,7 +15,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, path=None, **options):
         target = path or settings.VAR_DIR / "backups" / f"pingxiang-{timezone.now():%Y%m%d-%H%M%S}.dump"
-        from pathlib import Path
 
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         dump(settings.DATABASES["default"], target)
