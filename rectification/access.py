@@ -30,7 +30,8 @@ HAZARD_MANAGERS = (Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.LEADER)
 # Who may act for the responsible unit when no platform handler was named.
 RECTIFIERS = (Role.VILLAGE_CADRE, Role.CENTRE_STAFF)
 TOWN_STAFF = (Role.CENTRE_STAFF, Role.LEADER)
-SUPERVISION_VIEWERS = (Role.SUPERVISOR, Role.CENTRE_STAFF, Role.LEADER, Role.ADMIN)
+# Who sees a town's supervision teams: models.supervision.SUPERVISION_VIEWERS (the teams'
+# visible_to reads it).
 CENTRE_EDITORS = (Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.LEADER)
 LEGAL_RECORDERS = (Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.LEADER)
 
