@@ -249,9 +249,11 @@ def _store_attachment(petition, upload, actor, at):
 
 
 def _tell_area(petition):
-    """Grid workers and cadres learn that a petition exists in their area (no details)."""
+    """Grid workers and cadres learn that a petition exists in their area (no details); only
+    those who may know it exists (a village's petition is not a grid worker's of that village)."""
     village = petition.village
-    recipients = grid_workers(petition.area) + village_cadres(village)
+    recipients = [user for user in grid_workers(petition.area) + village_cadres(village)
+                  if Petition.objects.visible_to(user).filter(pk=petition.pk).exists()]
     channel = Petition.Channel(petition.channel).label
     transaction.on_commit(lambda: notify(
         recipients, key=f"petition:{petition.pk}:area", kind="petition",
