@@ -1,0 +1,53 @@
+"""Legal-awareness activities (普法宣传)."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from grids.access import has_role, require_role
+from grids.models import Area
+from pingxiang.access import scoped
+from pingxiang.listfilters import filter_form, paginate
+
+from .. import actions, forms, stats
+from ..access import LEGAL_RECORDERS, holds_role_over
+from ..actions import ActionError
+from ..models import LegalActivity
+from .common import shown
+
+
+@scoped("area", model=LegalActivity)
+@require_GET
+def legal_list(request):
+    form = filter_form(request, forms.LegalFilterForm)
+    qs = form.filter(LegalActivity.objects.visible_to(request.user).select_related(
+        "village", "area"))
+    return render(request, "rectification/legal_list.html", {
+        "page": paginate(request, qs), "totals": stats.legal_totals(qs),
+        "villages": forms.village_choices(request.user), "form": form,
+        "filters": {**shown(form, "village"),
+                    **{k: f"{v:%Y-%m-%d}" for k in ("date_from", "date_to")
+                       if (v := form.value(k))}},
+        "can_create": has_role(request.user, *LEGAL_RECORDERS),
+    })
+
+
+@scoped("role")
+@require_http_methods(["GET", "POST"])
+@require_role(*LEGAL_RECORDERS)
+def legal_create(request):
+    areas = Area.objects.visible_to(request.user).filter(
+        kind__in=[Area.Kind.TOWN, Area.Kind.VILLAGE]).order_by("depth", "sort_order")
+    form = forms.LegalActivityForm(request.POST or None, areas=areas, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        if not holds_role_over(request.user, form.cleaned_data["area"], LEGAL_RECORDERS):
+            raise Http404
+        try:
+            actions.record_legal_activity(actor=request.user, **form.cleaned_data)
+        except ActionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "普法宣传活动已登记。")
+            return redirect("rectification:legal_list")
+    return render(request, "rectification/form.html", {"form": form, "title": "登记普法宣传活动"})
