@@ -7,7 +7,9 @@ from django.utils import timezone
 from grids.access import home_area
 from pingxiang.excel import Column, write_ledger
 
-from .models import Hazard, IssueItem, today
+from .access import get_visit_for_user
+from .forms import HazardFilterForm, IssueFilterForm
+from .models import ExportJob, Hazard, IssueItem, today
 
 HAZARD_COLUMNS = [
     Column("隐患编号", 13), Column("发现日期", 11), Column("发现途径", 9), Column("村(社区)", 10),
@@ -109,10 +111,6 @@ def export_issues(qs, *, visit, description="", fileobj=None, progress=None):
 def build_export(user, kind, filters, *, progress=None):
     """Rebuild the page's filtered queryset for `user` and write it (used by the view for
     small exports and by the background task for large ones). Returns (file, filename)."""
-    from .access import get_visit_for_user
-    from .forms import HazardFilterForm, IssueFilterForm
-    from .models import ExportJob
-
     if kind == ExportJob.Kind.HAZARDS:
         form = HazardFilterForm(filters, user=user)
         qs = form.filter(Hazard.objects.visible_to(user))

@@ -189,7 +189,6 @@ def legal_activities(area, period):
     return grouped(_under(LegalActivity, area).filter(**period.date_filter("date")), OWNER)
 
 
-
 @breakdown("inspections_by_kind", "检查按场所类别", group=SAFETY, order=83)
 def inspections_by_kind(area, period):
     counts = {kind: (n, places) for kind, n, places in _inspections(area, period).order_by()

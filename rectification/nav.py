@@ -1,7 +1,11 @@
 from django.db.models import Count, Q
+from django.urls import reverse
 
 from pingxiang.registry import home_panel, nav_item, visit_followup
 from pingxiang.roles import Role
+
+from .models import Hazard, IssueItem, today
+from .stats import issue_counts
 
 ALL_WORKERS = [Role.GRID_WORKER, Role.VISITOR, Role.VILLAGE_CADRE, Role.CENTRE_STAFF,
                Role.LEADER, Role.SUPERVISOR]
@@ -17,8 +21,6 @@ nav_item("专项整治", "rectification:index",
 @home_panel(roles=[Role.CENTRE_STAFF, Role.LEADER, Role.VILLAGE_CADRE, Role.GRID_WORKER],
             order=40)
 def hazard_panel(request):
-    from .models import Hazard, today
-
     # One row per open state: every figure is a sum of them. Reading only open hazards
     # leaves out the closed half of a county's 15,000, and grouping by status spares
     # PostgreSQL comparing each row's status in four FILTER clauses.
@@ -41,22 +43,14 @@ def hazard_panel(request):
 @home_panel(roles=[Role.SUPERVISOR, Role.CENTRE_STAFF, Role.LEADER, Role.VILLAGE_CADRE],
             order=45)
 def issue_panel(request):
-    from .models import IssueItem
-    from .stats import issue_counts
-
     figures = issue_counts(IssueItem.objects.visible_to(request.user))
     if not figures["total"]:
         return None
     return "rectification/panels/issues.html", figures
 
 
-
 @visit_followup
 def hazards_opened_from_visit(user, visit):
-    from django.urls import reverse
-
-    from rectification.models import Hazard
-
     hazards = (Hazard.objects.visible_to(user).filter(source_visit_id=visit.pk)
                .only("pk", "number", "status").order_by("pk"))
     return [(f"隐患 {h.number}（{h.get_status_display()}）",

@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from grids.people import village_leaders
 from pingxiang.notify import notify
+from pingxiang.tasks import send
 from pingxiang.timers import sweeper
 
-from .models import Hazard, IssueItem, Policy
+from .models import ExportJob, Hazard, IssueItem, Policy
+from .tasks import claimable, run_export
 
 BATCH = 500
 
@@ -103,11 +105,6 @@ def resend_exports(now):
     down when they were sent, or the message was lost), or running under an expired lease (the
     worker died), are sent again. The task claims a job under a lease, so a job sent twice is
     still built once."""
-    from pingxiang.tasks import send
-
-    from .models import ExportJob
-    from .tasks import claimable, run_export
-
     stale = ExportJob.objects.filter(claimable(now),
                                      created_at__lte=now - dt.timedelta(minutes=2))
     sent = 0
