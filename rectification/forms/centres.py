@@ -9,9 +9,11 @@ from .common import DATE, PhotosField
 
 
 class CentreFilterForm(ListFilterForm):
-    demo = forms.BooleanField(label="只看示范", required=False)
+    """The centre list's filters (its filter bar is `{{ form }}`)."""
+
     upgrade = forms.ChoiceField(label="提升状态", required=False,
                                 choices=[("", "全部")] + Centre.Upgrade.choices)
+    demo = forms.BooleanField(label="只看示范", required=False)
 
     def filter(self, qs):
         d = self.applied

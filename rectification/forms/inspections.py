@@ -66,10 +66,12 @@ class InspectionForm(forms.Form):
 
 
 class InspectionFilterForm(ListFilterForm):
-    """The inspection list's filters, written out in its template."""
+    """The inspection list's filters (its filter bar is `{{ form }}`). ?distinct=place lists one
+    row per place inspected, as the dashboard's "places inspected" figures count them."""
 
     campaign = forms.ModelChoiceField(label="专项整治", queryset=Campaign.objects.none(),
-                                      required=False)
+                                      required=False, empty_label="全部", error_messages={
+                                          "invalid_choice": "专项整治不存在或不在您的辖区内。"})
     kind = forms.ChoiceField(label="场所类别", required=False,
                              choices=[("", "全部"), ("none", "路段/区域")] + KeyPlace.Kind.choices)
     distinct = forms.ChoiceField(label="口径", required=False,

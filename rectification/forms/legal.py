@@ -12,7 +12,10 @@ from .common import DATE, AreaChoiceField, village_choices
 
 
 class LegalFilterForm(ListFilterForm):
+    """The legal-activity list's filters (its filter bar is `{{ form }}`)."""
+
     village = AreaChoiceField(label="村(社区)", queryset=Area.objects.none(), required=False,
+                              empty_label="全部",
                               error_messages={"invalid_choice": "不在您的辖区内。"})
     date_from = BoundedDateField(label="日期自", required=False, widget=DATE)
     date_to = BoundedDateField(label="至", required=False, widget=DATE)

@@ -22,7 +22,7 @@ from ..access import (
     holds_role_over,
 )
 from ..models import Centre, StandardItem
-from .common import run_action, shown, town_of_user
+from .common import run_action, town_of_user
 
 
 @scoped("area", model=Centre)
@@ -37,9 +37,7 @@ def centre_list(request):
         # The counts above the table are of the rows in it ("共 33 处" over 5 rows was not).
         "figures": stats.centre_counts(listed), "form": form,
         "n_items": StandardItem.objects.filter(is_active=True).count(),
-        "upgrade_choices": Centre.Upgrade.choices,
         "can_setup": has_role(request.user, *TOWN_STAFF),
-        "filters": shown(form, "demo", "upgrade"),
     })
 
 

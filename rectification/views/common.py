@@ -35,9 +35,3 @@ def town_of_user(user):
 
 def default_deadline():
     return today() + dt.timedelta(days=Policy.current().default_deadline_days)
-
-
-def shown(form, *names):
-    """The applied filters as the hand-written filter form compares them (strings)."""
-    return {name: str(getattr(value, "pk", value)) for name in names
-            if (value := form.value(name)) not in (None, "", False)}

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from grids.access import require_role
-from grids.models import Area, KeyPlace
+from grids.models import Area
 from pingxiang.access import scoped
 from pingxiang.audit import timeline_list
 from pingxiang.listfilters import filter_form, paginate
@@ -22,7 +22,7 @@ from ..access import (
 )
 from ..actions import ActionError
 from ..models import Campaign, Hazard, Inspection
-from .common import shown, town_of_user
+from .common import town_of_user
 
 
 @scoped("area", model=Hazard)
@@ -95,10 +95,8 @@ def inspection_list(request):
         rows = qs.filter(place__isnull=False).order_by("place_id", "date", "pk").distinct(
             "place_id")
     return render(request, "rectification/inspection_list.html", {
-        "page": paginate(request, rows), "counts": qs.counts(), "by_kind": stats.inspections_by_kind(qs),
-        "kinds": KeyPlace.Kind.choices,
-        "campaigns": Campaign.objects.visible_to(request.user),
-        "form": form, "filters": shown(form, "campaign", "kind", "distinct"),
+        "form": form, "page": paginate(request, rows), "counts": qs.counts(),
+        "by_kind": stats.inspections_by_kind(qs),
     })
 
 

@@ -14,7 +14,6 @@ from .. import actions, forms, stats
 from ..access import LEGAL_RECORDERS, holds_role_over
 from ..actions import ActionError
 from ..models import LegalActivity
-from .common import shown
 
 
 @scoped("area", model=LegalActivity)
@@ -24,11 +23,7 @@ def legal_list(request):
     qs = form.filter(LegalActivity.objects.visible_to(request.user).select_related(
         "village", "area"))
     return render(request, "rectification/legal_list.html", {
-        "page": paginate(request, qs), "totals": stats.legal_totals(qs),
-        "villages": forms.village_choices(request.user), "form": form,
-        "filters": {**shown(form, "village"),
-                    **{k: f"{v:%Y-%m-%d}" for k in ("date_from", "date_to")
-                       if (v := form.value(k))}},
+        "page": paginate(request, qs), "totals": stats.legal_totals(qs), "form": form,
         "can_create": has_role(request.user, *LEGAL_RECORDERS),
     })
 
