@@ -5,6 +5,7 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
 from grids.idcard import validate_id_number
@@ -243,30 +244,60 @@ class PeriodForm(ListFilterForm):
         return data
 
 
-class HouseholdFilterForm(ListFilterForm):
-    """The household list's search and filters, written out in its template."""
+def _flag_choices():
+    return [("", "全部"), *HouseholdFlag.objects.filter(is_active=True).values_list("name", "name")]
 
-    q = forms.CharField(required=False, max_length=50, strip=True)
-    flag = forms.CharField(label="标签", required=False, max_length=30)
+
+class HouseholdFilterForm(ListFilterForm):
+    """The household list's search bar: one box (names, initials, house numbers, addresses)
+    and a tag. A coverage page's ?campaign=&visited= (or a drill-down's ?visited=) ride along
+    hidden, and only when the request names them, so paging and a new search keep them."""
+
+    field_order = ["q"]  # the search box first, then the drill-down's fields
+    q = forms.CharField(label="查找户", required=False, max_length=50, strip=True,
+                        widget=forms.SearchInput(attrs={
+                            "id": "q",  # the results follow the typing: hx-trigger from:#q
+                            "autocomplete": "off",
+                            "placeholder": "户主或成员姓名、拼音首字母（如 wjg）、门牌号、住址"}))
+    # Any tag a household carries may be asked for (a retired one too); the select offers the
+    # active ones, read when it is drawn (not for an htmx page of results). The bound is a
+    # validator: max_length would put a maxlength attribute on the <select>.
+    flag = forms.CharField(label="户标签", required=False, validators=[MaxLengthValidator(30)],
+                           widget=forms.Select(choices=_flag_choices))
     campaign = forms.ModelChoiceField(label="走访活动", queryset=None, required=False,
+                                      widget=forms.HiddenInput,
                                       error_messages={"invalid_choice": "走访活动不存在或不在您的辖区内。"})
-    visited = forms.ChoiceField(label="走访", required=False,
+    visited = forms.ChoiceField(label="走访", required=False, widget=forms.HiddenInput,
                                 choices=[("", "全部"), ("1", "已走访"), ("0", "未走访")])
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
+        if not (self.drilled or self.data.get("campaign") or self.data.get("visited")):
+            del self.fields["campaign"], self.fields["visited"]
+            return
         self.fields["campaign"].queryset = Campaign.objects.visible_to(user)
 
 
 class KeyPersonFilterForm(ListFilterForm):
-    q = forms.CharField(label="姓名", required=False, max_length=30, strip=True)
+    """No ?status= at all lists the active ones (the form is filled with it, so the select
+    says so); ?status= (empty) lists all."""
+
+    q = forms.CharField(label="姓名", required=False, max_length=30, strip=True,
+                        widget=forms.SearchInput)
     status = forms.ChoiceField(label="状态", required=False,
                                choices=[("", "全部")] + KeyPerson.Status.choices)
     overdue = forms.BooleanField(label="只看逾期未访", required=False)
 
+    def __init__(self, data=None, *args, user, **kwargs):
+        if data is not None and "status" not in data:
+            data = data.copy()
+            data["status"] = KeyPerson.Status.ACTIVE
+        super().__init__(data, *args, user=user, **kwargs)
+
 
 class KeyPlaceFilterForm(ListFilterForm):
-    q = forms.CharField(label="名称", required=False, max_length=30, strip=True)
+    q = forms.CharField(label="名称", required=False, max_length=30, strip=True,
+                        widget=forms.SearchInput)
     kind = forms.ChoiceField(label="类别", required=False,
                              choices=[("", "全部")] + KeyPlace.Kind.choices)
 

@@ -63,7 +63,6 @@ from grids.models import (
     Area,
     Campaign,
     Household,
-    HouseholdFlag,
     KeyPerson,
     KeyPersonCategory,
     KeyPlace,
@@ -169,9 +168,8 @@ def household_list(request):
                  .order_by("grid__path", "id")
                  .only("address", "flags", "member_count", "grid__name", "head__name",
                        "head__phone"))
-    context = {"page": page, "q": query, "area": area, "flag": flag, "campaign": campaign,
+    context = {"page": page, "q": query, "area": area, "campaign": campaign,
                "visited": form.value("visited", ""), "mask": Masker(user), "form": form,
-               "flags": HouseholdFlag.objects.filter(is_active=True),
                "can_add": bool(area_paths(user, roles=MANAGE_ROLES)),
                "can_visit": bool(area_paths(user, roles=VISIT_ROLES))}
     template = "grids/household_list.html#results" if request.htmx else \
@@ -481,8 +479,7 @@ def key_person_list(request):
     today = timezone.localdate()
     form = filter_form(request, KeyPersonFilterForm)
     people = KeyPerson.objects.visible_to(user)
-    # No ?status= at all: the active ones; ?status= (empty): all.
-    status = form.value("status", "") if "status" in request.GET else KeyPerson.Status.ACTIVE
+    status = form.value("status", "")  # the active ones when not named (KeyPersonFilterForm)
     if status:
         people = people.filter(status=status)
     overdue = form.value("overdue", False)
@@ -496,8 +493,7 @@ def key_person_list(request):
                  .prefetch_related(Prefetch("categories", KeyPersonCategory.objects.all()))
                  .order_by("next_visit_due", "id"))
     return render(request, "grids/key_person_list.html", {
-        "page": page, "today": today, "status": status, "overdue": overdue, "q": query,
-        "statuses": KeyPerson.Status.choices, "form": form,
+        "page": page, "today": today, "form": form,
     })
 
 
@@ -573,8 +569,7 @@ def key_place_list(request):
     places = form.narrow(places, area_field="grid", upto_field="created_at")
     page = _page(request, places.select_related("grid__parent").order_by("grid__path", "name"))
     return render(request, "grids/key_place_list.html", {
-        "page": page, "kind": kind, "kinds": KeyPlace.Kind.choices, "q": query, "form": form,
-        "mask": Masker(request.user),
+        "page": page, "form": form, "mask": Masker(request.user),
         "can_add": bool(area_paths(request.user, roles=MANAGE_ROLES)),
     })
 

@@ -312,7 +312,7 @@ class FilterForm(ListFilterForm):
     mine = forms.BooleanField(label="我包案的", required=False)
     date_from = BoundedDateField(label="收到日期自", required=False, widget=DateInput())
     date_to = BoundedDateField(label="至", required=False, widget=DateInput())
-    reception = forms.ModelChoiceField(required=False, widget=forms.HiddenInput,
+    reception = forms.ModelChoiceField(label="公开接访", required=False, widget=forms.HiddenInput,
                                        queryset=ReceptionDay.objects.none())
 
     def __init__(self, *args, user, **kwargs):
@@ -349,12 +349,30 @@ class FilterForm(ListFilterForm):
 
 
 class StatsForm(ListFilterForm):
-    """The statistics' period and channel (the list's names, so a number opens its list)."""
+    """The statistics' period and channel (the list's names, so a number opens its list).
+    The period is this year to date unless the request names one; the form is filled with it,
+    so the filter bar shows the period counted."""
 
     date_from = BoundedDateField(label="收到日期自", required=False, widget=DateInput())
     date_to = BoundedDateField(label="至", required=False, widget=DateInput())
     channel = forms.ChoiceField(label="渠道", required=False,
                                 choices=[("", "全部渠道")] + Petition.Channel.choices)
+
+    def __init__(self, data=None, *args, user, **kwargs):
+        today = timezone.localdate()
+        self.default_period = (today.replace(month=1, day=1), today)
+        if data is not None:
+            data = data.copy()
+            for name, day in zip(("date_from", "date_to"), self.default_period, strict=True):
+                if not data.get(name):
+                    data[name] = day.isoformat()
+        super().__init__(data, *args, user=user, **kwargs)
+
+    def period(self):
+        """(first, last day) counted: the request's, or this year to date for a date not
+        named or refused (the form says which)."""
+        start, end = self.default_period
+        return self.value("date_from", start), self.value("date_to", end)
 
 
 class YearForm(ListFilterForm):

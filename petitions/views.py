@@ -357,12 +357,6 @@ def attachment_download(request, pk, attachment_pk):
 
 # --- Rates -------------------------------------------------------------------------------
 
-def _period(form):
-    today = timezone.localdate()
-    return (form.value("date_from", today.replace(month=1, day=1)),
-            form.value("date_to", today))
-
-
 def _links(row, base):
     return {key: reverse("petitions:list") + "?" + urlencode({**base, "stage": key})
             for key in stats.STAGES}
@@ -373,7 +367,7 @@ def _links(row, base):
 @require_GET
 def petition_stats(request):
     form = filter_form(request, forms.StatsForm)
-    start, end = _period(form)
+    start, end = form.period()
     base = {"date_from": start.isoformat(), "date_to": end.isoformat()}
     channel = form.value("channel", "")
     if channel:
@@ -395,10 +389,8 @@ def petition_stats(request):
         row["links"] = _links(row, {**base, "village": row["village_id"]})
     by_village.sort(key=lambda r: (-r["received"], r["label"]))
     return render(request, "petitions/stats.html", {
-        "form": form, "start": start, "end": end, "channel": channel, "total": total,
-        "by_channel": by_channel, "by_village": by_village,
-        "stages": stats.STAGES, "channels": Petition.Channel.choices,
-        "year_start": timezone.localdate().replace(month=1, day=1)})
+        "form": form, "start": start, "end": end, "total": total,
+        "by_channel": by_channel, "by_village": by_village})
 
 
 # --- 公开接访 --------------------------------------------------------------------------
