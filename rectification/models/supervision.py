@@ -83,6 +83,11 @@ class TeamMember(models.Model):
     def __str__(self):
         return f"{self.name}（{self.unit}）"
 
+    @property
+    def label(self):
+        """How the supervision pages name a member: 王志刚（镇纪委·组长）."""
+        return f"{self.name}（{self.unit}{'·组长' if self.is_leader else ''}）"
+
 
 class SupervisionRound(models.Model):
     team = models.ForeignKey(SupervisionTeam, on_delete=models.PROTECT, related_name="rounds")
