@@ -17,10 +17,10 @@ from cases.models import (
     Status,
 )
 from grids.access import village_options
+from grids.filters import ListFilterForm
 from grids.idcard import validate_id_number
 from grids.models import Area, Resident
 from pingxiang.bounds import BoundedDateField
-from pingxiang.listfilters import ListFilterForm
 from pingxiang.personal import validate_plain_text
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -16,11 +16,11 @@ from dashboard.charts import line_chart
 from dashboard.figures import compute
 from dashboard.stats import trend
 from grids.access import memberships, require_role
+from grids.filters import ListFilterForm
 from grids.models import Area
 from pingxiang.access import scoped
 from pingxiang.bounds import BoundedDateField
 from pingxiang.figurecache import cached, cached_html
-from pingxiang.listfilters import ListFilterForm
 from pingxiang.metrics import Period, breakdowns, get_metric, metrics, ratios
 from pingxiang.periods import campaign_choices, campaign_period
 from pingxiang.roles import Role

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
+from grids.filters import ListFilterForm
 from grids.idcard import validate_id_number
 from grids.models import (
     Area,
@@ -20,7 +21,6 @@ from grids.models import (
     Visit,
 )
 from pingxiang.bounds import BoundedDateField
-from pingxiang.listfilters import ListFilterForm
 from pingxiang.personal import (
     BirthDateField,
     NameField,

@@ -34,6 +34,7 @@ from grids.access import (
     user_can_see_area,
 )
 from grids.coverage import coverage
+from grids.filters import filter_form
 from grids.forms import (
     AreaChoiceForm,
     CampaignEditForm,
@@ -74,7 +75,7 @@ from pingxiang.access import scoped
 from pingxiang.audit import log_access, timeline_list
 from pingxiang.bounds import MAX_DATE, MIN_DATE
 from pingxiang.excel import xlsx_response
-from pingxiang.listfilters import filter_form, paginate
+from pingxiang.listfilters import paginate
 from pingxiang.models import AccessEvent
 from pingxiang.registry import visit_followups
 from pingxiang.roles import Role

@@ -10,13 +10,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from grids.access import area_paths, centre_name, village_options
+from grids.filters import ListFilterForm
 from grids.idcard import validate_id_number
 from grids.models import Area
 from petitions.access import readable_by, registrable_paths, search_q
 from petitions.models import Category, Petition, Rating, ReceptionDay, Satisfaction, TimeLimit
 from petitions.stats import STAGES
 from pingxiang.bounds import BoundedDateField, column_integer
-from pingxiang.listfilters import ListFilterForm
 from pingxiang.personal import validate_plain_text
 from pingxiang.roles import Role
 from pingxiang.uploads import validate_upload

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grids.access import has_role, home_area, memberships, require_role
+from grids.filters import filter_form
 from grids.models import Area
 from grids.people import town_of
 from petitions import actions, forms, stats
@@ -27,7 +28,7 @@ from petitions.models import Petition, ReceptionDay, deadline_state
 from pingxiang.access import scoped
 from pingxiang.audit import log_access, timeline_list
 from pingxiang.excel import xlsx_response
-from pingxiang.listfilters import filter_form, paginate
+from pingxiang.listfilters import paginate
 from pingxiang.masks import mask_id_number, mask_phone
 from pingxiang.models import AccessEvent
 from pingxiang.people import full_name

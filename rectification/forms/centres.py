@@ -2,7 +2,7 @@
 
 from django import forms
 
-from pingxiang.listfilters import ListFilterForm
+from grids.filters import ListFilterForm
 
 from ..models import Centre, today
 from .common import DATE, PhotosField

@@ -4,9 +4,10 @@ from django import forms
 from django.db.models import Q
 
 from grids.access import village_options
+from grids.filters import ListFilterForm
 from grids.models import Area, KeyPlace, Visit
 from pingxiang.bounds import BoundedDateField, column_integer
-from pingxiang.listfilters import DRILL_FIELDS, ListFilterForm
+from pingxiang.listfilters import DRILL_FIELDS
 
 from ..models import Campaign, Hazard, HazardCategory, HazardPhoto, Inspection, today
 from .common import DATE, AreaChoiceField, AssignForm, PhotosField, category_choices

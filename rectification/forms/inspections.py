@@ -2,8 +2,8 @@
 
 from django import forms
 
+from grids.filters import ListFilterForm
 from grids.models import Area, KeyPlace
-from pingxiang.listfilters import ListFilterForm
 
 from ..models import Campaign, today
 from .common import DATE, AreaChoiceField, village_choices

@@ -3,9 +3,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from grids.filters import ListFilterForm
 from grids.models import Area
 from pingxiang.bounds import BoundedDateField, column_integer
-from pingxiang.listfilters import ListFilterForm
 
 from ..models import Campaign, LegalActivity, today
 from .common import DATE, AreaChoiceField, village_choices

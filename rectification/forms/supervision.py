@@ -4,8 +4,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from grids.filters import ListFilterForm
 from grids.models import Area
-from pingxiang.listfilters import DRILL_FIELDS, ListFilterForm
+from pingxiang.listfilters import DRILL_FIELDS
 
 from ..models import Campaign, IssueCategory, IssueItem, TeamMember, today
 from .common import DATE, AreaChoiceField, AssignForm, PhotosField, VerifyForm, category_choices

@@ -7,10 +7,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from grids.access import has_role, require_role
+from grids.filters import filter_form
 from grids.models import Area
 from pingxiang.access import scoped
 from pingxiang.audit import timeline_list
-from pingxiang.listfilters import filter_form
 from pingxiang.uploads import serve_file
 
 from .. import actions, forms, stats

@@ -7,10 +7,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from grids.access import require_role
+from grids.filters import filter_form
 from grids.models import Area
 from pingxiang.access import scoped
 from pingxiang.audit import timeline_list
-from pingxiang.listfilters import filter_form, paginate
+from pingxiang.listfilters import paginate
 
 from .. import actions, forms, stats
 from ..access import (
