@@ -30,6 +30,7 @@ from grids.textsearch import household_search_text
 from pingxiang import audit
 from pingxiang.masks import mask_birth_date, mask_id_number, mask_phone
 from pingxiang.notify import notify
+from pingxiang.people import display_name
 from pingxiang.roles import Role
 from pingxiang.uploads import validate_upload
 
@@ -77,7 +78,7 @@ def _shown(value):
     if isinstance(value, dt.date):
         return f"{value:%Y-%m-%d}"
     if hasattr(value, "get_full_name"):  # a user: their name, as pages show it
-        return f"{value.last_name}{value.first_name}" or value.get_username()
+        return display_name(value)
     return str(value)
 
 

@@ -21,6 +21,7 @@ from grids.models import (
     Visit,
 )
 from pingxiang.bounds import BoundedDateField
+from pingxiang.people import name_and_login
 from pingxiang.personal import (
     BirthDateField,
     NameField,
@@ -309,8 +310,7 @@ class ImportForm(forms.Form):
 # --- Editing on the pages -------------------------------------------------------------
 class UserChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        name = f"{obj.last_name}{obj.first_name}"
-        return f"{name}（{obj.username}）" if name else obj.username
+        return name_and_login(obj)
 
 
 class AreaChoiceField(forms.ModelChoiceField):

@@ -77,6 +77,7 @@ from pingxiang.bounds import MAX_DATE, MIN_DATE
 from pingxiang.excel import xlsx_response
 from pingxiang.listfilters import paginate
 from pingxiang.models import AccessEvent
+from pingxiang.people import display_name
 from pingxiang.registry import visit_followups
 from pingxiang.roles import Role
 from pingxiang.uploads import serve_file
@@ -704,7 +705,7 @@ def responsibility_assign(request, pk):
             _form_errors(form, exc)
         else:
             who = data["user"]
-            messages.success(request, f"已落实包抓：{who.last_name}{who.first_name}"
+            messages.success(request, f"已落实包抓：{display_name(who)}"
                                       f"（{data['kind']}）→ {data['area'].name}。")
             return redirect("grids:responsibilities", village.pk)
     # Refused: the page again with the form's messages (200, an ordinary page).
@@ -721,7 +722,7 @@ def responsibility_end(request, pk):
         return redirect("grids:responsibilities", village.pk)
     resp = form.cleaned_data["responsibility"]
     if actions.end_responsibility(resp, actor=request.user, reason=form.cleaned_data["reason"]):
-        messages.success(request, f"已解除 {resp.user.last_name}{resp.user.first_name}"
+        messages.success(request, f"已解除 {display_name(resp.user)}"
                                   f"对{resp.area.name}的包抓（{resp.kind}）。")
     else:
         messages.info(request, "这项包抓已被他人解除。")
@@ -766,7 +767,7 @@ def _edit_page(request, form, *, title, cancel, current=(), readonly=(), note=""
 
 
 def _name(user):
-    return f"{user.last_name}{user.first_name}" if user else "—"
+    return display_name(user) if user else "—"
 
 
 @scoped("area", model=Household)

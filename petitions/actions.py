@@ -32,6 +32,7 @@ from pingxiang import audit
 from pingxiang.deadlines import deadline_text
 from pingxiang.models import AuditEvent
 from pingxiang.notify import notify
+from pingxiang.people import display_name
 from pingxiang.roles import Role
 from pingxiang.uploads import validate_upload
 
@@ -480,7 +481,7 @@ def assign_leader(petition, *, actor, leader, at=None):
         raise PetitionError("包案领导已被他人更改，请刷新后查看。")
     previous = petition.leader
     petition.leader, petition.leader_assigned_at = leader, at
-    name = f"{leader.last_name}{leader.first_name}" or leader.username
+    name = display_name(leader)
     _audit(petition, at=at, actor=actor, action="petition.assign_leader",
                  action_label="领导包案", reason=f"包案领导：{name}",
                  data={"leader": leader.pk, "previous": previous.pk if previous else None})

@@ -17,6 +17,7 @@ from petitions.access import readable_by, registrable_paths, search_q
 from petitions.models import Category, Petition, Rating, ReceptionDay, Satisfaction, TimeLimit
 from petitions.stats import STAGES
 from pingxiang.bounds import BoundedDateField, column_integer
+from pingxiang.people import display_name
 from pingxiang.personal import validate_plain_text
 from pingxiang.roles import Role
 from pingxiang.uploads import validate_upload
@@ -65,7 +66,7 @@ class MultipleFileField(forms.FileField):
 
 class UserChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
-        return f"{user.last_name}{user.first_name}" or user.username
+        return display_name(user)
 
 
 def leaders_of(paths):
@@ -152,7 +153,7 @@ class RegisterForm(forms.Form):
             .filter(date__gte=today - dt.timedelta(days=60), date__lte=today)
             .select_related("leader").order_by("-date"))
         self.fields["reception"].label_from_instance = (
-            lambda d: f"{d.date:%Y-%m-%d} {d.leader.last_name}{d.leader.first_name} {d.place}")
+            lambda d: f"{d.date:%Y-%m-%d} {display_name(d.leader)} {d.place}")
         if not self.is_bound:
             self.initial.setdefault("received_at",
                                     timezone.localtime().strftime(DT_FORMAT))

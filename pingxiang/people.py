@@ -12,3 +12,9 @@ def display_name(user):
     if user is None:
         return ""
     return full_name(user.last_name, user.first_name) or user.get_username()
+
+
+def name_and_login(user):
+    """张明（zhangming）: how a picker tells apart two people of the same name."""
+    name = display_name(user)
+    return name if name == user.get_username() else f"{name}（{user.get_username()}）"

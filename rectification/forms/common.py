@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from grids.models import Area
+from pingxiang.people import name_and_login
 from pingxiang.uploads import validate_upload
 
 from ..models import today
@@ -62,8 +63,7 @@ class AssignForm(forms.Form):
     def __init__(self, *args, handlers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["handler"].queryset = handlers
-        self.fields["handler"].label_from_instance = (
-            lambda u: f"{u.last_name}{u.first_name}（{u.username}）")
+        self.fields["handler"].label_from_instance = name_and_login
 
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]
