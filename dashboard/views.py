@@ -6,10 +6,13 @@ from itertools import groupby
 
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.forms import BoundField
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.choices import CallableChoiceIterator
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from dashboard.charts import line_chart
@@ -17,12 +20,13 @@ from dashboard.figures import compute
 from dashboard.stats import trend
 from grids.access import memberships, require_role
 from grids.filters import ListFilterForm
-from grids.models import Area
+from grids.models import Area, Campaign
 from pingxiang.access import scoped
 from pingxiang.bounds import BoundedDateField
 from pingxiang.figurecache import cached, cached_html
+from pingxiang.listfilters import DATE
 from pingxiang.metrics import Period, breakdowns, get_metric, metrics, ratios
-from pingxiang.periods import campaign_choices, campaign_period
+from pingxiang.periods import campaign_choices
 from pingxiang.roles import Role
 
 DASHBOARD_ROLES = (Role.LEADER, Role.CENTRE_STAFF, Role.VILLAGE_CADRE, Role.SUPERVISOR,
@@ -43,44 +47,132 @@ def default_area(user):
     raise PermissionDenied("您的岗位没有可查看的统计范围。")
 
 
-class DashboardFilterForm(ListFilterForm):
-    """?area= (a county, town or village of the user's), ?campaign= or ?start=&end=, and the
-    table's ?sort=&dir=, the trends' ?days=&metric=. A refused date or campaign is said
-    above the figures and left out; a refused area is a 404, as before."""
+class _AreaField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.short_name}（{obj.get_kind_display()}）"
 
-    area = forms.ModelChoiceField(queryset=None, required=False)
-    campaign = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
-    start = BoundedDateField(label="开始日期", required=False)
-    end = BoundedDateField(label="结束日期", required=False)
-    sort = forms.ChoiceField(required=False)  # a column of the table: a metric or a ratio
-    dir = forms.ChoiceField(required=False, choices=[("", ""), ("asc", "asc"), ("desc", "desc")])
-    days = forms.TypedChoiceField(required=False, coerce=int, choices=[("30", "30"),
-                                                                      ("90", "90")])
-    metric = forms.CharField(required=False, max_length=60)
+
+class _InEffect(BoundField):
+    """A field of the dashboard's filter bar draws the value the page applies (the form's
+    `in_effect`), not the one asked: the user's own area when none was asked, a campaign's
+    dates, this year's by default; a refused value is drawn blank, its error beside it."""
+
+    def value(self):
+        return self.field.prepare_value(self.form.in_effect.get(self.name))
+
+
+class DashboardFilterForm(ListFilterForm):
+    """The query string of the dashboard and the briefing: ?area= (a county, town or village
+    of the user's; by default the highest one the user holds a dashboard post in), ?campaign=
+    or ?start=&end= (by default this year to date), and the table's ?sort=&dir= (carried
+    hidden when asked, so a new filter keeps the order). `{{ form }}` draws the page's filter
+    bar (templates/forms/filters.html) with the values in effect; a refused value is said in
+    Chinese next to its field and left out. A refused area is a 404, as before."""
+
+    bound_field_class = _InEffect
+
+    area = _AreaField(label="范围", queryset=None, required=False, empty_label=None,
+                      error_messages={"invalid_choice": "不在您的辖区内。"})
+    campaign = forms.ModelChoiceField(
+        label="活动", queryset=None, required=False, empty_label="按日期",
+        error_messages={"invalid_choice": "活动不存在或不在您的辖区内。"})
+    start = BoundedDateField(label="开始日期", required=False, widget=DATE)
+    end = BoundedDateField(label="结束日期", required=False, widget=DATE)
+    sort = forms.ChoiceField(label="排序", required=False, widget=forms.HiddenInput)  # a column
+    dir = forms.ChoiceField(label="排序方向", required=False, widget=forms.HiddenInput,
+                            choices=[("", ""), ("asc", "升序"), ("desc", "降序")])
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
+        self.fields.pop("from", None)  # the lists' drill-down dates: these pages read start/end
+        self.fields.pop("to", None)
         self.fields["area"].queryset = dashboard_areas(user)
-        # Only a real column reaches the cache key and the sort (a free value made a new
-        # cache entry per value).
-        self.fields["sort"].choices = [("", "")] + [
-            (c.code, c.label) for c in [*metrics(), *ratios()]]
+        if "sort" in self.fields:
+            # Only a real column reaches the cache key and the sort (a free value made a new
+            # cache entry per value).
+            self.fields["sort"].choices = [("", "")] + [
+                (c.code, c.label) for c in [*metrics(), *ratios()]]
+        for name in ("sort", "dir"):
+            if name in self.fields and not self.data.get(name):
+                del self.fields[name]
+        if "campaign" in self.fields:
+            self.offered_campaigns = campaign_choices(user)  # the latest 20, as offered before
+            if not (self.offered_campaigns or self.data.get("campaign")):
+                del self.fields["campaign"]  # nothing to choose: no select
+            else:
+                campaign = self.fields["campaign"]
+                campaign.queryset = Campaign.objects.visible_to(user)  # what is accepted
+                campaign.widget.choices = CallableChoiceIterator(self._campaign_options)
+
+    def _campaign_options(self):
+        """What the select offers: the latest campaigns, and the one chosen if older."""
+        options = [(c.pk, c.name) for c in self.offered_campaigns]
+        chosen = self.value("campaign")
+        if chosen is not None and chosen.pk not in dict(options):
+            options.append((chosen.pk, chosen.name))
+        return [("", self.fields["campaign"].empty_label), *options]
+
+    @cached_property
+    def chosen_area(self):
+        """The area in ?area= (None when refused), or the user's own when none is asked."""
+        if not self.data.get("area"):
+            return default_area(self.user)
+        return self.value("area")
+
+    @cached_property
+    def chosen_period(self):
+        """?campaign= (a 专项活动, its dates as pingxiang.periods.campaign_period gives them)
+        or ?start=&end= (swapped when reversed); by default the current year to date."""
+        campaign = self.value("campaign")
+        if campaign is not None:
+            return Period(campaign.start_date, campaign.end_date, label=campaign.name,
+                          campaign_id=campaign.pk)
+        start, end = self.value("start"), self.value("end")
+        if start or end:
+            if start and end and start > end:
+                start, end = end, start
+            return Period(start, end)
+        today = timezone.localdate()
+        return Period(dt.date(today.year, 1, 1), today, label=f"{today.year}年以来")
+
+    @cached_property
+    def in_effect(self):
+        """What the page applies, by field: what the filter bar draws."""
+        period = self.chosen_period
+        return {**self.applied, "area": self.chosen_area, "campaign": period.campaign_id,
+                "start": period.start, "end": period.end}
 
 
-def dashboard_filters(request):
-    """The dashboard's filter form, made once per request."""
-    form = getattr(request, "_dashboard_filters", None)
-    if form is None:
-        form = request._dashboard_filters = DashboardFilterForm(request.GET, user=request.user)
+def _metric_choices():
+    return [("", "常用指标"), *((m.code, m.label) for m in metrics() if m.snapshot)]
+
+
+class TrendsFilterForm(DashboardFilterForm):
+    """The trends' ?area=, ?days= (30 or 90) and ?metric= (one figure, or the first six)."""
+
+    campaign = start = end = sort = dir = None
+    days = forms.TypedChoiceField(label="天数", required=False, coerce=int,
+                                  choices=[("30", "近30天"), ("90", "近90天")])
+    metric = forms.ChoiceField(label="指标", required=False, choices=_metric_choices)
+
+    @cached_property
+    def in_effect(self):
+        return {**self.applied, "area": self.chosen_area, "days": self.value("days", 30)}
+
+
+def dashboard_filters(request, form_class=DashboardFilterForm):
+    """The page's filter form, made once per request (the trends page asks for its own
+    first). Kept as request.dashboard_filters, where the briefing's template finds it."""
+    form = getattr(request, "dashboard_filters", None)
+    if not isinstance(form, form_class):
+        form = request.dashboard_filters = form_class(request.GET, user=request.user)
     return form
 
 
 def selected_area(request):
-    """The area in ?area=, checked against the user's areas (404 outside them)."""
-    form = dashboard_filters(request)
-    if not request.GET.get("area"):
-        return default_area(request.user)
-    area = form.value("area")
+    """The area in ?area=, checked against the user's areas (404 outside them); the user's
+    own by default."""
+    area = dashboard_filters(request).chosen_area
     if area is None:
         raise Http404("不在您的辖区内。")
     return area
@@ -88,20 +180,7 @@ def selected_area(request):
 
 def selected_period(request):
     """?campaign= (a 专项活动) or ?start=&end=; by default the current year to date."""
-
-    form = dashboard_filters(request)
-    campaign = form.value("campaign")
-    if campaign:
-        period = campaign_period(campaign, request.user)
-        if period is not None:
-            return period
-    start, end = form.value("start"), form.value("end")
-    if start or end:
-        if start and end and start > end:
-            start, end = end, start
-        return Period(start, end)
-    today = timezone.localdate()
-    return Period(dt.date(today.year, 1, 1), today, label=f"{today.year}年以来")
+    return dashboard_filters(request).chosen_period
 
 
 def _cards(figures):
@@ -186,9 +265,7 @@ def dashboard(request):
     return render(request, "dashboard/dashboard.html", {
         "area": area, "period": period, "period_query": period.as_query(),
         "cards_html": _figures_html("cards", area, period, sort, direction),
-        "villages_html": villages_html,
-        "areas": dashboard_areas(request.user), "campaigns": _campaign_choices(request.user),
-        "filter_form": form,
+        "villages_html": villages_html, "filter_form": form,
     })
 
 
@@ -208,23 +285,17 @@ def _figures_html(partial, area, period, sort, direction):
     return cached_html(f"html:{partial}:{sort}:{direction}", area, period, render_partial)
 
 
-def _campaign_choices(user):
-    return campaign_choices(user)
-
-
 @scoped("area", model=Area)
 @require_GET
 @require_role(*DASHBOARD_ROLES)
 def trends(request):
+    form = dashboard_filters(request, TrendsFilterForm)
     area = selected_area(request)
-    form = dashboard_filters(request)
     days = form.value("days", 30)
     available = [m for m in metrics() if m.snapshot]
     code = form.value("metric")
     chosen = [m for m in available if m.code == code] or available[:6]
     charts = [{"metric": m, "chart": line_chart(trend(area, m.code, days=days))} for m in chosen]
     return render(request, "dashboard/trends.html", {
-        "area": area, "days": days, "charts": charts, "available": available,
-        "areas": dashboard_areas(request.user), "chosen_code": code or "",
-        "filter_form": form,
+        "area": area, "days": days, "charts": charts, "filter_form": form,
     })

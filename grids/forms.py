@@ -225,8 +225,9 @@ class AreaChoiceForm(forms.Form):
 
 class PeriodForm(ListFilterForm):
     """Area and period for the ledger export and the visit list (its own "area" select; the
-    drill-down's ?from/to besides)."""
+    drill-down's ?from/to besides, after the list's own fields)."""
 
+    field_order = ["area", "start", "end", "mine"]
     area = forms.ModelChoiceField(label="辖区", queryset=Area.objects.none(), required=False,
                                   empty_label="我的全部辖区",
                                   error_messages={"invalid_choice": "不在您的辖区内。"})

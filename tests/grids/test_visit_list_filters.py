@@ -1,0 +1,49 @@
+"""The visit ledger's filter bar is its filter form drawn by the shared templates
+(`{{ form }}`): 只看我的 is the form's checkbox, kept checked, and applied, on every page."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def _mine_checkbox(html):
+    found = re.search(r'<p class="filter-mine">.*?(<input type="checkbox"[^>]*>)', html, re.S)
+    assert found, "no 只看我的 in the filter bar"
+    return found.group(1)
+
+
+def test_only_mine_stays_checked_on_page_two_and_lists_only_my_visits(
+        login, cast, settings, make_household, visit):
+    settings.LIST_PAGE_SIZE = 1
+    first, second = (make_household(cast.xiguan_grid, head=name) for name in ("张三", "李四"))
+    theirs = make_household(cast.xiguan_grid, head="赵五")
+    visit(first, cast.grid_xiguan, days_ago=2)
+    visit(second, cast.grid_xiguan, days_ago=1)
+    visit(theirs, cast.cadre_xiguan)  # the newest, someone else's
+    client = login(cast.grid_xiguan)
+    html = client.get(reverse("grids:visit_list"), {"mine": "on"}).content.decode()
+    assert "checked" in _mine_checkbox(html) and 'name="mine"' in _mine_checkbox(html)
+    assert "我的走访记录" in html and second.address in html and theirs.address not in html
+    link = re.search(r'href="(\?[^"]*page=2[^"]*)"', html).group(1).replace("&amp;", "&")
+    assert "mine=on" in link
+    page2 = client.get(reverse("grids:visit_list") + link).content.decode()
+    assert "checked" in _mine_checkbox(page2)
+    assert first.address in page2 and theirs.address not in page2
+    assert re.search(r"第 2 / 2\s*页", page2)
+
+
+def test_the_ledger_bar_is_the_form_with_its_export_button(login, cast, make_household, visit):
+    theirs = make_household(cast.xiguan_grid, head="赵五")
+    visit(theirs, cast.cadre_xiguan)
+    html = login(cast.grid_xiguan).get(reverse("grids:visit_list")).content.decode()
+    assert "checked" not in _mine_checkbox(html)
+    assert theirs.address in html
+    for name in ("area", "start", "end"):
+        assert f'<p class="filter-{name}">' in html and f'name="{name}"' in html
+    assert f'formaction="{reverse("grids:visit_export")}"' in html
+    # The old links (?mine=1) still mean 只看我的.
+    html = login(cast.grid_xiguan).get(reverse("grids:visit_list"), {"mine": "1"}).content.decode()
+    assert "checked" in _mine_checkbox(html) and theirs.address not in html
