@@ -14,6 +14,10 @@ An app registers them in its own nav.py (autodiscovered at start-up):
         return [("矛盾纠纷 …", "/cases/12/")]   # what was opened from this visit
 
 so grids, which the casework apps build on, shows their records without importing them.
+
+Two more hooks keep the kernel free of app imports: `on_notify` (messaging writes its outbox
+rows in the inbox's own transaction) and `working_day_calendar` (cases' calendar answers for
+apps that may not import cases).
 """
 
 from dataclasses import dataclass, field
@@ -85,3 +89,35 @@ def visit_followup(func):
 
 def visit_followups(user, visit):
     return [row for func in _VISIT_FOLLOWUPS for row in func(user, visit)]
+
+
+_NOTIFY_HOOKS: list = []
+_CALENDARS: list = []
+
+
+def on_notify(func):
+    """Register func(notifications, *, urgent, area): pingxiang.notify.notify calls it inside
+    the transaction that inserts the inbox rows, with a lazy QuerySet of the rows it has just
+    inserted, so an app's own rows (messaging's outbox) commit or roll back with them."""
+    if func not in _NOTIFY_HOOKS:
+        _NOTIFY_HOOKS.append(func)
+    return func
+
+
+def notify_hooks():
+    return list(_NOTIFY_HOOKS)
+
+
+def working_day_calendar(func):
+    """Register func(date) -> bool, the installation's working-day calendar (cases registers
+    its own: the administrator's table, chinese-calendar, the statutory holidays)."""
+    _CALENDARS[:] = [func]
+    return func
+
+
+def is_working_day(day):
+    """Whether `day` is a working day by the registered calendar; Monday to Friday when no app
+    registered one."""
+    if _CALENDARS:
+        return _CALENDARS[0](day)
+    return day.weekday() < 5
