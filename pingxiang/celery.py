@@ -20,6 +20,10 @@ app.conf.beat_schedule = {
     # The one deadline sweep of the system: every app's timers (escalations, reminders,
     # overdue flags) run from here, idempotently, so a late or doubled run is harmless.
     "sweep-deadlines": {"task": "pingxiang.tasks.sweep_deadlines", "schedule": 60.0},
+    # Messages to 企业微信 and SMS (messaging): due after a retry's backoff, a rate window or
+    # the quiet hours, they go out within seconds instead of at the next minute's sweep, which
+    # runs the same idempotent dispatch (and builds the 08:00 digest).
+    "messaging-dispatch": {"task": "messaging.tasks.dispatch_due", "schedule": 15.0},
     # Yesterday's figures per village and metric, for the trend charts (idempotent).
     "nightly-statistics": {"task": "dashboard.tasks.nightly_statistics",
                            "schedule": crontab(hour=1, minute=30)},

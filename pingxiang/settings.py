@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "cases",
     "petitions",
     "rectification",
+    "messaging",
     "dashboard",
     "demo",
 ]
@@ -277,6 +278,49 @@ ADMINS = [("管理员", a) for a in env_list("ADMIN_EMAILS", [])]
 HEARTBEAT_MAX_AGE_SECONDS = env_int("HEARTBEAT_MAX_AGE_SECONDS", 300, min_value=30)
 ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 400, min_value=183)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "pingxiang-demo")
+
+# --- Messages outside the app (messaging/, docs/operations.md): off until configured ----
+# Each channel is on only when all of its variables are set; some but not all is a typo and
+# stops the process here. Secrets come from the environment only, never from the database.
+# Policy (quiet hours, the morning digest, retries, rate limits, urgent kinds) is data an
+# administrator edits in the admin (messaging.MessagingPolicy, messaging.KindRule).
+SITE_URL = env_url("SITE_URL", "", schemes=("https", "http"))  # links in messages
+WECOM_CORP_ID = env_str("WECOM_CORP_ID", "")
+WECOM_AGENT_ID = env_int("WECOM_AGENT_ID", 0, min_value=0)
+WECOM_SECRET = env_str("WECOM_SECRET", "")
+WECOM_API_BASE = env_url("WECOM_API_BASE", "https://qyapi.weixin.qq.com",
+                         schemes=("https", "http"))
+# Group robots: name=key pairs; an administrator attaches a name to an area's work group.
+_robots = [pair.partition("=") for pair in env_list("WECOM_ROBOT_KEYS", [])]
+if any(not name.strip() or not key.strip() for name, _eq, key in _robots):
+    raise ImproperlyConfigured("WECOM_ROBOT_KEYS: write name=key pairs separated by commas.")
+WECOM_ROBOT_KEYS = {name.strip(): key.strip() for name, _eq, key in _robots}
+# "aliyun" (Alibaba Cloud SendSms) or the dotted path of a county's own backend class.
+SMS_BACKEND = env_str("SMS_BACKEND", "")
+SMS_ACCESS_KEY_ID = env_str("SMS_ACCESS_KEY_ID", "")
+SMS_ACCESS_KEY_SECRET = env_str("SMS_ACCESS_KEY_SECRET", "")
+SMS_API_BASE = env_url("SMS_API_BASE", "https://dysmsapi.aliyuncs.com", schemes=("https", "http"))
+SMS_REGION = env_str("SMS_REGION", "cn-hangzhou")
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "")
+SMS_TEMPLATE_NOTICE = env_str("SMS_TEMPLATE_NOTICE", "")
+SMS_TEMPLATE_URGENT = env_str("SMS_TEMPLATE_URGENT", "")
+SMS_TEMPLATE_DIGEST = env_str("SMS_TEMPLATE_DIGEST", "")
+MESSAGING_HTTP_TIMEOUT_MS = env_int("MESSAGING_HTTP_TIMEOUT_MS", 10000, min_value=100,
+                                    max_value=60000)
+# Deliveries a worker process sends side by side (threads waiting on the gateways' answers).
+MESSAGING_SEND_THREADS = env_int("MESSAGING_SEND_THREADS", 8, min_value=1, max_value=32)
+_wecom = [WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET]
+if any(_wecom) and not all(_wecom):
+    raise ImproperlyConfigured("企业微信应用消息需要同时设置 WECOM_CORP_ID、WECOM_AGENT_ID 和 "
+                               "WECOM_SECRET (set all three or none).")
+_sms = [SMS_BACKEND, SMS_SIGN_NAME, SMS_TEMPLATE_NOTICE, SMS_TEMPLATE_URGENT,
+        SMS_TEMPLATE_DIGEST]
+if SMS_BACKEND in ("", "aliyun"):  # a county's own backend reads its own variables
+    _sms += [SMS_ACCESS_KEY_ID, SMS_ACCESS_KEY_SECRET]
+if any(_sms) and not all(_sms):
+    raise ImproperlyConfigured("短信需要同时设置 SMS_BACKEND、SMS_SIGN_NAME、SMS_TEMPLATE_NOTICE、"
+                               "SMS_TEMPLATE_URGENT、SMS_TEMPLATE_DIGEST（aliyun 另需 "
+                               "SMS_ACCESS_KEY_ID 和 SMS_ACCESS_KEY_SECRET）(set all or none).")
 
 LOGGING = {
     "version": 1,

@@ -19,7 +19,8 @@ MAY_IMPORT = {
     "petitions": {KERNEL, "grids", "cases"},
     "rectification": {KERNEL, "grids"},
     "dashboard": {KERNEL, "grids"},
-    "demo": {KERNEL, "grids", "cases", "petitions", "rectification", "dashboard"},
+    "messaging": {KERNEL, "grids"},
+    "demo": {KERNEL, "grids", "cases", "petitions", "rectification", "dashboard", "messaging"},
 }
 PACKAGES = set(MAY_IMPORT)
 KERNEL_WIRING = {"pingxiang/urls.py"}  # the one kernel module that names the apps
