@@ -227,12 +227,13 @@ def quietly():
         _quiet.reset(token)
 
 
-def _tell(users, case, *, key, title, body="", kind="case"):
+def _tell(users, case, *, key, title, body="", kind="case", urgent=False):
     if _quiet.get():
         return
     if callable(users):
         users = users()
-    notify(users, key=f"case:{case.pk}:{key}", title=title, body=body, url=_url(case), kind=kind)
+    notify(users, key=f"case:{case.pk}:{key}", title=title, body=body, url=_url(case), kind=kind,
+           urgent=urgent, area=case.village)
 
 
 def _mark_acted(case, actor, at):
@@ -312,6 +313,13 @@ def register_case(*, actor, area, category, description, risk=Risk.BLUE, source,
     else:
         _tell(lambda: people.centre_staff(town), case, key="registered",
               title=f"新登记矛盾纠纷 {case.number}（{village}）待受理", body=description[:120])
+    if risk == Risk.RED:
+        # The leader assigned to the village hears of a red-risk dispute at once, by every
+        # channel they can be reached on (messaging: 企业微信 and SMS, quiet hours or not).
+        _tell(lambda: people.village_leaders(village) or people.town_leaders(town), case,
+              key="red", kind="case_red", urgent=True,
+              title=f"红色风险矛盾纠纷 {case.number}（{village}），请立即关注",
+              body=description[:120])
     if source_petition_id:
         # 访调对接: the petition records the case it became (petitions registers how).
         sources.link_record("petition", source_petition_id, case, actor=actor)
@@ -477,6 +485,7 @@ def auto_escalate(case_id, *, level, deadline, at):
         paused_at__isnull=True).first()
     if case is None or level >= max_level():
         return None
+    passed = level_handlers(case, level)
     try:
         _start_level(case, level + 1, at, actor=None, action="auto_escalate",
                      from_state=_state_label(case),
@@ -486,6 +495,10 @@ def auto_escalate(case_id, *, level, deadline, at):
                      extra={"handler": None, "instructions": ""})
     except CaseChanged:
         return None
+    # The new level was told by _start_level; the level it passed hears that it is gone.
+    _tell(passed, case, key=f"overdue:{level}:{deadline.isoformat()}", kind="case_overdue",
+          title=f"{case.number} 第{level}级超过办理期限（{deadline_text(deadline)}），"
+                f"已自动上报至第{level + 1}级")
     return case
 
 

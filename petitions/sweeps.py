@@ -39,7 +39,7 @@ def remind_due(now):
                 continue
             label = Petition.Clock(p.clock).label
             due = timezone.localtime(p.due_at)
-            notify(remind_overdue_people(p), kind="petition",
+            notify(remind_overdue_people(p), kind="petition_due",
                    key=f"petition:{p.pk}:{p.clock}:{due:%Y%m%d}:remind",
                    title=f"信访件{p.number}{label}期限将至（{deadline_text(p.due_at)}）",
                    url=f"/petitions/{p.pk}/")
@@ -59,7 +59,7 @@ def flag_overdue(now):
             due = timezone.localtime(p.due_at)
             audit.record(p, actor=None, action="petition.overdue", action_label=f"{label}逾期",
                          reason=f"{label}期限{due:%Y-%m-%d}已过")
-            notify(remind_overdue_people(p), kind="petition",
+            notify(remind_overdue_people(p), kind="petition_overdue",
                    key=f"petition:{p.pk}:{p.clock}:{due:%Y%m%d}:overdue",
                    title=f"信访件{p.number}{label}已逾期（期限{due:%Y-%m-%d}）",
                    url=f"/petitions/{p.pk}/")

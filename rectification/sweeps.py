@@ -44,7 +44,7 @@ def remind_hazards_due_soon(now):
                        title=f"隐患整改临期：{hazard.number}",
                        body=f"整改时限 {hazard.deadline:%Y-%m-%d}，请抓紧整改。",
                        url=reverse("rectification:hazard_detail", args=[hazard.pk]),
-                       kind="hazard")
+                       kind="hazard_due")
                 count += 1
     return count
 
@@ -70,7 +70,7 @@ def flag_overdue_hazards(now):
                        body=f"整改时限 {hazard.deadline:%Y-%m-%d} 已过，责任单位："
                             f"{hazard.responsible_unit}。",
                        url=reverse("rectification:hazard_detail", args=[hazard.pk]),
-                       kind="hazard")
+                       kind="hazard_overdue")
                 count += 1
     return count
 
@@ -94,7 +94,7 @@ def escalate_overdue_issues(now):
                        title=f"督导问题整改逾期：{item.visit.area} 问题{item.number}",
                        body=f"整改时限 {item.deadline:%Y-%m-%d} 已过：{item.description[:100]}",
                        url=reverse("rectification:issue_detail", args=[item.pk]),
-                       kind="supervision")
+                       kind="supervision_overdue")
                 count += 1
     return count
 

@@ -2,12 +2,15 @@
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from grids.people import village_leaders, village_of
 from pingxiang import audit
+from pingxiang.notify import notify
 
 from ..models import Hazard, HazardPhoto
 from .common import (
+    BACKFILL_AGE,
     ActionError,
     at_or_now,
     check_deadline,
@@ -62,11 +65,15 @@ def register_hazard(*, actor, source, category, area, description, found_date,
     audit.record(hazard, actor=actor, action="hazard.register", action_label="登记隐患",
                  to_state=Hazard.Status.REGISTERED.label,
                  reason=f"{category.name} · {grade}")
-    if grade == Hazard.Grade.MAJOR and village is not None:
-        notify_on_commit(
-            village_leaders(village), key=f"rectification:hazard:{hazard.pk}:major",
-            title=f"重大隐患：{village} {category.name}", body=description[:200],
-            url=reverse("rectification:hazard_detail", args=[hazard.pk]), kind="hazard", at=at)
+    recent = at is None or at >= timezone.now() - BACKFILL_AGE  # backfilled history rings no one
+    if grade == Hazard.Grade.MAJOR and village is not None and recent:
+        # In this transaction, not on commit: the message and its 企业微信/SMS deliveries
+        # (messaging's outbox) commit with the hazard or not at all. Urgent: at once, by
+        # every channel, quiet hours or not, and to the village's and centre's work groups.
+        notify(village_leaders(village), key=f"rectification:hazard:{hazard.pk}:major",
+               title=f"重大隐患：{village} {category.name}", body=description[:200],
+               url=reverse("rectification:hazard_detail", args=[hazard.pk]),
+               kind="hazard_major", urgent=True, area=village)
     return hazard
 
 
