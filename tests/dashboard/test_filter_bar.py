@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _field(html, name):
-    """The <p class="filter-NAME"> a field is drawn in (label, input, errors)."""
-    found = re.search(rf'<p class="filter-{name}">(.*?)</p>', html, re.S)
+    """The <div class="filter-NAME"> a field is drawn in (label, input, errors)."""
+    found = re.search(rf'<div class="filter-{name}">(.*?)</div>', html, re.S)
     assert found, f"no {name} in the filter bar"
     return found.group(1)
 

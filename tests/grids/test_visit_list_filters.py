@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _mine_checkbox(html):
-    found = re.search(r'<p class="filter-mine">.*?(<input type="checkbox"[^>]*>)', html, re.S)
+    found = re.search(r'<div class="filter-mine">.*?(<input type="checkbox"[^>]*>)', html, re.S)
     assert found, "no 只看我的 in the filter bar"
     return found.group(1)
 
@@ -42,7 +42,7 @@ def test_the_ledger_bar_is_the_form_with_its_export_button(login, cast, make_hou
     assert "checked" not in _mine_checkbox(html)
     assert theirs.address in html
     for name in ("area", "start", "end"):
-        assert f'<p class="filter-{name}">' in html and f'name="{name}"' in html
+        assert f'<div class="filter-{name}">' in html and f'name="{name}"' in html
     assert f'formaction="{reverse("grids:visit_export")}"' in html
     # The old links (?mine=1) still mean 只看我的.
     html = login(cast.grid_xiguan).get(reverse("grids:visit_list"), {"mine": "1"}).content.decode()

@@ -20,7 +20,7 @@ def _page2_link(html):
 
 def _field(html, name):
     """The filter bar's paragraph of one field (label, input and errors)."""
-    found = re.search(rf'<p class="filter-{name}">(.*?)</p>', html, re.S)
+    found = re.search(rf'<div class="filter-{name}">(.*?)</div>', html, re.S)
     assert found, f"no filter field {name}"
     return found.group(1)
 
