@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dashboard.figures import compute
-from dashboard.views import DASHBOARD_ROLES, dashboard_areas, selected_area, selected_period
+from dashboard.views import DASHBOARD_ROLES, dashboard_filters, selected_area, selected_period
 from grids.access import require_role
 from grids.models import Area
 from pingxiang.access import scoped
@@ -144,7 +144,7 @@ def _context(request):
         "title": f"{area.short_name}{campaign}工作简报",
         "area": area, "period": period, "figures": figures,
         "paragraphs": briefing_paragraphs(figures), "headers": headers, "rows": rows,
-        "areas": dashboard_areas(request.user), "period_query": period.as_query(),
+        "filter_form": dashboard_filters(request), "period_query": period.as_query(),
         "today": timezone.localdate(),
     }
 

@@ -161,8 +161,8 @@ class TrendsFilterForm(DashboardFilterForm):
 
 
 def dashboard_filters(request, form_class=DashboardFilterForm):
-    """The page's filter form, made once per request (the trends page asks for its own
-    first). Kept as request.dashboard_filters, where the briefing's template finds it."""
+    """The page's filter form, made once per request and kept on it (the trends page asks
+    for its own first)."""
     form = getattr(request, "dashboard_filters", None)
     if not isinstance(form, form_class):
         form = request.dashboard_filters = form_class(request.GET, user=request.user)
