@@ -21,6 +21,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("petitions/", include("petitions.urls")),
     path("rectification/", include("rectification.urls")),
+    path("messaging/", include("messaging.urls")),
     path("admin/", admin.site.urls),
 ]
 

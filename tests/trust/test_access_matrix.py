@@ -185,6 +185,16 @@ MATRIX = {
     "rectification:centre_photo": Get("404 404 200 200 200 200 200 404 302"),
     "rectification:legal_list": Get("200 200 200 200 200 200 200 200 302"),
     "rectification:legal_create": Get("200 403 200 200 200 403 403 403 302"),
+    # --- messaging: one's own settings; an administrator's people; centre staff's failures ----
+    "messaging:settings": Get("200 200 200 200 200 200 200 200 302"),
+    "messaging:people": Get("403 403 403 403 403 403 200 403 302", htmx=True,
+                            queries=("?q=李", "?status=missing")),
+    "messaging:person": Get("403 403 403 403 403 403 200 403 302",
+                            "403 403 403 403 403 403 404 403 302"),
+    "messaging:failures": Get("403 403 403 200 403 403 200 403 302", htmx=True,
+                              queries=("?status=unknown", "?channel=sms")),
+    # An empty form goes back to the list with a message.
+    "messaging:resend": Post("403 403 403 302 403 403 302 403 302"),
 }
 # Public by design (tests/foundation/test_scoping_declared.py): checked in test_public_urls.
 PUBLIC = {"login", "logout", "healthz"}
@@ -208,6 +218,10 @@ def _target(world, name, place_key, role):
     if name == "inbox_open":
         return reverse(name, kwargs={"pk": world.notes[role if place_key == "xg" and role in world.notes
                                                   else "far"]})
+    if name == "messaging:person":  # a person's message settings: the village cadre's
+        person = {"xg": world.users["cadre"], "mh": world.cast.cadre_menghe,
+                  "far": world.far_users.cadre}[place_key]
+        return reverse(name, kwargs={"pk": person.pk})
     if name in ("rectification:export_status", "rectification:export_download"):
         job = world.jobs[role if place_key == "xg" and role != "anon" else "far"]
         return reverse(name, kwargs={"pk": job.pk})
@@ -251,7 +265,8 @@ def _leaks(response, role, marks_ok=(), world=None):
 
 def _check_get(world, name, spec, failures, counter):
     has_object = name in OBJECTS or name in ("rectification:export_status",
-                                             "rectification:export_download")
+                                             "rectification:export_download",
+                                             "messaging:person")
     for role in ROLES:
         client = world.clients[role]
         own = _target(world, name, "xg", role)

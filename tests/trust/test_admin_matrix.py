@@ -61,6 +61,10 @@ ADMIN = {
     "rectification.issueitem":   ("v",    "",  "issue"),
     "rectification.campaign":    ("v",    "",  "rx_campaign"),
     "rectification.centre":      ("v",    "",  "centre"),
+    "messaging.messagingpolicy": ("vc",   "",  None),
+    "messaging.kindrule":        ("vc",   "",  None),
+    "messaging.grouprobot":      ("vacd", "",  None),
+    "messaging.digestrun":       ("v",    "",  None),
 }
 OPS = ("changelist", "add", "change", "delete", "history")
 # Admin URLs that are not per model, with the answer for staff (admin, auditor) per rule.

@@ -83,6 +83,8 @@ PARAMS = {
     "rectification:centre_list": [*DRILL, "demo", "upgrade"],
     "rectification:legal_list": [*DRILL, "village", "date_from", "date_to"],
     "rectification:legal_create": [],
+    "messaging:settings": [], "messaging:people": [*DRILL, "q", "status"],
+    "messaging:failures": [*DRILL, "status", "channel", "start", "end"],
 }
 # Detail pages whose query strings are read: url name -> (record on the user's place, params).
 DETAILS = {
@@ -91,7 +93,7 @@ DETAILS = {
     "rectification:visit_detail": ("sv_visit", [*DRILL, "status", "category"]),
     "rectification:issue_export": ("sv_visit", [*DRILL, "status", "category"]),
 }
-POST_ONLY = {"switch_role", "inbox_read_all", "rectification:centre_setup"}
+POST_ONLY = {"switch_role", "inbox_read_all", "rectification:centre_setup", "messaging:resend"}
 ROLES = ["centre", "grid"]
 TRIED = []
 
