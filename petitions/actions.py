@@ -256,10 +256,9 @@ def _tell_area(petition):
     recipients = [user for user in grid_workers(petition.area) + village_cadres(village)
                   if Petition.objects.visible_to(user).filter(pk=petition.pk).exists()]
     channel = Petition.Channel(petition.channel).label
-    transaction.on_commit(lambda: notify(
-        recipients, key=f"petition:{petition.pk}:area", kind="petition",
-        title=f"{village}新登记一件信访（{channel}）", url=_url(petition),
-        body="信访内容由镇综治中心办理，如需配合将另行通知。"))
+    notify(recipients, key=f"petition:{petition.pk}:area", kind="petition",
+           title=f"{village}新登记一件信访（{channel}）", url=_url(petition),
+           body="信访内容由镇综治中心办理，如需配合将另行通知。")
 
 
 @transaction.atomic
@@ -289,11 +288,9 @@ def accept_petition(petition, *, actor, note="", at=None):
           accepted_at=at, decided_at=at, decided_by=actor, handle_due_at=due,
           **_clock(C.HANDLE, due, handle.remind_days_before))
     if petition.leader_id:
-        leader = petition.leader
-        transaction.on_commit(lambda: notify(
-            [leader], key=f"petition:{petition.pk}:accepted", kind="petition",
-            title=f"包案信访件{petition.number}已受理，{deadline_text(due)}前办结",
-            url=_url(petition)))
+        notify([petition.leader], key=f"petition:{petition.pk}:accepted", kind="petition",
+               title=f"包案信访件{petition.number}已受理，{deadline_text(due)}前办结",
+               url=_url(petition))
     return petition
 
 
@@ -485,9 +482,8 @@ def assign_leader(petition, *, actor, leader, at=None):
     _audit(petition, at=at, actor=actor, action="petition.assign_leader",
                  action_label="领导包案", reason=f"包案领导：{name}",
                  data={"leader": leader.pk, "previous": previous.pk if previous else None})
-    transaction.on_commit(lambda: notify(
-        [leader], key=f"petition:{petition.pk}:leader:{leader.pk}", kind="petition",
-        title=f"您包案信访件{petition.number}", url=_url(petition)))
+    notify([leader], key=f"petition:{petition.pk}:leader:{leader.pk}", kind="petition",
+           title=f"您包案信访件{petition.number}", url=_url(petition))
     return petition
 
 

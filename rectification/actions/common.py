@@ -77,12 +77,12 @@ def validated(files, kinds=("image",)):
 BACKFILL_AGE = dt.timedelta(days=3)
 
 
-def notify_on_commit(recipients, *, at=None, **kwargs):
+def tell(recipients, *, at=None, **kwargs):
+    """Notify inside the action's transaction, so the inbox row and its deliveries (issue 18's
+    outbox) commit with the action or not at all; nothing for backfilled history."""
     if at is not None and at < timezone.now() - BACKFILL_AGE:
         return
-    recipients = [u for u in recipients if u is not None]
-    if recipients:
-        transaction.on_commit(lambda: notify(recipients, **kwargs))
+    notify([u for u in recipients if u is not None], **kwargs)
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from .common import (
     check_deadline,
     local_date,
     move,
-    notify_on_commit,
+    tell,
     validated,
 )
 
@@ -91,7 +91,7 @@ def assign_hazard(hazard, *, actor, responsible_unit, responsible_person, measur
           responsible_unit=responsible_unit, responsible_person=responsible_person,
           handler=handler, measures=measures, deadline=deadline, order_no=order_no,
           assigned_at=now, assigned_by=actor)
-    notify_on_commit(
+    tell(
         [handler] if handler and handler != actor else [],
         key=f"rectification:hazard:{hazard.pk}:assigned", title=f"隐患交办：{hazard.number}",
         body=f"请于 {deadline:%Y-%m-%d} 前完成整改。{hazard.description[:100]}",
@@ -129,7 +129,7 @@ def submit_hazard_rectification(hazard, *, actor, note, photos=(), at=None):
     move(hazard, HAZARD_TRANSITIONS, HAZARD_ACTION_LABELS, "submit", actor=actor, reason=note,
           rectification_note=note, rectified_at=now, rectified_by=actor)
     _add_hazard_photos(hazard, photos, HazardPhoto.Stage.AFTER, actor, now)
-    notify_on_commit(
+    tell(
         [hazard.assigned_by] if hazard.assigned_by and hazard.assigned_by != actor else [],
         key=f"rectification:hazard:{hazard.pk}:submitted:{hazard.failed_verifications}",
         title=f"隐患待验收：{hazard.number}", body=note[:200],
@@ -158,7 +158,7 @@ def verify_hazard(hazard, *, actor, passed, note="", at=None):
         move(hazard, HAZARD_TRANSITIONS, HAZARD_ACTION_LABELS, "fail", actor=actor,
               reason=note, verification_note=note,
               failed_verifications=current.failed_verifications + 1)
-        notify_on_commit(
+        tell(
             [hazard.handler or hazard.rectified_by],
             key=f"rectification:hazard:{hazard.pk}:failed:{hazard.failed_verifications}",
             title=f"隐患验收未通过：{hazard.number}", body=note[:200],

@@ -22,7 +22,7 @@ from .common import (
     check_deadline,
     local_date,
     move,
-    notify_on_commit,
+    tell,
     validated,
 )
 
@@ -128,7 +128,7 @@ def assign_issue(item, *, actor, responsible_unit, responsible_person, deadline,
     move(item, ISSUE_TRANSITIONS, ISSUE_ACTION_LABELS, "assign", actor=actor,
           reason=f"{responsible_unit} {responsible_person}，限 {deadline:%Y-%m-%d} 前完成。",
           **fields)
-    notify_on_commit(
+    tell(
         [handler] if handler and handler != actor else [],
         key=f"rectification:issue:{item.pk}:assigned", title=f"督导问题交办：{item.visit.area}",
         body=f"请于 {deadline:%Y-%m-%d} 前整改：{item.description[:100]}",
