@@ -11,11 +11,11 @@ Every message asks for WeCom's duplicate check (the same content to the same use
 hours is not shown twice), so a request whose answer was lost can be sent again: the
 policy keeps the whole retry schedule inside those 4 hours (MessagingPolicy.clean)."""
 
-import html
 import time
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from messaging import config, shared
@@ -111,12 +111,9 @@ class WeComApp(Backend):
                   "enable_duplicate_check": 1,
                   "duplicate_check_interval": DUPLICATE_CHECK_SECONDS}
         if message.url.startswith(("https://", "http://")):
-            description = (f'<div class="gray">{when:%Y-%m-%d %H:%M} '
-                           f'{html.escape(message.kind_label)}</div>')
-            if message.urgent:
-                description += '<div class="highlight">紧急，请立即处理</div>'
-            if message.body:
-                description += f'<div class="normal">{html.escape(message.body)}</div>'
+            description = render_to_string("messaging/wecom/textcard.html", {
+                "when": when, "kind_label": message.kind_label, "urgent": message.urgent,
+                "body": message.body}).strip()
             return {**common, "msgtype": "textcard", "textcard": {
                 "title": clip(title, 128), "description": clip(description, 512),
                 "url": message.url, "btntxt": "详情"}}
