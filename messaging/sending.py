@@ -18,8 +18,7 @@
 import datetime as dt
 import uuid
 
-from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -27,10 +26,8 @@ from messaging import config, schedule, shared
 from messaging.backends import Message, Outcome, Result, backend_for
 from messaging.models import (
     Channel,
-    Contact,
     Delivery,
     DeliveryAttempt,
-    GroupRobot,
     KindRule,
     MessagingPolicy,
     Status,
@@ -74,25 +71,18 @@ def deliver(delivery_id, *, now=None):
 
 
 def _claim(delivery_id, claim, now, lease_until):
-    """pending → claimed in one statement that also reads what sending needs: the row, the
+    """pending → claimed by a conditional update, then the row with what sending needs: the
     recipient's UserID and mobile (stored once, in Contact) and the robot's key name. None
     when the row is not pending and due (sent, claimed by another worker, not yet due)."""
-    sql = f"""
-        WITH claimed AS (
-            UPDATE {Delivery._meta.db_table}
-               SET status = %s, claim = %s, lease_until = %s, updated_at = %s
-             WHERE id = %s AND status = %s AND due_at <= %s
-         RETURNING *)
-        SELECT claimed.*, contact.wecom_userid AS to_wecom, contact.mobile AS to_mobile,
-               person.is_active AS to_active, robot.key_name AS robot_key_name,
-               robot.is_active AS robot_active
-          FROM claimed
-          LEFT JOIN {Contact._meta.db_table} contact ON contact.user_id = claimed.recipient_id
-          LEFT JOIN {get_user_model()._meta.db_table} person ON person.id = claimed.recipient_id
-          LEFT JOIN {GroupRobot._meta.db_table} robot ON robot.id = claimed.robot_id"""
-    rows = list(Delivery.objects.raw(sql, [Status.CLAIMED, claim, lease_until, now,
-                                           delivery_id, Status.PENDING, now]))
-    return rows[0] if rows else None
+    if not Delivery.objects.filter(pk=delivery_id, status=Status.PENDING,
+                                   due_at__lte=now).update(
+            status=Status.CLAIMED, claim=claim, lease_until=lease_until, updated_at=now):
+        return None
+    return Delivery.objects.annotate(
+        to_wecom=F("recipient__message_contact__wecom_userid"),
+        to_mobile=F("recipient__message_contact__mobile"),
+        to_active=F("recipient__is_active"), robot_key_name=F("robot__key_name"),
+        robot_active=F("robot__is_active")).get(pk=delivery_id)
 
 
 def _address(delivery):
@@ -165,21 +155,12 @@ def _finish(delivery, claim, result, policy, *, attempted):
 
 def _record(pk, claim, changes, attempt):
     """The row's conditional update (this worker's claim, a state it may leave: claimed,
-    sending, or unknown if the sweep gave up on it first) and its attempt row, as one
-    statement: both or neither. False when another worker holds the row now."""
-    field = Delivery._meta.get_field
-    sets = ", ".join(f"{field(name).column} = %s" for name in changes)
-    columns = list(attempt)
-    sql = f"""
-        WITH changed AS (
-            UPDATE {Delivery._meta.db_table} SET {sets}
-             WHERE id = %s AND claim = %s AND status = ANY(%s)
-         RETURNING id)
-        INSERT INTO {DeliveryAttempt._meta.db_table} (delivery_id, {", ".join(columns)})
-        SELECT id, {", ".join(["%s"] * len(columns))} FROM changed
-        RETURNING delivery_id"""
-    params = [*changes.values(), pk, claim,
-              [Status.CLAIMED, Status.SENDING, Status.UNKNOWN], *attempt.values()]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone() is not None
+    sending, or unknown if the sweep gave up on it first) and its attempt row, in one
+    transaction: both or neither. False when another worker holds the row now."""
+    with transaction.atomic():
+        changed = Delivery.objects.filter(
+            pk=pk, claim=claim, status__in=[Status.CLAIMED, Status.SENDING, Status.UNKNOWN],
+        ).update(**changes)
+        if changed:
+            DeliveryAttempt.objects.create(delivery_id=pk, **attempt)
+        return bool(changed)
