@@ -47,8 +47,9 @@ def forget_cached():
     _PER_PROCESS.clear()
 
 
-# The whole retry schedule stays inside WeCom's duplicate-check window (4 hours), so a message
-# whose answer was lost can be sent again without showing twice (backends/wecom.py).
+# The whole retry schedule stays inside WeCom's duplicate-check window (4 hours): a retried
+# request that a proxy answered with 5xx after WeCom had taken it is then not shown twice. (A
+# request whose answer was lost is never retried: it becomes 结果不明, backends/wecom.py.)
 MAX_RETRY_SPAN = 3.5 * 3600
 
 

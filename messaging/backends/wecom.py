@@ -7,9 +7,11 @@ gateway says it expired (42001) or is invalid (40014, 40001), one process fetche
 and the others wait for it and use it, so a token that expires in the middle of a batch is
 refreshed once, not once per worker; the message is sent again once with the new token.
 
-Every message asks for WeCom's duplicate check (the same content to the same user within 4
-hours is not shown twice), so a request whose answer was lost can be sent again: the
-policy keeps the whole retry schedule inside those 4 hours (MessagingPolicy.clean)."""
+A request whose answer was lost (a timeout after the request went out) may have been accepted,
+so it is never sent again automatically: the delivery is marked 结果不明 and shows on the
+failures page, where centre staff can resend it by hand. Every message still asks for WeCom's
+duplicate check (the same content to the same user within 4 hours is not shown twice), so
+such a resend does not show twice a message that had in fact arrived."""
 
 import time
 from urllib.parse import urlencode
@@ -139,8 +141,8 @@ class WeComApp(Backend):
             except http.NotSent as exc:
                 return Result(Outcome.RETRY, detail=str(exc))
             except http.NoAnswer as exc:
-                # Sent again within 4 hours, the duplicate check drops it if it had arrived.
-                return Result(Outcome.RETRY, detail=f"{exc}（开启了重复消息检查，可安全重发）")
+                # The gateway may have accepted it: never retried automatically.
+                return Result(Outcome.UNKNOWN, detail=f"{exc}，对方可能已收到，未自动重发")
             data = response.json()
             if response.status >= 500 or not isinstance(data, dict):
                 return Result(Outcome.RETRY, detail=f"企业微信应答 HTTP {response.status}")
