@@ -17,6 +17,7 @@ from cases import actions
 from cases.models import OPEN_STATUSES, Case, Policy, Status
 from cases.workdays import local_date
 from pingxiang.deadlines import deadline_text
+from pingxiang.registry import settled_notifications
 from pingxiang.timers import sweeper
 
 BATCH = 500
@@ -122,3 +123,27 @@ def end_expired_pauses(now):
             continue
         count += 1
     return count
+
+
+@settled_notifications
+def settled_case_reminders(keys):
+    """Of the morning digest's keys, the case reminders that no longer call for anything: a 回访
+    reminder once the case is followed up (or no longer 已化解), a 司法确认 reminder once the
+    application is made, either once the case is gone."""
+    wanted = {}
+    for key in keys:
+        parts = key.split(":")
+        if len(parts) >= 3 and parts[0] == "case" and parts[1].isdigit() \
+                and parts[2] in ("followup", "jc"):
+            wanted[key] = (int(parts[1]), parts[2])
+    if not wanted:
+        return set()
+    state = {pk: (status, applied) for pk, status, applied in Case.objects.filter(
+        pk__in={pk for pk, _ in wanted.values()}).values_list("pk", "status", "jc_applied")}
+    settled = set()
+    for key, (pk, what) in wanted.items():
+        status, applied = state.get(pk, (None, True))
+        if status is None or (what == "followup" and status != Status.RESOLVED) \
+                or (what == "jc" and applied):
+            settled.add(key)
+    return settled

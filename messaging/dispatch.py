@@ -72,10 +72,17 @@ def build_digest(now, policy):
             return []
         # Each item waits for the digest it was scheduled for (due_at): what arrived after
         # today's digest time belongs to the next one.
-        items = list(Delivery.objects.filter(status=Status.WAITING_DIGEST, due_at__lte=now)
-                     .select_for_update(skip_locked=True)
-                     .order_by("recipient_id", "channel", "created_at", "pk")
-                     .values_list("pk", "recipient_id", "channel", "title"))
+        waiting = list(Delivery.objects.filter(status=Status.WAITING_DIGEST, due_at__lte=now)
+                       .select_for_update(skip_locked=True)
+                       .order_by("recipient_id", "channel", "created_at", "pk")
+                       .values_list("pk", "recipient_id", "channel", "title",
+                                    "event_key"))
+        # What was finished since the reminder was written (the case followed up, the hazard
+        # rectified) is left out: the digest lists what is still due or overdue.
+        settled = registry.settled({i[4] for i in waiting if i[4]})
+        items = [i[:4] for i in waiting if i[4] not in settled]
+        Delivery.objects.filter(pk__in=[i[0] for i in waiting if i[4] in settled]).update(
+            status=Status.SETTLED, updated_at=now)
         url = reverse("inbox")
         rows = []
         for (user_id, channel), group in groupby(items, key=lambda i: (i[1], i[2])):

@@ -267,6 +267,7 @@ class Status(models.TextChoices):
     DIGESTED = "digested", "已并入汇总"
     FAILED = "failed", "发送失败"
     UNKNOWN = "unknown", "结果不明"
+    SETTLED = "settled", "事项已办结，未汇总"
 
 
 # Where a person may resend from the failures page.

@@ -16,6 +16,7 @@ from petitions.models import Petition
 from pingxiang import audit
 from pingxiang.deadlines import deadline_text
 from pingxiang.notify import notify
+from pingxiang.registry import settled_notifications
 from pingxiang.timers import sweeper
 
 BATCH = 500
@@ -65,3 +66,21 @@ def flag_overdue(now):
                    url=f"/petitions/{p.pk}/")
             done += 1
     return done
+
+
+@settled_notifications
+def settled_petition_reminders(keys):
+    """Of the morning digest's keys, the petition reminders whose clock has stopped or moved on
+    (decided, answered, concluded, or its deadline extended) since they were written."""
+    wanted = {}
+    for key in keys:
+        parts = key.split(":")
+        if len(parts) == 5 and parts[0] == "petition" and parts[1].isdigit() \
+                and parts[4] in ("remind", "overdue"):
+            wanted[key] = (int(parts[1]), parts[2], parts[3])
+    if not wanted:
+        return set()
+    now = {pk: (clock, f"{timezone.localtime(due):%Y%m%d}" if due else "")
+           for pk, clock, due in Petition.objects.filter(
+               pk__in={pk for pk, _, _ in wanted.values()}).values_list("pk", "clock", "due_at")}
+    return {key for key, (pk, clock, due) in wanted.items() if now.get(pk) != (clock, due)}

@@ -93,6 +93,7 @@ def visit_followups(user, visit):
 
 _NOTIFY_HOOKS: list = []
 _CALENDARS: list = []
+_SETTLED: list = []
 
 
 def on_notify(func):
@@ -106,6 +107,21 @@ def on_notify(func):
 
 def notify_hooks():
     return list(_NOTIFY_HOOKS)
+
+
+def settled_notifications(func):
+    """Register func(keys) -> the keys (pingxiang.Notification.key) among `keys` whose matter
+    is settled by now (the case followed up, the petition's clock stopped or moved on, the
+    hazard rectified). Each app answers for its own keys and ignores the others'; the
+    morning digest leaves settled items out instead of reminding people of finished work."""
+    if func not in _SETTLED:
+        _SETTLED.append(func)
+    return func
+
+
+def settled(keys):
+    keys = list(keys)
+    return set().union(*(func(keys) for func in _SETTLED)) if keys and _SETTLED else set()
 
 
 def working_day_calendar(func):

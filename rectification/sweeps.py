@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from grids.people import village_leaders
 from pingxiang.notify import notify
+from pingxiang.registry import settled_notifications
 from pingxiang.tasks import send
 from pingxiang.timers import sweeper
 
@@ -111,3 +112,23 @@ def resend_exports(now):
     for job_id in stale.values_list("pk", flat=True)[:BATCH]:
         sent += send(run_export, job_id)
     return sent
+
+
+@settled_notifications
+def settled_rectification_reminders(keys):
+    """Of the morning digest's keys, the hazard and supervision-item reminders whose item is no
+    longer being rectified (reported done, accepted, closed) since they were written."""
+    wanted = {"hazard": {}, "issue": {}}
+    for key in keys:
+        parts = key.split(":")
+        if len(parts) == 4 and parts[0] == "rectification" and parts[1] in wanted \
+                and parts[2].isdigit():
+            wanted[parts[1]][key] = int(parts[2])
+    settled = set()
+    for kind, model in (("hazard", Hazard), ("issue", IssueItem)):
+        if wanted[kind]:
+            open_ = set(model.objects.filter(pk__in=set(wanted[kind].values()),
+                                             status__in=model.RECTIFYING_STATES)
+                        .values_list("pk", flat=True))
+            settled |= {key for key, pk in wanted[kind].items() if pk not in open_}
+    return settled

@@ -129,3 +129,42 @@ def test_a_retry_that_would_land_in_the_quiet_hours_waits_for_their_end(
         sending.deliver(row.pk)
     row.refresh_from_db()
     assert row.status == Status.PENDING and row.due_at == local(2026, 12, 1, 7, 0)
+
+
+def test_the_digest_leaves_out_what_was_finished_since_the_reminder(cast, reachable, channels,
+                                                                   eager, policy):
+    """Two hazards were overdue at night; one was reported rectified before 08:00. The digest
+    lists the one still overdue; the other's reminder is marked settled and not sent."""
+    import datetime as dt
+
+    from rectification import actions
+    from rectification.models import Hazard, HazardCategory
+    from tests.rectification.conftest import ensure_reference_data
+
+    ensure_reference_data()
+    fire = HazardCategory.objects.get(name="消防")
+    with time_machine.travel(local(2026, 11, 10, 9, 0), tick=False) as clock:
+        hazards = []
+        for text in ("灭火器过期", "电线私拉乱接"):
+            hazard = actions.register_hazard(
+                actor=cast.grid_xiguan, source=Hazard.Source.INSPECTION, category=fire,
+                area=cast.xiguan_grid, description=text, found_date=local(2026, 11, 1).date())
+            hazards.append(actions.assign_hazard(
+                hazard, actor=cast.centre, responsible_unit="西关村委会",
+                responsible_person="李秀英", handler=cast.cadre_xiguan, measures="整改",
+                deadline=dt.date(2026, 11, 20)))
+        clock.move_to(local(2026, 11, 29, 21, 0))  # a Sunday night: both overdue
+        for hazard in hazards:
+            notify([cast.centre], key=f"rectification:hazard:{hazard.pk}:overdue",
+                   title=f"隐患整改逾期：{hazard.number}", kind="hazard_overdue")
+        drain()
+        clock.move_to(local(2026, 11, 30, 7, 30))
+        actions.submit_hazard_rectification(hazards[1], actor=cast.cadre_xiguan, note="已整改")
+        clock.move_to(local(2026, 11, 30, 8, 0))
+        drain()
+    [card] = [c for c in channels.wecom if "待办汇总" in c["title"]]
+    assert (card["to"], card["title"]) == (WECOM["centre"], "2026-11-30 待办汇总：1项到期或逾期")
+    assert hazards[0].number in card["description"]
+    assert hazards[1].number not in card["description"]
+    settled = Delivery.objects.get(event_key=f"rectification:hazard:{hazards[1].pk}:overdue")
+    assert settled.status == Status.SETTLED and settled.digest_id is None
