@@ -18,7 +18,8 @@ from django.views.decorators.http import require_GET
 from dashboard.charts import line_chart
 from dashboard.figures import compute
 from dashboard.stats import trend
-from grids.access import memberships, require_role
+from grids import areatree
+from grids.access import memberships, require_role, user_areas
 from grids.filters import ListFilterForm
 from grids.models import Area, Campaign
 from pingxiang.access import scoped
@@ -86,7 +87,8 @@ class DashboardFilterForm(ListFilterForm):
         super().__init__(*args, user=user, **kwargs)
         self.fields.pop("from", None)  # the lists' drill-down dates: these pages read start/end
         self.fields.pop("to", None)
-        self.fields["area"].queryset = dashboard_areas(user)
+        self.fields["area"].queryset = dashboard_areas(user)  # what is accepted
+        self.fields["area"].widget.choices = CallableChoiceIterator(self._area_options)
         if "sort" in self.fields:
             # Only a real column reaches the cache key and the sort (a free value made a new
             # cache entry per value).
@@ -103,6 +105,29 @@ class DashboardFilterForm(ListFilterForm):
                 campaign = self.fields["campaign"]
                 campaign.queryset = Campaign.objects.visible_to(user)  # what is accepted
                 campaign.widget.choices = CallableChoiceIterator(self._campaign_options)
+
+    def _area_options(self):
+        """What the select offers: the user's own areas and the level below them, and the
+        chosen area's line up to them with its own level and the level below it (a county
+        leader sees the county and its towns, then a town's villages once in that town), not
+        every one of a county's 350 villages. Any area of the user's is still accepted (the
+        per-unit table links to each), and drawn chosen."""
+        roots = [a for a in user_areas(self.user) if a.kind in _KINDS]
+        keep = set()
+        for root in roots:
+            keep.add(root.pk)
+            keep.update(areatree.child_ids(root))
+        chosen = self.chosen_area
+        if chosen is not None:
+            keep.update(int(pk) for pk in chosen.path.strip("/").split("/"))
+            keep.update(areatree.child_ids(chosen))
+            keep.update(areatree.child_ids(chosen.parent_id))
+        within = tuple(root.path for root in roots)
+        areas = sorted((a for a in areatree.get_many(keep).values()
+                        if a.kind in _KINDS and a.path.startswith(within)),
+                       key=lambda a: a.path)
+        field = self.fields["area"]
+        return [(a.pk, field.label_from_instance(a)) for a in areas]
 
     def _campaign_options(self):
         """What the select offers: the latest campaigns, and the one chosen if older."""

@@ -136,3 +136,23 @@ def test_briefing_bar_shows_the_area_and_campaign_in_effect(login, cast):
     assert _selected(_field(html, "area")) == [(str(cast.xiguan.pk), _label(cast.xiguan))]
     assert _selected(_field(html, "campaign")) == [(str(campaign.pk), "秋季矛盾纠纷排查")]
     assert "西关村秋季矛盾纠纷排查工作简报" in html
+
+
+def _offered(block):
+    return re.findall(r'<option value="(\d+)"', block)
+
+
+def test_the_area_select_offers_the_users_areas_and_the_level_below_not_every_area(login, cast):
+    """A town leader is offered the town and its villages (never a 社 or a grid), and again
+    when a village is chosen; a village cadre only the village. (A county leader likewise gets
+    the county and its towns, then a town's villages, instead of all 350 villages.)"""
+    from grids.models import Area
+
+    villages = Area.objects.filter(parent=cast.town, kind=Area.Kind.VILLAGE)
+    expected = {str(cast.town.pk), *(str(pk) for pk in villages.values_list("pk", flat=True))}
+    client = login(cast.leader)
+    for query in ({}, {"area": cast.xiguan.pk}):
+        html = client.get(reverse("dashboard"), query).content.decode()
+        assert set(_offered(_field(html, "area"))) == expected
+    html = login(cast.cadre_xiguan).get(reverse("dashboard")).content.decode()
+    assert _offered(_field(html, "area")) == [str(cast.xiguan.pk)]
