@@ -82,6 +82,10 @@ def run_one(tree, label, url, bench_args, out):
     cmd = [str(ROOT / ".venv" / "bin" / "python"), "-m", "bench.run", "--skip-jobs",
            "--label", label, *port, *bench_args]
     print(f"\n== {label}: {tree} on {urlsplit(url).path[1:]}, load {loadavg()}", flush=True)
+    # The copy gets this commit's schema (a newer commit may add columns; an older one finds
+    # nothing to do).
+    subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "manage.py", "migrate", "-v0",
+                    "--noinput"], cwd=tree, env=dict(env, DEBUG="true"), check=True)
     started, load_before = time.monotonic(), loadavg()
     log = []
     with subprocess.Popen(cmd, cwd=tree, env=env, stdout=subprocess.PIPE,

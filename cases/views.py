@@ -38,7 +38,7 @@ def _filtered(request):
     if request.GET:
         qs = form.filter(qs)
     # ?area/from/to: the dashboard's drill-down (same query as the number it came from).
-    qs = form.narrow(qs, area_field="village", datetime_field="received_at")
+    qs = form.narrow(qs, area_field="village", village="village", datetime_field="received_at")
     return form, qs
 
 

@@ -95,31 +95,37 @@ def q_under_user_areas(user, field="area", *, roles=None, town=None, village=Non
     kept = user_areas(user, roles=roles)
     if not kept:
         return Q(pk__in=[])
-    if any(_whole_tree(area) for area in kept):
-        return ~Q(pk__in=[])  # everything: no condition at all
     q = Q()
     for area in kept:
-        kind = area.kind
-        if kind == Area.Kind.GRID:
-            q |= Q(**{field: area.pk})
-        elif kind == Area.Kind.VILLAGE and village:
-            q |= Q(**{village: area.pk})
-        elif kind == Area.Kind.TOWN and town:
-            q |= Q(**{town: area.pk})
-        elif kind == Area.Kind.TOWN and village:
-            # What lies under a town is the town itself or lies under one of its villages.
-            q |= Q(**{field: area.pk}) | Q(**{f"{village}__in": _child_ids(area)})
-        elif kind == Area.Kind.COUNTY and town:
-            q |= Q(**{f"{town}__in": _child_ids(area)})
-        elif kind == Area.Kind.COUNTY and village:
-            # The county itself, one of its towns, or under one of its villages.
-            towns = _child_ids(area)
-            villages = [v for t in towns for v in _child_ids(t)]
-            q |= (Q(**{field: area.pk}) | Q(**{f"{field}__in": towns})
-                  | Q(**{f"{village}__in": villages}))
-        else:
-            q |= Q(**{f"{field}__path__startswith": area.path})
+        q |= q_under_area(area, field, town=town, village=village)
     return q
+
+
+def q_under_area(area, field="area", *, town=None, village=None):
+    """A Q object: `field` (a ForeignKey to Area) lies at or under this one area, by the
+    model's own town and village columns where it names them (see q_under_user_areas): a
+    list filtered to a town reads that town's rows by index, not every row's area path."""
+    if _whole_tree(area):
+        return ~Q(pk__in=[])  # everything: no condition at all
+    kind = area.kind
+    if kind == Area.Kind.GRID:
+        return Q(**{field: area.pk})
+    if kind == Area.Kind.VILLAGE and village:
+        return Q(**{village: area.pk})
+    if kind == Area.Kind.TOWN and town:
+        return Q(**{town: area.pk})
+    if kind == Area.Kind.TOWN and village:
+        # What lies under a town is the town itself or lies under one of its villages.
+        return Q(**{field: area.pk}) | Q(**{f"{village}__in": _child_ids(area)})
+    if kind == Area.Kind.COUNTY and town:
+        return Q(**{f"{town}__in": _child_ids(area)})
+    if kind == Area.Kind.COUNTY and village:
+        # The county itself, one of its towns, or under one of its villages.
+        towns = _child_ids(area)
+        villages = [v for t in towns for v in _child_ids(t)]
+        return (Q(**{field: area.pk}) | Q(**{f"{field}__in": towns})
+                | Q(**{f"{village}__in": villages}))
+    return Q(**{f"{field}__path__startswith": area.path})
 
 
 def village_rows(user, *, order=("sort_order", "path")):

@@ -1,6 +1,6 @@
 """The visit ledger (走访台账) export: streamed, in the printed ledger form."""
 
-from grids.access import Masker, home_area
+from grids.access import Masker, home_area, q_under_area
 from grids.models import Visit
 from pingxiang.excel import Column, write_ledger
 
@@ -15,7 +15,7 @@ LEDGER_COLUMNS = [
 def visit_ledger_queryset(user, *, area=None, start=None, end=None):
     visits = Visit.objects.visible_to(user)
     if area is not None:
-        visits = visits.filter(area__path__startswith=area.path)
+        visits = visits.filter(q_under_area(area, "area", village="village"))
     if start:
         visits = visits.filter(visited_on__gte=start)
     if end:

@@ -10,6 +10,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from grids.access import q_under_area
 from grids.models import Area
 from pingxiang.bounds import BoundedDateField
 from pingxiang.listfilters import DATE, DRILL_FIELDS
@@ -72,17 +73,18 @@ class ListFilterForm(forms.Form):
         return {name: self.cleaned_data.get(name) for name in DRILL_FIELDS}
 
     def narrow(self, qs, *, area_field, date_field=None, datetime_field=None, upto_field=None,
-               upto_date_field=None):
+               upto_date_field=None, village=None):
         """Apply ?area, ?from, ?to. `date_field` for a DateField, `datetime_field` for a
         DateTimeField; `upto_field` (`upto_date_field`) counts everything up to ?to
-        (cumulative figures). A refused value gives no rows: a list must never be wider
-        than what was asked for."""
+        (cumulative figures); `village` names the model's own village column, so a town or
+        village is read by index (grids.access.q_under_area). A refused value gives no
+        rows: a list must never be wider than what was asked for."""
         drill = self.drill()
         if drill is None:
             return qs.none()
         area, start, end = drill.get("area"), drill.get("from"), drill.get("to")
         if area is not None:
-            qs = qs.filter(**{f"{area_field}__path__startswith": area.path})
+            qs = qs.filter(q_under_area(area, area_field, village=village))
         if date_field:
             if start:
                 qs = qs.filter(**{f"{date_field}__gte": start})

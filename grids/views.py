@@ -379,7 +379,8 @@ def visit_list(request):
     form, data = _period_filter(request)
     visits = exports.visit_ledger_queryset(request.user, area=data.get("area"),
                                            start=data.get("start"), end=data.get("end"))
-    visits = form.narrow(visits, area_field="village", date_field="visited_on")
+    visits = form.narrow(visits, area_field="village", village="village",
+                         date_field="visited_on")
     mine = form.value("mine", False)
     if mine:
         visits = visits.filter(visitor=request.user)

@@ -46,7 +46,8 @@ def _filtered(request):
     form = forms.FilterForm(request.GET, user=request.user)
     qs = form.apply(Petition.objects.visible_to(request.user))
     # ?area/from/to: the dashboard's drill-down (same query as the number it came from).
-    return form, form.narrow(qs, area_field="village", datetime_field="received_at")
+    return form, form.narrow(qs, area_field="village", village="village",
+                             datetime_field="received_at")
 
 
 @scoped("area", model=Petition)

@@ -146,7 +146,7 @@ class HazardFilterForm(ListFilterForm):
             qs = qs.filter(Q(description__icontains=d["q"]) | Q(number__icontains=d["q"])
                            | Q(place__name__icontains=d["q"]) | Q(location__icontains=d["q"]))
         # ?area/from/to: the dashboard's drill-down (same query as the number it came from).
-        return self.narrow(qs, area_field="area", date_field="found_date")
+        return self.narrow(qs, area_field="area", village="village", date_field="found_date")
 
     def as_params(self):
         """The filters as plain strings (stored on a background export job)."""
