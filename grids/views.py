@@ -33,6 +33,8 @@ from grids.access import (
     require_role,
     user_can_see_area,
 )
+from grids.accounts import admin_areas
+from grids.areas import EDITABLE_KINDS, child_kinds
 from grids.coverage import coverage
 from grids.filters import filter_form
 from grids.forms import (
@@ -132,6 +134,8 @@ def area_detail(request, pk):
     return render(request, "grids/area_detail.html", {
         "area": area, "children": children, "people": people, "ancestors": ancestors,
         "timeline": timeline_list(area),
+        "can_edit_tree": any(area.path.startswith(a.path) for a in admin_areas(request.user)),
+        "child_kinds": child_kinds(area), "editable": area.kind in EDITABLE_KINDS,
     })
 
 
