@@ -131,6 +131,7 @@ def move_household(household, *, actor, grid, reason, moved_on=None):
     """Move a household to another grid of the same village from `moved_on` (today). Its
     members and key persons go with it; its past visits keep the grid they were made in."""
     household = Household.objects.select_for_update().select_related("grid").get(pk=household.pk)
+    grid = Area.objects.get(pk=grid.pk)  # as it is now (retired since the page was drawn?)
     refusal = move_refusal(household, grid)
     if refusal:
         raise ValidationError({"grid": refusal})
