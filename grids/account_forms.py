@@ -24,6 +24,10 @@ def grantable_roles(actor):
     return [(r.value, r.label) for r in Role if r != Role.ADMIN and ROLE_RANK.get(r, 99) < top]
 
 
+OUT_OF_SCOPE = {"invalid_choice": "该辖区不在您管辖的范围内，不能在此授予岗位。"}
+ROLE_OUT_OF_RANK = {"invalid_choice": "不能授予与本人同级或更高的岗位。"}
+
+
 class PasswordPair(forms.Form):
     password = forms.CharField(label="临时密码", strip=False, max_length=128,
                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -58,8 +62,8 @@ class PersonForm(ContactFields, PasswordPair):
         error_messages={"invalid": "登录名只能用字母、数字和 _ . @ + -。"},
         help_text="如 wangjianguo，登录时使用")
     name = NameField(label="姓名", max_length=40, help_text="完整姓名，如 王建国")
-    role = forms.ChoiceField(label="岗位")
-    area = AreaChoiceField(label="辖区", queryset=Area.objects.none())
+    role = forms.ChoiceField(label="岗位", error_messages=ROLE_OUT_OF_RANK)
+    area = AreaChoiceField(label="辖区", queryset=Area.objects.none(), error_messages=OUT_OF_SCOPE)
     title = forms.CharField(label="职务", required=False, max_length=60,
                             validators=[validate_plain_text])
 
@@ -90,8 +94,8 @@ class OptionalReasonForm(forms.Form):
 
 
 class GrantForm(forms.Form):
-    role = forms.ChoiceField(label="岗位")
-    area = AreaChoiceField(label="辖区", queryset=Area.objects.none())
+    role = forms.ChoiceField(label="岗位", error_messages=ROLE_OUT_OF_RANK)
+    area = AreaChoiceField(label="辖区", queryset=Area.objects.none(), error_messages=OUT_OF_SCOPE)
     title = forms.CharField(label="职务", required=False, max_length=60,
                             validators=[validate_plain_text])
 

@@ -100,7 +100,8 @@ def _top_area(user):
 def _grid_choices(user, *, manage=False, allowed=None):
     """Grids the user may pick; manage=True: where they keep the register; allowed: where
     allowed(user, grid) holds."""
-    grids = Area.objects.visible_to(user).filter(kind=Area.Kind.GRID).select_related("parent")
+    grids = (Area.objects.visible_to(user).filter(kind=Area.Kind.GRID, retired_at__isnull=True)
+             .select_related("parent"))
     allowed = can_manage if manage else allowed
     if allowed is not None:
         grids = grids.filter(pk__in=[g.pk for g in grids if allowed(user, g)])
