@@ -249,6 +249,18 @@ def test_handover_moves_every_open_item_audits_each_and_notifies(cast, town_admi
     assert "王建国" in note.title
 
 
+def test_a_second_handover_of_the_same_worker_finds_nothing_left(cast, town_admin, workload):
+    """Two administrators hand the same worker over at once: the worker's row is locked, the
+    second finds the items gone and is told so; nothing is moved twice."""
+    successor = _successor(cast, town_admin)
+    accounts.hand_over(cast.grid_xiguan, actor=town_admin, successor=successor, reason="调离")
+    before = _audit_count()
+    with pytest.raises(ValidationError, match="没有需要移交的在办事项"):
+        accounts.hand_over(cast.grid_xiguan, actor=town_admin, successor=cast.grid_menghe,
+                           reason="调离")
+    assert _audit_count() == before
+
+
 @pytest.mark.parametrize("case,message", [
     ("deactivated", "已停用"),
     ("self", "不能是移交人本人"),
