@@ -220,6 +220,8 @@ def create_household(*, grid, house_number, head_name, head_id_number="", head_p
     """A new household with its head as first member. Raises ValidationError in Chinese."""
     if grid.kind != Area.Kind.GRID:
         raise ValidationError("户只能建在网格下。")
+    if grid.retired_at is not None:
+        raise ValidationError({"grid": f"{grid.name}已撤销，不能再登记新户。"})
     house_number = house_number.strip()
     if Household.objects.filter(grid=grid, house_number=house_number).exists():
         raise ValidationError({"house_number": f"{grid}已有门牌号为{house_number}的户。"})

@@ -1,14 +1,17 @@
 """Coverage: households with at least one visit in a period ÷ households, per area.
 
-Four queries whatever the size of the area: its child areas, its grids, household counts
-per grid and visited-household counts per grid (index visit_area_date); the roll-up to
-社, village and town is done in Python over the grids' paths."""
+A household counts in the grid it belonged to at the end of the period: one moved to another
+grid later (grids.areas.move_household, kept as HouseholdMove rows) still counts in its old
+grid for that period, visits and all. Five queries whatever the size of the area (its child
+areas, its grids, household and visited-household counts per grid, the moves after the
+period), a sixth when some household moved since; the roll-up to 社, village and town is
+done in Python over the grids' paths."""
 
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
-from grids.models import Area, Household, Visit
+from grids.models import Area, Household, HouseholdMove, Visit
 
 
 @dataclass
@@ -33,10 +36,11 @@ def coverage(area, start, end):
     households = dict(Household.objects.filter(grid_id__in=grid_ids).values("grid_id")
                       .annotate(n=Count("id")).values_list("grid_id", "n"))
     visited = dict(
-        Visit.objects.filter(area_id__in=grid_ids, household__isnull=False,
-                             visited_on__gte=start, visited_on__lte=end)
-        .values("area_id").annotate(n=Count("household", distinct=True))
-        .values_list("area_id", "n"))
+        Visit.objects.filter(household__grid_id__in=grid_ids, visited_on__gte=start,
+                             visited_on__lte=end)
+        .values("household__grid_id").annotate(n=Count("household", distinct=True))
+        .values_list("household__grid_id", "n"))
+    _count_moves_in_their_old_grid(grid_ids, households, visited, start, end)
     children = list(area.children.order_by("sort_order", "name")) \
         if area.kind != Area.Kind.GRID else []
     total = CoverageRow(area)
@@ -51,3 +55,29 @@ def coverage(area, start, end):
                 row.visited += v
                 break
     return total, rows
+
+
+def _count_moves_in_their_old_grid(grid_ids, households, visited, start, end):
+    """Correct the per-grid counts (by current grid) for households that moved after `end`:
+    they count in the grid they were in on `end`."""
+    touching = HouseholdMove.objects.filter(moved_on__gt=end).filter(
+        Q(from_grid_id__in=grid_ids) | Q(to_grid_id__in=grid_ids)).values("household_id")
+    then = {}  # household -> (grid on `end`, grid now)
+    for household_id, from_grid, now_grid in (
+            HouseholdMove.objects.filter(moved_on__gt=end, household_id__in=touching)
+            .order_by("household_id", "moved_on", "pk")
+            .values_list("household_id", "from_grid_id", "household__grid_id")):
+        then.setdefault(household_id, (from_grid, now_grid))
+    if not then:
+        return
+    seen = set(Visit.objects.filter(household_id__in=list(then), visited_on__gte=start,
+                                    visited_on__lte=end)
+               .values_list("household_id", flat=True).distinct())
+    for household_id, (old, now) in then.items():
+        for counts, counted in ((households, True), (visited, household_id in seen)):
+            if not counted:
+                continue
+            if now in grid_ids:
+                counts[now] = counts.get(now, 0) - 1
+            if old in grid_ids:
+                counts[old] = counts.get(old, 0) + 1

@@ -4,9 +4,12 @@ nothing is written and every bad row is reported with its reason."""
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,12 +17,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from python_calamine import CalamineError, CalamineWorkbook
 
+from grids import accounts
 from grids.access import area_paths
 from grids.idcard import birth_date_of, sex_of, validate_id_number
 from grids.models import Area, Household, HouseholdFlag, Resident
 from grids.textsearch import household_search_text
 from pingxiang.audit import actor_name
 from pingxiang.models import AuditEvent
+from pingxiang.people import display_name
 from pingxiang.personal import normalise_phone, validate_birth_date, validate_plain_text
 from pingxiang.roles import Role
 from pingxiang.uploads import check_workbook
@@ -56,6 +61,8 @@ class ImportResult:
     errors: list = field(default_factory=list)  # [(row number, message)]
     households: int = 0
     residents: int = 0
+    users: int = 0
+    memberships: int = 0
     rows: int = 0
 
     @property
@@ -333,3 +340,229 @@ def template_workbook():
     out.seek(0)
     return out
 
+
+
+# --- Users and their posts ------------------------------------------------------------------
+# Same engine as households: the whole file is checked first, every bad row listed, and
+# nothing is written unless every row is right (the page and `import_users` run this code).
+USER_COLUMNS = [
+    ("登录名", True, "wangjianguo"),
+    ("姓名", True, "王建国"),
+    ("岗位", True, "网格员"),
+    ("村(社区)", False, "西关村"),
+    ("社(小区)", False, "高家庄社"),
+    ("网格", False, "高家庄社第一网格"),
+    ("职务", False, "专职网格员"),
+    ("手机号", False, "13800001234"),
+    ("企业微信账号", False, "wangjianguo"),
+]
+_USER_LIMITS = {"登录名": 150, "姓名": 40, "职务": 60, "手机号": 20, "企业微信账号": 64}
+_ROLE_BY_NAME = {**{r.label: r for r in Role}, **{r.value: r for r in Role}}
+
+
+class _PostAreas:
+    """Where the administrator may give posts, looked up by the names in a row: the town
+    (nothing filled in), a village, a 社/小区 under it, a grid under that (or under the
+    village directly)."""
+
+    def __init__(self, actor):
+        self.areas = list(accounts.areas_for_posts(actor).order_by("depth", "path"))
+        self.towns = [a for a in self.areas if a.kind == Area.Kind.TOWN]
+        self.villages = {}
+        for a in self.areas:
+            if a.kind == Area.Kind.VILLAGE:
+                self.villages.setdefault(a.short_name, a)
+                self.villages.setdefault(a.name, a)
+        self.children = {}
+        for a in self.areas:
+            self.children.setdefault((a.parent_id, a.name), a)
+
+    def find(self, village_name, group_name, grid_name):
+        if not village_name:
+            if group_name or grid_name:
+                return None, "填写了社(小区)或网格，也须填写村(社区)"
+            if len(self.towns) != 1:
+                return None, "请填写村(社区)"
+            return self.towns[0], ""
+        village = self.villages.get(village_name)
+        if village is None:
+            return None, f"村(社区)“{village_name}”不存在或不在您管辖的辖区内"
+        area = village
+        if group_name:
+            area = self.children.get((village.pk, group_name))
+            if area is None or area.kind != Area.Kind.GROUP:
+                return None, f"{village.short_name}没有名为“{group_name}”的社(小区)"
+        if grid_name:
+            grid = self.children.get((area.pk, grid_name))
+            if grid is None or grid.kind != Area.Kind.GRID:
+                return None, f"{area.short_name}没有名为“{grid_name}”的网格"
+            area = grid
+        return area, ""
+
+
+def import_users(fileobj, *, size, actor, password, name=""):
+    """Check and import accounts and posts. Each row is one post of one person; a login
+    named on several rows gets several posts, a login already on file (one the
+    administrator manages, same name) gets the new post. New accounts share the temporary
+    `password`, changed at each person's first login. Raises ImportRefused for a file refused
+    as a whole; otherwise returns an ImportResult (nothing written when any row is bad)."""
+    check_file(fileobj, size, name)
+    rows = read_rows(fileobj)
+    header = [_text(h).replace("*", "").replace("（", "(").replace("）", ")") for h in rows[0]]
+    index = {}
+    for col, required, _example in USER_COLUMNS:
+        if col in header:
+            index[col] = header.index(col)
+        elif required:
+            raise ImportRefused(f"第1行缺少必填列“{col}”。请使用下载的模板。")
+    body = rows[1:]
+    if len(body) > MAX_ROWS:
+        raise ImportRefused(f"一次最多导入 {MAX_ROWS} 行，本文件有 {len(body)} 行，请拆分。")
+    User = get_user_model()
+    areas = _PostAreas(actor)
+    managed = accounts.people_visible_to(actor)
+    result = ImportResult()
+    people = {}  # login (lower) -> {"name", "user", "row", "mobile", "wecom"}
+    posts = {}  # (login, area pk, role) -> row
+    plan = []
+    for row_no, raw in enumerate(body, start=2):
+        values = {col: _text(raw[i]) if i < len(raw) else "" for col, i in index.items()}
+        if not any(values.values()):
+            continue
+        result.rows += 1
+        problems = [f"“{col}”不能为空" for col, required, _ in USER_COLUMNS
+                    if required and not values.get(col)]
+        problems += [f"“{col}”超过 {limit} 个字" for col, limit in _USER_LIMITS.items()
+                     if len(values.get(col, "")) > limit]
+        for col in ("登录名", "姓名", "职务", "手机号", "企业微信账号"):
+            try:
+                validate_plain_text(values.get(col))
+            except ValidationError as exc:
+                problems.append(f"“{col}”{exc.messages[0]}")
+        login = values.get("登录名", "")
+        if login and not _LOGIN.match(login):
+            problems.append("登录名只能用字母、数字和 _ . @ + -")
+        role = _ROLE_BY_NAME.get(values.get("岗位", ""))
+        if values.get("岗位") and role is None:
+            problems.append(f"岗位“{values['岗位']}”不存在（可填：{'、'.join(_GRANTABLE)}）")
+        area, why = areas.find(values.get("村(社区)", ""), values.get("社(小区)", ""),
+                               values.get("网格", ""))
+        if area is None:
+            problems.append(why)
+        mobile = values.get("手机号", "")
+        if mobile:
+            try:
+                mobile = normalise_phone(mobile)
+            except ValidationError as exc:
+                problems.append(exc.messages[0])
+        full = "".join(values.get("姓名", "").split())
+        key = login.lower()
+        person = people.get(key)
+        if login and person is None:
+            existing = User.objects.filter(username__iexact=login).first()
+            if existing is not None and not managed.filter(pk=existing.pk).exists():
+                problems.append(f"登录名“{login}”已被使用，请换一个")
+            elif existing is not None and display_name(existing) != full:
+                problems.append(f"登录名“{login}”已是{display_name(existing)}的账号，姓名不一致")
+            person = {"name": full, "user": existing, "row": row_no, "mobile": mobile,
+                      "login": login, "key": key,
+                      "wecom": values.get("企业微信账号", "")}
+        elif person is not None and person["name"] != full:
+            problems.append(f"登录名“{login}”在第{person['row']}行的姓名是{person['name']}")
+        if area is not None and role is not None and not problems:
+            target = person["user"] if person else None
+            refusal = accounts.post_refusal(actor, target, area, role)
+            if refusal:
+                problems.append(refusal)
+            elif (key, area.pk, role) in posts:
+                problems.append(f"与第{posts[(key, area.pk, role)]}行重复")
+            elif target is not None and target.memberships.filter(
+                    area=area, role=role, is_active=True).exists():
+                problems.append(f"{full}已在{area.name}担任{role.label}")
+        if problems:
+            result.errors.append((row_no, "；".join(problems)))
+            continue
+        people.setdefault(key, person)
+        posts[(key, area.pk, role)] = row_no
+        plan.append((row_no, key, area, role, values.get("职务", "")))
+    new_people = [p for p in people.values() if p["user"] is None]
+    if new_people and not result.errors:
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            raise ImportRefused("临时密码不符合要求：" + "".join(exc.messages)) from exc
+    if result.errors:
+        result.errors.sort()
+        return result
+    try:
+        _write_users(people, plan, result, actor=actor, password=password)
+    except _RowError as exc:
+        result.errors = [(exc.row, exc.message)]
+        result.users = result.memberships = 0
+    return result
+
+
+class _RowError(Exception):
+    def __init__(self, row, message):
+        super().__init__(message)
+        self.row, self.message = row, message
+
+
+_LOGIN = re.compile(r"^[A-Za-z0-9_.@+-]+$")
+_GRANTABLE = [r.label for r in Role if r not in (Role.ADMIN, Role.AUDITOR)]
+
+
+@transaction.atomic
+def _write_users(people, plan, result, *, actor, password):
+    """Write every account and post, or (a value the contact book refuses) none at all."""
+    for person in people.values():
+        try:
+            if person["user"] is None:
+                first = next(p for p in plan if p[1] == person["key"])
+                person["user"] = accounts.create_person(
+                    actor=actor, username=person["login"], name=person["name"],
+                    password=password, role=first[3], area=first[2], title=first[4],
+                    mobile=person["mobile"], wecom_userid=person["wecom"])
+                person["first_post"] = (first[2].pk, first[3])
+                result.users += 1
+                result.memberships += 1
+        except ValidationError as exc:
+            raise _RowError(person["row"], "；".join(exc.messages)) from exc
+    for row_no, key, area, role, title in plan:
+        person = people[key]
+        if person.get("first_post") == (area.pk, role):
+            continue
+        try:
+            accounts.grant_post(person["user"], actor=actor, area=area, role=role, title=title)
+        except ValidationError as exc:
+            raise _RowError(row_no, "；".join(exc.messages)) from exc
+        result.memberships += 1
+
+
+def user_template_workbook():
+    """The users-and-posts import template: one header row, one example row, a notes sheet."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "人员导入"
+    ws.append([f"{c}*" if required else c for c, required, _ in USER_COLUMNS])
+    ws.append([example for _, _, example in USER_COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for letter in "ABCDEFGHI":
+        ws.column_dimensions[letter].width = 18
+    notes = wb.create_sheet("填写说明")
+    for line in [
+        "1. 每行是一个人的一个岗位；同一登录名写在多行，即给此人多个岗位。",
+        "2. 岗位可填：" + "、".join(_GRANTABLE) + "（只能授予低于您本人的岗位）。",
+        "3. 村(社区)、社(小区)、网格须与系统中的名称一致；都不填表示镇一级。",
+        "4. 新账号使用导入页面上填写的临时密码，本人第一次登录时须修改。",
+        "5. 登录名已存在时（须是您管辖的人员，姓名一致），只为其增加岗位。",
+        "6. 任何一行有误则整个文件都不导入，页面会列出每一行的问题。",
+        "7. 请删除第2行示例后再填写。",
+    ]:
+        notes.append([line])
+    notes.column_dimensions["A"].width = 100
+    out = io.BytesIO()
+    wb.save(out)
+    out.seek(0)
+    return out

@@ -63,6 +63,9 @@ class Area(models.Model):
     path = models.CharField("路径", max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField("深度", editable=False, default=0)
     sort_order = models.PositiveIntegerField("排序", default=0)
+    # 撤销: a retired 社/小区 or grid keeps its records and history but takes no new ones
+    # (grids.areas.retire_area refuses while households or posts still hang on it).
+    retired_at = models.DateTimeField("撤销时间", null=True, blank=True)
 
     objects = AreaQuerySet.as_manager()
 
@@ -120,6 +123,23 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} · {self.area}"
+
+
+class Account(models.Model):
+    """What grids keeps about a login beyond Django's user. `temporary_password` is the
+    password hash an administrator set (new account, reset); while the user's password is
+    still that hash, every page leads to the password change form (grids.middleware)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="account", verbose_name="用户")
+    temporary_password = models.CharField("临时密码（哈希）", max_length=128, blank=True)
+
+    class Meta:
+        verbose_name = "账号"
+        verbose_name_plural = "账号"
+
+    def __str__(self):
+        return str(self.user)
 
 
 class HouseholdFlag(models.Model):
@@ -196,6 +216,32 @@ class Household(models.Model):
 
     def __str__(self):
         return self.address
+
+
+class HouseholdMove(models.Model):
+    """A household moved from one grid to another on a day (history, never edited). Coverage
+    counts a household in the grid it belonged to at the end of each period (grids.coverage)."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="moves",
+                                  verbose_name="户")
+    from_grid = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name="原网格")
+    to_grid = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
+                                verbose_name="新网格")
+    moved_on = models.DateField("调整日期")
+    reason = models.CharField("原因", max_length=200)
+    moved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name="操作人")
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "户的网格调整"
+        verbose_name_plural = "户的网格调整"
+        ordering = ["household", "moved_on", "pk"]
+        indexes = [models.Index(fields=["moved_on"], name="householdmove_day")]
+
+    def __str__(self):
+        return f"{self.household} {self.from_grid} → {self.to_grid}"
 
 
 class Resident(models.Model):

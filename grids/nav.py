@@ -17,6 +17,7 @@ nav_item("重点场所", "grids:key_place_list", roles=[*_VISITING, *_WATCHING],
 nav_item("走访台账", "grids:visit_list", roles=[*_VISITING, *_WATCHING], order=9)
 nav_item("走访覆盖", "grids:campaign_list", roles=[*_WATCHING, Role.ADMIN], order=10)
 nav_item("辖区", "grids:area_list", roles=list(Role), order=90)
+nav_item("人员与岗位", "grids:user_list", roles=[Role.ADMIN], order=91)
 
 
 @home_panel(roles=[*VISIT_ROLES, Role.SUPERVISOR], order=5)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from grids import account_views as people
 from grids import views
 
 app_name = "grids"
@@ -7,6 +8,23 @@ app_name = "grids"
 urlpatterns = [
     path("areas/", views.area_list, name="area_list"),
     path("areas/<int:pk>/", views.area_detail, name="area_detail"),
+    path("areas/<int:pk>/new/", people.area_add, name="area_add"),
+    path("areas/<int:pk>/rename/", people.area_rename, name="area_rename"),
+    path("areas/<int:pk>/retire/", people.area_retire, name="area_retire"),
+    path("people/", people.user_list, name="user_list"),
+    path("people/new/", people.user_new, name="user_new"),
+    path("people/import/", people.user_import, name="user_import"),
+    path("people/import/template.xlsx", people.user_import_template,
+         name="user_import_template"),
+    path("people/<int:pk>/", people.user_detail, name="user_detail"),
+    path("people/<int:pk>/edit/", people.user_edit, name="user_edit"),
+    path("people/<int:pk>/password/", people.user_password, name="user_password"),
+    path("people/<int:pk>/deactivate/", people.user_deactivate, name="user_deactivate"),
+    path("people/<int:pk>/reactivate/", people.user_reactivate, name="user_reactivate"),
+    path("people/<int:pk>/unlock/", people.user_unlock, name="user_unlock"),
+    path("people/<int:pk>/grant/", people.user_grant, name="user_grant"),
+    path("people/<int:pk>/revoke/", people.user_revoke, name="user_revoke"),
+    path("people/<int:pk>/handover/", people.user_handover, name="user_handover"),
     path("villages/<int:pk>/responsibilities/", views.responsibilities,
          name="responsibilities"),
     path("villages/<int:pk>/responsibilities/assign/", views.responsibility_assign,
@@ -17,6 +35,7 @@ urlpatterns = [
     path("households/new/", views.household_new, name="household_new"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/<int:pk>/move/", people.household_move, name="household_move"),
     path("households/<int:pk>/members/new/", views.member_add, name="member_add"),
     path("members/<int:pk>/edit/", views.member_edit, name="member_edit"),
     path("households/<int:pk>/flags/", views.household_flags, name="household_flags"),

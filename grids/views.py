@@ -33,6 +33,8 @@ from grids.access import (
     require_role,
     user_can_see_area,
 )
+from grids.accounts import admin_areas
+from grids.areas import EDITABLE_KINDS, child_kinds
 from grids.coverage import coverage
 from grids.filters import filter_form
 from grids.forms import (
@@ -98,7 +100,8 @@ def _top_area(user):
 def _grid_choices(user, *, manage=False, allowed=None):
     """Grids the user may pick; manage=True: where they keep the register; allowed: where
     allowed(user, grid) holds."""
-    grids = Area.objects.visible_to(user).filter(kind=Area.Kind.GRID).select_related("parent")
+    grids = (Area.objects.visible_to(user).filter(kind=Area.Kind.GRID, retired_at__isnull=True)
+             .select_related("parent"))
     allowed = can_manage if manage else allowed
     if allowed is not None:
         grids = grids.filter(pk__in=[g.pk for g in grids if allowed(user, g)])
@@ -132,6 +135,8 @@ def area_detail(request, pk):
     return render(request, "grids/area_detail.html", {
         "area": area, "children": children, "people": people, "ancestors": ancestors,
         "timeline": timeline_list(area),
+        "can_edit_tree": any(area.path.startswith(a.path) for a in admin_areas(request.user)),
+        "child_kinds": child_kinds(area), "editable": area.kind in EDITABLE_KINDS,
     })
 
 

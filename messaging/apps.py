@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from pingxiang.registry import on_notify
+from pingxiang.registry import contact_book, on_notify
 
 
 class MessagingConfig(AppConfig):
@@ -10,7 +10,10 @@ class MessagingConfig(AppConfig):
     def ready(self):
         # lazy: the outbox needs the models, loaded once the app registry is ready
         from messaging import checks  # noqa: F401  (registers the configuration checks)
+        from messaging import contacts
         from messaging.outbox import write_deliveries
 
         # Every in-app notification passes through here, inside its own transaction.
         on_notify(write_deliveries)
+        # The people pages (grids) keep a person's mobile and 企业微信 account here.
+        contact_book(read=contacts.read, write=contacts.write)

@@ -17,6 +17,7 @@ class PingxiangConfig(AppConfig):
         autodiscover_modules("nav")
         autodiscover_modules("sweeps")
         autodiscover_modules("metrics")
+        autodiscover_modules("handover")
 
 
 

@@ -18,6 +18,11 @@ so grids, which the casework apps build on, shows their records without importin
 Two more hooks keep the kernel free of app imports: `on_notify` (messaging writes its outbox
 rows in the inbox's own transaction) and `working_day_calendar` (cases' calendar answers for
 apps that may not import cases).
+
+The people pages (grids) use two more: `contact_book` (messaging keeps a person's mobile and
+企业微信 account; the user form reads and writes them there) and `handover_source` (each app
+lists a leaving worker's open items and hands them to a successor; registered from the app's
+handover.py, autodiscovered like nav.py).
 """
 
 from dataclasses import dataclass, field
@@ -137,3 +142,62 @@ def is_working_day(day):
     if _CALENDARS:
         return _CALENDARS[0](day)
     return day.weekday() < 5
+
+
+# --- People pages (grids) that show or change what other apps keep about a person ---------
+_CONTACT_BOOK: list = []
+
+
+@dataclass(frozen=True)
+class ContactBook:
+    """Where a person is reached outside the app (messaging keeps it: one copy).
+    read(users) -> {user pk: (wecom_userid, mobile)}; write(user, *, actor, wecom_userid,
+    mobile) stores and audits it, raising ValidationError with a Chinese message for a bad
+    value (inside the caller's transaction, so nothing is half-done)."""
+
+    read: object
+    write: object
+
+
+def contact_book(*, read, write):
+    _CONTACT_BOOK[:] = [ContactBook(read, write)]
+
+
+def contacts():
+    """The registered contact book, or None when no app keeps contacts."""
+    return _CONTACT_BOOK[0] if _CONTACT_BOOK else None
+
+
+@dataclass(frozen=True)
+class HandoverSource:
+    """One kind of open work a person answers for (cases they handle, hazards, 包抓...).
+
+    items(worker) -> [HandoverItem]: the worker's open items of this kind;
+    reassign(worker, successor, *, actor, reason) -> [HandoverItem]: hands them all to the
+    successor, auditing each, inside the caller's transaction (no notification: the caller
+    sends one for the whole handover)."""
+
+    code: str
+    label: str
+    items: object
+    reassign: object
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class HandoverItem:
+    label: str
+    url: str = ""
+    area: object = None  # the grids.Area it lies in: the successor must be able to see it
+    grants_access: bool = False  # taking it over gives the successor a post there (包抓)
+
+
+_HANDOVER: dict = {}
+
+
+def handover_source(code, label, *, items, reassign, order=100):
+    _HANDOVER[code] = HandoverSource(code, label, items, reassign, order)
+
+
+def handover_sources():
+    return sorted(_HANDOVER.values(), key=lambda s: (s.order, s.code))

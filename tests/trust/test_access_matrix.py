@@ -20,6 +20,12 @@ from tests.trust.world import MARK, ROLES, SECRET, VILLAGE_LEVEL, forbidden_mark
 ALL_404 = "404 404 404 404 404 404 404 404 302"
 GET_405 = "405 405 405 405 405 405 405 405 302"
 TOWN_WIDE = {"grid_campaign", "rx_campaign", "team", "round", "reception"}
+ADMIN_ONLY = "403 403 403 403 403 403 200 403 302"
+PERSON_OTHER = "403 403 403 403 403 403 404 403 302"
+# URLs about one person (their id in the path): they point at the village cadre.
+PERSON_URLS = {"messaging:person", "grids:user_detail", "grids:user_edit", "grids:user_password",
+               "grids:user_handover", "grids:user_deactivate", "grids:user_reactivate",
+               "grids:user_unlock", "grids:user_grant", "grids:user_revoke"}
 
 
 def row(text):
@@ -101,6 +107,28 @@ MATRIX = {
     "grids:campaign_edit": Get("403 403 403 200 403 403 200 404 302"),
     "grids:import": Get("403 403 200 200 403 403 200 403 302"),
     "grids:import_template": Get("403 403 200 200 403 403 200 403 302"),
+    # The area tree below a village and households' grids (issue 19 §1): the tree is the
+    # administrator's; a household's grid is moved by whoever keeps the register there.
+    "grids:area_add": Get("404 404 403 403 403 403 200 404 302"),
+    "grids:area_rename": Get("403 403 403 403 403 403 200 404 302"),
+    "grids:area_retire": Post(),
+    "grids:household_move": Get("403 403 200 200 403 403 200 404 302"),
+    # People and posts: the administrator's, for the people of their areas (the person pages
+    # point at the village cadre; another area's person answers 404).
+    "grids:user_list": Get(ADMIN_ONLY, htmx=True,
+                           queries=("?q=李", "?role=grid_worker", "?village=abc")),
+    "grids:user_new": Get(ADMIN_ONLY),
+    "grids:user_import": Get(ADMIN_ONLY),
+    "grids:user_import_template": Get(ADMIN_ONLY),
+    "grids:user_detail": Get(ADMIN_ONLY, PERSON_OTHER),
+    "grids:user_edit": Get(ADMIN_ONLY, PERSON_OTHER),
+    "grids:user_password": Get(ADMIN_ONLY, PERSON_OTHER),
+    "grids:user_handover": Get(ADMIN_ONLY, PERSON_OTHER),
+    "grids:user_deactivate": Post(PERSON_OTHER),
+    "grids:user_reactivate": Post(PERSON_OTHER),
+    "grids:user_unlock": Post(PERSON_OTHER),
+    "grids:user_grant": Post(PERSON_OTHER),
+    "grids:user_revoke": Post(PERSON_OTHER),
     # --- cases ------------------------------------------------------------------------------
     "cases:case_list": Get("200 200 200 200 200 200 200 200 302", htmx=True,
                            queries=("?q=KMH", "?q=KFAR", "?q=纠纷")),
@@ -218,7 +246,7 @@ def _target(world, name, place_key, role):
     if name == "inbox_open":
         return reverse(name, kwargs={"pk": world.notes[role if place_key == "xg" and role in world.notes
                                                   else "far"]})
-    if name == "messaging:person":  # a person's message settings: the village cadre's
+    if name in PERSON_URLS:  # a person's pages (message settings, account): the village cadre's
         person = {"xg": world.users["cadre"], "mh": world.cast.cadre_menghe,
                   "far": world.far_users.cadre}[place_key]
         return reverse(name, kwargs={"pk": person.pk})
@@ -266,7 +294,7 @@ def _leaks(response, role, marks_ok=(), world=None):
 def _check_get(world, name, spec, failures, counter):
     has_object = name in OBJECTS or name in ("rectification:export_status",
                                              "rectification:export_download",
-                                             "messaging:person")
+                                             *PERSON_URLS)
     for role in ROLES:
         client = world.clients[role]
         own = _target(world, name, "xg", role)
@@ -310,7 +338,7 @@ def _check_post(world, name, spec, failures, counter):
                 failures.append(f"{role} GET {own}: {response.status_code}, expected "
                                 f"{spec.own[role]}")
         target = (_target(world, name, _other_key(name, role), role)
-                  if name in OBJECTS or name == "inbox_open" else own)
+                  if name in OBJECTS or name == "inbox_open" or name in PERSON_URLS else own)
         before = AuditEvent.objects.count()
         response = client.post(target, {})
         counter.append(1)

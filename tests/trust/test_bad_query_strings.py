@@ -36,7 +36,7 @@ KINDS = {
     "stage": WORDS, "due": WORDS, "doc": WORDS, "sort": WORDS, "dir": WORDS, "metric": WORDS,
     "visited": NUMBERS, "mine": NUMBERS, "overdue": NUMBERS, "demo": NUMBERS,
     "upgrade": WORDS, "distinct": WORDS, "source": WORDS, "user": WORDS, "log": WORDS,
-    "unread": NUMBERS,
+    "unread": NUMBERS, "role": WORDS,
 }
 DRILL = ["area", "from", "to", "page"]
 # Every GET view without path arguments, with the parameters it reads (grep request.GET and
@@ -59,6 +59,8 @@ PARAMS = {
     "grids:visit_export": [*DRILL, "start", "end"],
     "grids:worklist": [], "grids:campaign_list": [], "grids:campaign_new": [],
     "grids:import": [], "grids:import_template": [],
+    "grids:user_list": [*DRILL, "q", "role", "village", "status"], "grids:user_new": [],
+    "grids:user_import": [], "grids:user_import_template": [],
     "cases:case_list": [*DRILL, "village", "category", "level", "status", "start", "end", "q"],
     "cases:case_export": [*DRILL, "village", "level", "start", "end"],
     "cases:my_cases": [],

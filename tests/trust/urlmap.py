@@ -7,6 +7,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 # pk; a second id (attachment_pk, agreement_pk) takes the second record's pk.
 OBJECTS = {
     "grids:area_detail": ("village",),
+    "grids:area_add": ("village",),
+    "grids:area_rename": ("grid",),
+    "grids:area_retire": ("grid",),
+    "grids:household_move": ("household",),
     "grids:responsibilities": ("village",),
     "grids:responsibility_assign": ("village",),
     "grids:responsibility_end": ("village",),
