@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grids', '0008_areas_version'),
+        ('grids', '0009_accounts_moves_retired'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
