@@ -72,11 +72,11 @@ from grids.models import (
     Responsibility,
     Visit,
 )
+from grids.positions import shown_position, shown_reference
 from pingxiang.access import scoped
 from pingxiang.audit import log_access, timeline_list
 from pingxiang.bounds import MAX_DATE, MIN_DATE
 from pingxiang.excel import xlsx_response
-from pingxiang.geo import map_tiles, position_of
 from pingxiang.listfilters import paginate
 from pingxiang.models import AccessEvent
 from pingxiang.people import display_name
@@ -279,13 +279,7 @@ REFERENCE_EMPTY = "还没有确认的参考位置：在一次记录了位置的�
 
 
 def _reference(user, subject):
-    """A household's or key place's confirmed reference position for the roles that may see
-    positions; None for everyone else (and when none is confirmed)."""
-    if not can_see_positions(user, subject.grid):
-        return None
-    reference = position_of(subject, "ref_")
-    return {"here": reference, "map": map_tiles(reference), "empty": REFERENCE_EMPTY,
-            "confirmed_at": subject.ref_confirmed_at, "confirmed_by": subject.ref_confirmed_by}
+    return shown_reference(user, subject, empty=REFERENCE_EMPTY)
 
 
 def _visit_form(request, *, household=None, key_place=None):
@@ -356,19 +350,6 @@ def visit_new_place(request, pk):
     return _visit_form(request, key_place=place)
 
 
-def _visit_position(user, visit):
-    """Where the visit was recorded, its subject's reference and the distance between, for
-    the roles that may see positions (access.POSITION_ROLES); None for everyone else."""
-    if not can_see_positions(user, visit.area):
-        return None
-    here, subject = position_of(visit), visit.subject
-    reference = position_of(subject, "ref_")
-    return {"here": here, "reference": reference, "subject": subject,
-            "distance": here.distance_to(reference) if here else None,
-            "map": map_tiles(here),
-            "can_confirm": here is not None and here != reference}
-
-
 def _next_household(user, visit):
     if visit.household is None:
         return None
@@ -390,7 +371,9 @@ def visit_detail(request, pk):
         # What the casework apps opened from this visit (they register it: grids does not
         # import them).
         "opened": visit_followups(request.user, visit),
-        "position": _visit_position(request.user, visit),
+        "position": shown_position(
+            request.user, visit, area=visit.area, subject=visit.subject,
+            confirm_url=reverse("grids:visit_confirm_position", args=[visit.pk])),
         "next_household": _next_household(request.user, visit),
     })
 

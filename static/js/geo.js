@@ -35,11 +35,25 @@
       say(box, "未能定位：" + (REASONS[err.code] || "未知原因") + "；走访照常保存，不带位置。");
     }, {enableHighAccuracy: true, timeout: 20000, maximumAge: 60000});
   }
+  function statusFor(box, consent) {
+    var status = box.querySelector("[data-location-status]");
+    if (!status) {  // a form drawn by {{ form }}: the line goes next to the box ticked
+      status = document.createElement("span");
+      status.className = "location-status";
+      status.setAttribute("role", "status");
+      status.setAttribute("aria-live", "polite");
+      status.setAttribute("data-location-status", "");
+      consent.parentNode.appendChild(status);
+    }
+    return status;
+  }
   function init() {
-    document.querySelectorAll("[data-location]").forEach(function (box) {
-      var consent = field(box, "position_consent");
-      if (!consent || box.dataset.locationReady) { return; }
-      box.dataset.locationReady = "1";
+    // The include (templates/includes/location.html) marks its fieldset; elsewhere the form.
+    document.querySelectorAll("input[name$='position_consent']").forEach(function (consent) {
+      var box = consent.closest("[data-location]") || consent.form;
+      if (!box || consent.dataset.locationReady) { return; }
+      consent.dataset.locationReady = "1";
+      statusFor(box, consent);
       consent.addEventListener("change", function () {
         if (consent.checked) { locate(box); } else { clear(box); say(box, ""); }
       });
