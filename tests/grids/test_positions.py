@@ -238,3 +238,18 @@ def test_centre_staff_next_household_covers_the_whole_she(login, cast, make_hous
     visit = _visit_at(here, cast.centre, None)
     page = login(cast.centre).get(reverse("grids:visit_detail", args=[visit.pk]))
     assert page.context["next_household"] == there
+
+
+def test_a_small_map_only_from_the_countys_own_tile_server(login, cast, make_household,
+                                                           settings):
+    household = make_household(cast.xiguan_grid)
+    visit = _visit_at(household, cast.grid_xiguan, HOME)
+    client = login(cast.grid_xiguan)
+    url = reverse("grids:visit_detail", args=[visit.pk])
+    assert "<svg" not in client.get(url).content.decode()  # no tile server: no map at all
+    settings.MAP_TILE_URL = "https://tiles.county.internal/{z}/{x}/{y}.png"
+    settings.MAP_TILE_ZOOM = 16
+    page = client.get(url).content.decode()
+    # 105.242°E, 35.21°N at zoom 16 lies in tile x=51926, y=25911; 3×3 tiles around it.
+    assert 'href="https://tiles.county.internal/16/51926/25911.png"' in page
+    assert page.count("<image ") == 9 and 'class="posmap-dot"' in page
