@@ -11,7 +11,7 @@ from django.utils import timezone
 from grids.models import Visit
 from tests.conftest import assert_clean_page
 
-from .conftest import go, log_in, make_household
+from .conftest import go, log_in, make_household, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -85,10 +85,12 @@ def test_grid_worker_phone_cards_header_and_next_household(browser_page, cast):
     assert ledger.is_visible() and page.locator(".fieldmenu button", has_text="退出").is_visible()
     assert all(b["h"] >= 44 for b in _boxes(page, ".fieldmenu li a, .fieldmenu button"))
     assert_clean_page(page)
+    shoot(page, "grid_worker_phone_menu", full_page=False)
 
     # 我的待办: the case as a card, its 期限 on screen and first.
     go(page, "/cases/mine/")
     _assert_cards(page, "title", "前")
+    shoot(page, "grid_worker_phone_my_cases")
     # The overdue key persons and the hazards to rectify: the same.
     go(page, "/grids/key-persons/")
     _assert_cards(page, "title", "逾期")
@@ -103,6 +105,7 @@ def test_grid_worker_phone_cards_header_and_next_household(browser_page, cast):
     assert due["y"] < name["y"] and due["x"] + due["width"] <= WIDTH
     links = _boxes(page, "ul.cards li > a")
     assert links and all(link["h"] >= 44 for link in links), links
+    shoot(page, "grid_worker_phone_worklist")
 
     # A visit, saved, then 下一户: the next unvisited house of the same 社, not page 1.
     page.locator("ul.cards li a", has_text="王建国").click()
