@@ -44,5 +44,7 @@ def test_a_case_position_out_of_range_is_refused(login, cast):
     response = _register(login(cast.grid_xiguan), cast, position_consent="on", latitude="35.2",
                          longitude="200")
     assert response.status_code == 200
-    assert "经度应在 -180 到 180 之间。" in response.content.decode()
+    html = response.content.decode()
+    assert "经度应在 -180 到 180 之间。" in html
+    assert html.index("没有登记：") < html.index('<button type="submit">登记</button>')
     assert not Case.objects.exists()

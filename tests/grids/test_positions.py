@@ -94,7 +94,9 @@ def test_a_position_out_of_range_is_refused_in_chinese(login, cast, make_househo
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert field in errors and message in " ".join(errors[field])
-    assert message in response.content.decode()
+    html = response.content.decode()
+    assert message in html
+    assert html.index("没有保存：") < html.index("保存走访</button>")
     assert not Visit.objects.exists()
 
 

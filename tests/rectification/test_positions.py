@@ -41,7 +41,10 @@ def test_a_hazard_position_out_of_range_is_refused(rx, login):
     response = _report(login(rx.cast.grid_xiguan), rx, position_consent="on", latitude="95",
                        longitude="105.242")
     assert response.status_code == 200
-    assert "纬度应在 -90 到 90 之间。" in response.content.decode()
+    html = response.content.decode()
+    assert "纬度应在 -90 到 90 之间。" in html
+    # Said again by the button just pressed, where the thumb is.
+    assert html.index("没有保存：") < html.index('<button type="submit">保存</button>')
     assert not Hazard.objects.exists()
 
 
