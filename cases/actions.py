@@ -266,7 +266,7 @@ def _next_number(town, year):
 @transaction.atomic
 def register_case(*, actor, area, category, description, risk=Risk.BLUE, source,
                   source_ref="", source_visit_id=None, source_petition_id=None, parties=(),
-                  residents=(), received_at=None, at=None):
+                  residents=(), received_at=None, position=None, at=None):
     """登记 a dispute. `area` is the most specific place known (grid, 社 or village);
     `parties` are dicts (name, id_number, phone, address) found or created as residents, so one
     person keeps one record; `residents` are Resident rows already known."""
@@ -285,6 +285,9 @@ def register_case(*, actor, area, category, description, risk=Risk.BLUE, source,
         description=description, risk=risk, source=source, source_ref=source_ref,
         source_visit_id=source_visit_id, source_petition_id=source_petition_id,
         received_at=received_at, registered_by=actor, status=Status.REGISTERED,
+        latitude=position.latitude if position else None,  # a pingxiang.geo.Position
+        longitude=position.longitude if position else None,
+        accuracy=position.accuracy if position else None,
     )
     found = {r.pk: "" for r in residents}  # resident pk → address typed for them
     for party in parties:

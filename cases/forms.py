@@ -21,6 +21,7 @@ from grids.filters import ListFilterForm
 from grids.idcard import validate_id_number
 from grids.models import Area, Resident
 from pingxiang.bounds import BoundedDateField
+from pingxiang.geo import PositionFormMixin
 from pingxiang.personal import validate_plain_text
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -76,7 +77,7 @@ def area_choices(villages):
     return choices, village_of
 
 
-class CaseForm(forms.Form):
+class CaseForm(PositionFormMixin):
     village = forms.ModelChoiceField(label="村(社区)", queryset=Area.objects.none(),
                                      empty_label="请选择",
                                      widget=forms.Select(attrs={"data-narrows": "id_area"}))

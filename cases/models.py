@@ -261,6 +261,10 @@ class Case(models.Model):
     source_visit_id = models.IntegerField("走访记录编号", null=True, blank=True, db_index=True)
     source_petition_id = models.IntegerField("信访件编号", null=True, blank=True, db_index=True)
     received_at = models.DateTimeField("登记时间")
+    # Where the registering phone was, with consent (issue 21 §3); null without it.
+    latitude = models.FloatField("纬度", null=True, blank=True)
+    longitude = models.FloatField("经度", null=True, blank=True)
+    accuracy = models.FloatField("定位精度(米)", null=True, blank=True)
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                       related_name="+", null=True, verbose_name="登记人")
 

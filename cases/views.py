@@ -22,6 +22,7 @@ from cases.page import pending_pause, records
 from grids.access import Masker, require_role
 from grids.models import Area, Visit
 from grids.people import village_of
+from grids.positions import shown_position
 from pingxiang.access import scoped
 from pingxiang.audit import log_access
 from pingxiang.listfilters import paginate
@@ -161,7 +162,7 @@ def case_create(request):
                     risk=data["risk"], source=data["source"], source_ref=data["source_ref"],
                     source_visit_id=data["visit"], source_petition_id=data["petition"],
                     parties=given, residents=list(data["known_parties"]),
-                    received_at=data["received_at"])
+                    received_at=data["received_at"], position=data["position"])
             except actions.CaseActionError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -284,6 +285,8 @@ def _detail_context(request, case, *, shown=None):
         "actions": [(name, ACTION_TEXT[name][0], drawn.get(name)) for name in available],
         **records(case, request.user),
         "current_level": Level.rung(case.level) if case.level else None,
+        # Where it was registered (issue 21 §3), for the roles that may see positions.
+        "position": shown_position(request.user, case, area=case.area),
     }
 
 

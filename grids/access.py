@@ -179,6 +179,10 @@ MANAGE_ROLES = (Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.ADMIN)
 # A security decision, so it lives in code and is reviewed with it.
 FULL_ID_ROLES = (Role.VILLAGE_CADRE, Role.CENTRE_STAFF)
 FULL_PHONE_ROLES = (Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.CENTRE_STAFF)
+# Who sees where a visit, hazard or case was recorded and a household's reference position
+# (issue 21 §3: personal data): the grid worker, who records and confirms them, and the
+# centre staff, who check visits made far from the household. They confirm references too.
+POSITION_ROLES = (Role.GRID_WORKER, Role.CENTRE_STAFF)
 # Who may correct a household and its members' details on the pages: the grid worker of
 # that grid (they know the households best) and the register keepers. Adding a member stays
 # with MANAGE_ROLES (it looks people up across the registry by ID number). An ID number or
@@ -212,6 +216,14 @@ def can_run_campaigns(user, area):
 
 def can_assign_responsibilities(user, area):
     return _covers(user, area, RESPONSIBILITY_ROLES)
+
+
+def can_see_positions(user, area=None):
+    """Positions are shown to POSITION_ROLES only: over `area` when given (a record's page),
+    else anywhere they hold the post (a list, which is scoped besides)."""
+    if area is None:
+        return has_role(user, *POSITION_ROLES)
+    return _covers(user, area, POSITION_ROLES)
 
 
 class Masker:

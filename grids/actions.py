@@ -618,7 +618,7 @@ def clean_findings(findings):
 
 def record_visit(*, actor, idempotency_key, visited_on, visit_type, findings, household=None,
                  key_place=None, persons_met=(), persons_met_other="", companions="",
-                 notes="", photo=None, today=None):
+                 notes="", photo=None, position=None, today=None):
     """Write one entry of the visit ledger. Returns (visit, created).
 
     The caller has checked the actor may visit the household or place (access module).
@@ -654,6 +654,9 @@ def record_visit(*, actor, idempotency_key, visited_on, visit_type, findings, ho
                 visit_type=visit_type, findings=[str(f) for f in findings], notes=notes,
                 persons_met_text=met_text, visitor=actor, companions=companions,
                 idempotency_key=idempotency_key)
+            if position is not None:  # a pingxiang.geo.Position, given with consent
+                visit.latitude, visit.longitude = position.latitude, position.longitude
+                visit.accuracy = position.accuracy
             if photo:
                 visit.photo = photo
             visit.save()
@@ -699,3 +702,27 @@ def _notify_finding(visit):
                title=f"走访发现{visit.findings_text}：{visit.subject}",
                body=visit.notes[:200], url=reverse("grids:visit_detail", args=[visit.pk]),
                kind="grids.visit")
+
+
+@transaction.atomic
+def confirm_reference_position(visit, *, actor):
+    """Take the position recorded with `visit` as its household's (or key place's) reference
+    position. The caller has checked the actor may (access.can_see_positions over the grid).
+    The audit row names the visit, not the coordinates: a household's timeline is shown to
+    roles that may not see positions."""
+    if visit.latitude is None or visit.longitude is None:
+        raise ValidationError("这次走访没有记录位置，不能作为参考位置。")
+    model = Household if visit.household_id else KeyPlace
+    subject = model.objects.select_for_update().get(pk=visit.household_id or visit.key_place_id)
+    had = subject.ref_latitude is not None
+    subject.ref_latitude, subject.ref_longitude = visit.latitude, visit.longitude
+    subject.ref_accuracy = visit.accuracy
+    subject.ref_confirmed_at, subject.ref_confirmed_by = timezone.now(), actor
+    subject.save(update_fields=["ref_latitude", "ref_longitude", "ref_accuracy",
+                                "ref_confirmed_at", "ref_confirmed_by"])
+    accuracy = f"，精度约 {visit.accuracy:.0f} 米" if visit.accuracy is not None else ""
+    audit.record(subject, actor=actor, action="position.confirm", action_label="确认参考位置",
+                 from_state="已有参考位置" if had else "无参考位置",
+                 to_state=f"采用 {visit.visited_on:%Y-%m-%d} 走访时的位置{accuracy}",
+                 data={"visit": visit.pk})
+    return subject

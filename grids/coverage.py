@@ -7,6 +7,7 @@ areas, its grids, household and visited-household counts per grid, the moves aft
 period), a sixth when some household moved since; the roll-up to 社, village and town is
 done in Python over the grids' paths."""
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
@@ -81,3 +82,29 @@ def _count_moves_in_their_old_grid(grid_ids, households, visited, start, end):
                 counts[now] = counts.get(now, 0) - 1
             if old in grid_ids:
                 counts[old] = counts.get(old, 0) + 1
+
+
+def _house_order(row):
+    """Natural order of house numbers within a grid: 2 before 10, "12-1" after "12"."""
+    path, number, pk = row
+    parts = re.split(r"(\d+)", number or "")
+    return (path, [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p], pk)
+
+
+def next_unvisited_household(user, household, *, start, end):
+    """After a visit to `household`: the next household of the same 社 (its grid's parent;
+    the village when the grid hangs directly under it) that the user may see and that has no
+    visit dated within [start, end] (the running campaign, or the month), in house-number
+    order after this one, wrapping round. None when the 社 is done. Two queries."""
+    grid = household.grid
+    group = grid.parent if grid.parent_id else grid  # get_visit_for_user selects area__parent
+    rows = list(Household.objects.visible_to(user).under(group).with_visit_flag(start, end)
+                .filter(visited=False).exclude(pk=household.pk)
+                .values_list("grid__path", "house_number", "pk"))
+    if not rows:
+        return None
+    here = _house_order((grid.path, household.house_number, household.pk))
+    rows.sort(key=_house_order)
+    after = [row for row in rows if _house_order(row) > here]
+    pk = (after or rows)[0][2]
+    return Household.objects.select_related("head").get(pk=pk)

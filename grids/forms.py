@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
+from grids.access import can_see_positions
 from grids.filters import ListFilterForm
 from grids.idcard import validate_id_number
 from grids.models import (
@@ -21,6 +22,7 @@ from grids.models import (
     Visit,
 )
 from pingxiang.bounds import BoundedDateField
+from pingxiang.geo import PositionFormMixin
 from pingxiang.people import name_and_login
 from pingxiang.personal import (
     BirthDateField,
@@ -52,7 +54,7 @@ class IdNumberField(forms.CharField):
         super().__init__(max_length=18, required=False, **kwargs)
 
 
-class VisitForm(forms.Form):
+class VisitForm(PositionFormMixin):
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput,
                                       error_messages={"required": "提交编号缺失，请刷新页面重填。",
                                                       "invalid": "提交编号无效，请刷新页面重填。"})
@@ -227,17 +229,27 @@ class PeriodForm(ListFilterForm):
     """Area and period for the ledger export and the visit list (its own "area" select; the
     drill-down's ?from/to besides, after the list's own fields)."""
 
-    field_order = ["area", "start", "end", "mine"]
+    field_order = ["area", "start", "end", "mine", "far", "positions"]
     area = forms.ModelChoiceField(label="辖区", queryset=Area.objects.none(), required=False,
                                   empty_label="我的全部辖区",
                                   error_messages={"invalid_choice": "不在您的辖区内。"})
     start = BoundedDateField(label="开始日期", required=False, widget=DateInput())
     end = BoundedDateField(label="结束日期", required=False, widget=DateInput())
     mine = forms.BooleanField(label="只看我的", required=False)
+    # Only for the roles that see positions (access.POSITION_ROLES): the others have neither.
+    far = forms.IntegerField(
+        label="距户超过(米)", required=False, min_value=10, max_value=100_000,
+        help_text="只看记录位置离户(场所)参考位置超过这么远的走访",
+        error_messages={"min_value": "距离至少 10 米。", "max_value": "距离不能超过 100 公里。",
+                        "invalid": "请填写整数米数。"})
+    positions = forms.BooleanField(label="导出含位置", required=False,
+                                   help_text="台账加上走访时的经纬度、精度和距户距离")
 
     def __init__(self, *args, user, areas, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["area"].queryset = areas
+        if not can_see_positions(user):
+            del self.fields["far"], self.fields["positions"]
 
     def clean(self):
         data = super().clean()

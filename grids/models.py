@@ -6,7 +6,9 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 
+from pingxiang.geo import distance_expression
 from pingxiang.roles import Role
 from pingxiang.uploads import UploadTo
 
@@ -203,6 +205,15 @@ class Household(models.Model):
     search_text = models.TextField("检索文本", blank=True, editable=False)
     # Optimistic lock for the edit page: bumped by every edit through grids.actions.
     version = models.PositiveIntegerField("版本", default=0, db_default=0, editable=False)
+    # A reference position (issue 21 §3), set only by confirming a visit's position
+    # (grids.actions.confirm_reference_position, audited). Personal data: see access.POSITION_ROLES.
+    ref_latitude = models.FloatField("参考纬度", null=True, blank=True, editable=False)
+    ref_longitude = models.FloatField("参考经度", null=True, blank=True, editable=False)
+    ref_accuracy = models.FloatField("参考位置精度(米)", null=True, blank=True, editable=False)
+    ref_confirmed_at = models.DateTimeField("位置确认时间", null=True, blank=True, editable=False)
+    ref_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                         null=True, blank=True, related_name="+",
+                                         editable=False, verbose_name="位置确认人")
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     objects = HouseholdQuerySet.as_manager()
@@ -311,6 +322,15 @@ class KeyPlace(models.Model):
     responsible_person = models.CharField("负责人", max_length=50, blank=True)
     contact = models.CharField("联系电话", max_length=20, blank=True)
     version = models.PositiveIntegerField("版本", default=0, db_default=0, editable=False)
+    # A reference position (issue 21 §3), set only by confirming a visit's position
+    # (grids.actions.confirm_reference_position, audited). Personal data: see access.POSITION_ROLES.
+    ref_latitude = models.FloatField("参考纬度", null=True, blank=True, editable=False)
+    ref_longitude = models.FloatField("参考经度", null=True, blank=True, editable=False)
+    ref_accuracy = models.FloatField("参考位置精度(米)", null=True, blank=True, editable=False)
+    ref_confirmed_at = models.DateTimeField("位置确认时间", null=True, blank=True, editable=False)
+    ref_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                         null=True, blank=True, related_name="+",
+                                         editable=False, verbose_name="位置确认人")
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     objects = KeyPlaceQuerySet.as_manager()
@@ -513,6 +533,16 @@ class VisitQuerySet(models.QuerySet):
     def in_period(self, start, end):
         return self.filter(visited_on__gte=start, visited_on__lte=end)
 
+    def with_distance(self):
+        """Annotate `distance_m`: metres between where the visit was recorded and its
+        household's (or key place's) confirmed reference position; NULL when either is
+        missing."""
+        return self.annotate(distance_m=Coalesce(
+            distance_expression("latitude", "longitude", "household__ref_latitude",
+                                "household__ref_longitude"),
+            distance_expression("latitude", "longitude", "key_place__ref_latitude",
+                                "key_place__ref_longitude")))
+
     def visible_to(self, user):
         from grids.access import q_under_user_areas  # grids.access imports this module
 
@@ -564,6 +594,10 @@ class Visit(models.Model):
     companions = models.CharField("同行人员", max_length=200, blank=True)
     photo = models.FileField("照片", upload_to=UploadTo("visits"), blank=True)
     idempotency_key = models.UUIDField("提交编号", unique=True)
+    # Where the phone was, with the visitor's consent (issue 21 §3); null without it.
+    latitude = models.FloatField("纬度", null=True, blank=True)
+    longitude = models.FloatField("经度", null=True, blank=True)
+    accuracy = models.FloatField("定位精度(米)", null=True, blank=True)
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
 
     objects = VisitQuerySet.as_manager()

@@ -54,6 +54,8 @@ urlpatterns = [
     path("visits/export/", views.visit_export, name="visit_export"),
     path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),
     path("visits/<int:pk>/photo/", views.visit_photo, name="visit_photo"),
+    path("visits/<int:pk>/confirm-position/", views.visit_confirm_position,
+         name="visit_confirm_position"),
     path("worklist/", views.worklist, name="worklist"),
     path("campaigns/", views.campaign_list, name="campaign_list"),
     path("campaigns/new/", views.campaign_new, name="campaign_new"),

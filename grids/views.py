@@ -22,6 +22,7 @@ from grids.access import (
     can_edit_household,
     can_manage,
     can_run_campaigns,
+    can_see_positions,
     can_visit,
     get_area_for_user,
     get_campaign_for_user,
@@ -35,7 +36,7 @@ from grids.access import (
 )
 from grids.accounts import admin_areas
 from grids.areas import EDITABLE_KINDS, child_kinds
-from grids.coverage import coverage
+from grids.coverage import coverage, next_unvisited_household
 from grids.filters import filter_form
 from grids.forms import (
     AreaChoiceForm,
@@ -73,6 +74,7 @@ from grids.models import (
     Responsibility,
     Visit,
 )
+from grids.positions import shown_position, shown_reference
 from pingxiang.access import scoped
 from pingxiang.audit import log_access, timeline_list
 from pingxiang.bounds import MAX_DATE, MIN_DATE
@@ -203,6 +205,7 @@ def household_detail(request, pk):
         "can_edit": can_edit_household(user, household.grid),
         "flags_form": FlagsForm(initial={"flags": household.flags}),
         "timeline": timeline_list(household),
+        "reference": _reference(user, household),
     })
 
 
@@ -277,6 +280,13 @@ def household_flags(request, pk):
 
 
 # --- Visits ---------------------------------------------------------------------------
+REFERENCE_EMPTY = "还没有确认的参考位置：在一次记录了位置的走访页上确认。"
+
+
+def _reference(user, subject):
+    return shown_reference(user, subject, empty=REFERENCE_EMPTY)
+
+
 def _visit_form(request, *, household=None, key_place=None):
     form = VisitForm(request.POST or None, request.FILES or None, household=household,
                      key_place=key_place)
@@ -289,7 +299,7 @@ def _visit_form(request, *, household=None, key_place=None):
                 visit_type=data["visit_type"], findings=data["findings"],
                 persons_met=data.get("persons_met") or [],
                 persons_met_other=data["persons_met_other"], companions=data["companions"],
-                notes=data["notes"], photo=data.get("photo"))
+                notes=data["notes"], photo=data.get("photo"), position=data["position"])
         except ValidationError as exc:
             _form_errors(form, exc)
         except actions.VisitKeyUsed as exc:
@@ -345,6 +355,16 @@ def visit_new_place(request, pk):
     return _visit_form(request, key_place=place)
 
 
+def _next_household(user, visit):
+    if visit.household is None:
+        return None
+    today = timezone.localdate()
+    campaign = actions.campaign_for(visit.area, today)
+    start, end = ((campaign.start_date, campaign.end_date) if campaign
+                  else (today.replace(day=1), today))
+    return next_unvisited_household(user, visit.household, start=start, end=end)
+
+
 @scoped("area", model=Visit)
 @require_GET
 def visit_detail(request, pk):
@@ -356,7 +376,27 @@ def visit_detail(request, pk):
         # What the casework apps opened from this visit (they register it: grids does not
         # import them).
         "opened": visit_followups(request.user, visit),
+        "position": shown_position(
+            request.user, visit, area=visit.area, subject=visit.subject,
+            confirm_url=reverse("grids:visit_confirm_position", args=[visit.pk])),
+        "next_household": _next_household(request.user, visit),
     })
+
+
+@scoped("area", model=Visit)
+@require_POST
+def visit_confirm_position(request, pk):
+    """Take this visit's position as its household's (or place's) reference position."""
+    visit = get_visit_for_user(request.user, pk)
+    if not can_see_positions(request.user, visit.area):
+        raise PermissionDenied("您的岗位不能确认位置。")
+    try:
+        actions.confirm_reference_position(visit, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"已将本次走访的位置确认为“{visit.subject}”的参考位置。")
+    return redirect(f"{reverse('grids:visit_detail', args=[visit.pk])}#position")
 
 
 @scoped("area", model=Visit)
@@ -389,9 +429,18 @@ def visit_list(request):
     mine = form.value("mine", False)
     if mine:
         visits = visits.filter(visitor=request.user)
+    # The distance column and the "far from the household" filter exist for the roles that
+    # see positions only (the form has no such field for the others).
+    positions = "far" in form.fields
+    if positions:
+        visits = visits.with_distance()
+        far = form.value("far")
+        if far:
+            visits = visits.filter(distance_m__gt=far)
     page = _page(request, visits.select_related(
         "household", "key_place", "area", "visitor").order_by("-visited_on", "-id"))
-    return render(request, "grids/visit_list.html", {"form": form, "page": page, "mine": mine})
+    return render(request, "grids/visit_list.html", {"form": form, "page": page, "mine": mine,
+                                                     "positions": positions})
 
 
 @scoped("area", model=Visit)
@@ -406,7 +455,8 @@ def visit_export(request):
     log_access(request.user, AccessEvent.Kind.EXPORT, area, request=request,
                detail=f"走访台账 {data.get('start') or ''}~{data.get('end') or ''}")
     fileobj = exports.visit_ledger(request.user, area=area, start=data.get("start"),
-                                   end=data.get("end"), title_area=area.name if area else "")
+                                   end=data.get("end"), title_area=area.name if area else "",
+                                   positions=bool(data.get("positions")))
     stamp = timezone.localdate().strftime("%Y%m%d")
     return xlsx_response(fileobj, f"走访台账-{area.short_name if area else '全部'}-{stamp}.xlsx")
 
@@ -591,6 +641,7 @@ def key_place_detail(request, pk):
         "visits": place.visits.select_related("visitor").order_by("-visited_on")[:20],
         "can_visit": can_visit(request.user, place.grid), "timeline": timeline_list(place),
         "can_manage": can_manage(request.user, place.grid),
+        "reference": _reference(request.user, place),
     })
 
 

@@ -9,8 +9,10 @@ class MessagingConfig(AppConfig):
 
     def ready(self):
         # lazy: the outbox needs the models, loaded once the app registry is ready
-        from messaging import checks  # noqa: F401  (registers the configuration checks)
-        from messaging import contacts
+        from messaging import (
+            checks,  # noqa: F401  (registers the configuration checks)
+            contacts,
+        )
         from messaging.outbox import write_deliveries
 
         # Every in-app notification passes through here, inside its own transaction.

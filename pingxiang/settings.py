@@ -5,6 +5,7 @@ Production is this same file with production values in the environment (see .env
 """
 
 from pathlib import Path
+from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -213,7 +214,18 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", [])
 
-# Strict Content Security Policy: nothing inline, nothing from another host.
+# A county's own tile server on its intranet (issue 21 §3), e.g. 天地图 served inside the
+# county: "https://tiles.county.internal/{z}/{x}/{y}.png". Off by default: no map is drawn
+# and no tile is ever loaded from outside.
+MAP_TILE_URL = env_str("MAP_TILE_URL", "")
+MAP_TILE_ZOOM = env_int("MAP_TILE_ZOOM", 16, min_value=3, max_value=19)
+if MAP_TILE_URL and not all(k in MAP_TILE_URL for k in ("{z}", "{x}", "{y}")):
+    raise ImproperlyConfigured("MAP_TILE_URL must contain {z}, {x} and {y}.")
+_tiles = urlparse(env_url("MAP_TILE_URL", "", schemes=("http", "https")))
+MAP_TILE_ORIGIN = [f"{_tiles.scheme}://{_tiles.netloc}"] if MAP_TILE_URL else []
+
+# Strict Content Security Policy: nothing inline, nothing from another host (but the tile
+# server above, when one is set).
 from csp.constants import NONCE, NONE, SELF  # noqa: E402
 
 CONTENT_SECURITY_POLICY = {
@@ -221,7 +233,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *MAP_TILE_ORIGIN],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

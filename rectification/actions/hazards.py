@@ -39,8 +39,10 @@ HAZARD_ACTION_LABELS = {
 @transaction.atomic
 def register_hazard(*, actor, source, category, area, description, found_date,
                     grade=Hazard.Grade.GENERAL, place=None, location="", inspection=None,
-                    campaign=None, source_ref="", source_visit_id=None, photos=(), at=None):
-    """登记. A 重大 hazard notifies the leaders assigned to its village at once."""
+                    campaign=None, source_ref="", source_visit_id=None, photos=(), position=None,
+                    at=None):
+    """登记. A 重大 hazard notifies the leaders assigned to its village at once. `position`
+    (a pingxiang.geo.Position) is where the reporter's phone was, given with consent."""
     photos = validated(photos)
     now = at_or_now(at)
     if found_date > local_date(now):
@@ -55,7 +57,10 @@ def register_hazard(*, actor, source, category, area, description, found_date,
         source=source, source_ref=source_ref, source_visit_id=source_visit_id,
         inspection=inspection, campaign=campaign, category=category, grade=grade, place=place,
         location=location, area=area, village=village, description=description,
-        found_date=found_date, reported_by=actor, created_at=now)
+        found_date=found_date, reported_by=actor, created_at=now,
+        latitude=position.latitude if position else None,
+        longitude=position.longitude if position else None,
+        accuracy=position.accuracy if position else None)
     hazard.number = f"YH{found_date:%Y}{hazard.pk:05d}"
     hazard.save(update_fields=["number"])
     for upload in photos:

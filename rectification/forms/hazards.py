@@ -7,13 +7,14 @@ from grids.access import village_options
 from grids.filters import ListFilterForm
 from grids.models import Area, KeyPlace, Visit
 from pingxiang.bounds import BoundedDateField, column_integer
+from pingxiang.geo import PositionFormMixin
 from pingxiang.listfilters import DRILL_FIELDS
 
 from ..models import Campaign, Hazard, HazardCategory, HazardPhoto, Inspection, today
 from .common import DATE, AreaChoiceField, AssignForm, PhotosField, category_choices
 
 
-class HazardForm(forms.Form):
+class HazardForm(PositionFormMixin):
     source = forms.ChoiceField(label="发现途径", choices=Hazard.Source.choices)
     category = forms.ModelChoiceField(label="隐患类别",
                                       queryset=HazardCategory.objects.filter(is_active=True))

@@ -84,6 +84,10 @@ class Hazard(models.Model):
     place = models.ForeignKey(KeyPlace, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="hazards", verbose_name="重点场所")
     location = models.CharField("具体位置", max_length=120, blank=True)
+    # Where the reporter's phone was, with their consent (issue 21 §3); null without it.
+    latitude = models.FloatField("纬度", null=True, blank=True)
+    longitude = models.FloatField("经度", null=True, blank=True)
+    accuracy = models.FloatField("定位精度(米)", null=True, blank=True)
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
                              verbose_name="所属辖区")
     village = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grids.access import has_role, require_role
+from grids.positions import shown_position
 from pingxiang.access import scoped
 from pingxiang.audit import timeline_list
 from pingxiang.listfilters import paginate
@@ -88,7 +89,8 @@ def hazard_create(request):
                     grade=data["grade"], area=area, place=data["place"], location=data["location"],
                     description=data["description"], found_date=data["found_date"],
                     campaign=data["campaign"], source_ref=data["source_ref"],
-                    source_visit_id=data["visit"], inspection=inspection, photos=data["photos"])
+                    source_visit_id=data["visit"], inspection=inspection, photos=data["photos"],
+                    position=data["position"])
             except ActionError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -122,6 +124,8 @@ def _hazard_page(request, hazard, **bound):
         and user.pk in actions.rectifiers_of(hazard),
         "can_close": manage and actions.allowed(t, "close", status),
         "photo_form": forms.PhotoForm() if (manage or rectify) and status != Hazard.Status.CLOSED else None,
+        # Where the reporter was (issue 21 §3), for the roles that may see positions.
+        "position": shown_position(user, hazard, area=hazard.area, subject=hazard.place),
     }
     return render(request, "rectification/hazard_detail.html", context)
 

@@ -52,9 +52,8 @@ def test_grid_worker_visits_settles_a_dispute_on_the_spot_and_works_offline(
     assert_clean_page(page)
     shoot(page, "grid_worker_phone", full_page=False)
 
-    # Find the household by a member's name (the menu folds behind a button on a phone).
-    page.click("label.navbutton")
-    page.locator(".mainnav a", has_text="住户").click()
+    # Find the household by a member's name (住户 is in the grid worker's short header).
+    page.locator(".fieldnav-main a", has_text="住户").click()
     # htmx (a deferred script) must have wired up the box before typing, or on a busy
     # machine the keystrokes come before it and no search is sent.
     page.wait_for_load_state("load")

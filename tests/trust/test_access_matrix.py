@@ -100,6 +100,9 @@ MATRIX = {
     "grids:visit_export": Get("200 200 200 200 200 200 200 200 302"),
     "grids:visit_detail": Get("200 200 200 200 200 200 200 404 302"),
     "grids:visit_photo": Get("200 200 200 200 200 200 200 404 302"),
+    # Confirming a visit's position as the household's reference (grid worker, centre staff;
+    # the others get 403 from the view, checked in tests/grids/test_positions.py).
+    "grids:visit_confirm_position": Post(),
     "grids:worklist": Get("200 200 200 200 200 200 200 200 302"),
     "grids:campaign_list": Get("200 200 200 200 200 200 200 200 302"),
     "grids:campaign_coverage": Get("200 200 200 200 200 200 200 404 302"),

@@ -30,6 +30,7 @@ OBJECTS = {
     "grids:key_person_status": ("key_person",),
     "grids:visit_detail": ("visit",),
     "grids:visit_photo": ("visit",),
+    "grids:visit_confirm_position": ("visit",),
     "grids:campaign_coverage": ("grid_campaign",),
     "cases:case_detail": ("case",),
     "cases:case_action": ("case",),
