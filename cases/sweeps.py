@@ -89,8 +89,9 @@ def judicial_confirmation_reminders(now):
     policy = Policy.current()
     today = local_date(now)
     horizon = today + dt.timedelta(days=policy.jc_remind_days_before)
-    due = (Case.objects.filter(jc_applied=False, jc_reminded=False, jc_due_on__isnull=False,
-                               jc_due_on__lte=horizon, jc_due_on__gte=today)
+    due = (Case.objects.counted().filter(jc_applied=False, jc_reminded=False,
+                                         jc_due_on__isnull=False,
+                                         jc_due_on__lte=horizon, jc_due_on__gte=today)
            .select_related("village", "town", "grid", "handler", "took_charge_by")[:BATCH])
     count = 0
     for case in due:
