@@ -35,6 +35,7 @@ def remind_hazards_due_soon(now):
     with transaction.atomic():
         rows = list(Hazard.objects.select_for_update(skip_locked=True, of=("self",))
                     .filter(status__in=Hazard.RECTIFYING_STATES, deadline__gte=on,
+                            withdrawn_at__isnull=True,
                             deadline__lte=horizon, due_reminded_at__isnull=True)
                     .select_related("handler", "assigned_by", "category")[:BATCH])
         for hazard in rows:
@@ -58,6 +59,7 @@ def flag_overdue_hazards(now):
     with transaction.atomic():
         rows = list(Hazard.objects.select_for_update(skip_locked=True, of=("self",))
                     .filter(status__in=Hazard.RECTIFYING_STATES, deadline__lt=on,
+                            withdrawn_at__isnull=True,
                             overdue_flagged_at__isnull=True)
                     .select_related("handler", "assigned_by", "village")[:BATCH])
         for hazard in rows:
