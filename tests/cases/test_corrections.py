@@ -373,3 +373,50 @@ def test_the_case_page_loads_the_correction_forms_lazily(cast, make_case, login)
     form = login(cast.centre).get(reverse("cases:case_action_form", args=[case.pk, "correct"]),
                                   HTTP_HX_REQUEST="true")
     assert form.status_code == 200 and case.description in form.content.decode()
+
+
+# --- Access on the page: outsiders and read-only users -----------------------------------------
+@pytest.mark.parametrize("action", CORRECTIONS)
+@pytest.mark.parametrize("username,status", [("grid_menghe", 404), ("cadre_menghe", 404),
+                                             ("supervisor", 403), ("grid_xiguan", 403)])
+def test_outsiders_and_readers_cannot_correct_on_the_page(cast, make_case, login, action,
+                                                          username, status):
+    case = make_case()
+    client = login(getattr(cast, username))
+    form = client.get(reverse("cases:case_action_form", args=[case.pk, action]))
+    assert form.status_code == status
+    response = client.post(reverse("cases:case_action", args=[case.pk, action]),
+                           {"version": case.version, "reason": "x", "risk": "red"})
+    assert response.status_code == status
+    assert Case.objects.get(pk=case.pk).version == case.version
+
+
+def test_the_merged_case_page_names_the_case_it_went_into(cast, make_case, login):
+    case, duplicate = make_case(), make_case()
+    client = login(cast.centre)
+    response = client.post(reverse("cases:case_action", args=[case.pk, "merge"]),
+                           {"version": case.version, "duplicate": duplicate.number,
+                            "reason": "同一纠纷"}, follow=True)
+    assert f"已将 {duplicate.number} 合并到本案" in response.content.decode()
+    page = client.get(reverse("cases:case_detail", args=[duplicate.pk])).content.decode()
+    assert 'id="case-merged"' in page and case.number in page
+    assert "您目前没有可办理的操作" in page
+
+
+def test_the_case_page_costs_the_same_with_more_merged_cases(cast, make_case, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = make_case()
+    actions.merge_cases(case, actor=cast.centre, duplicate=make_case(), reason="重复")
+    client = login(cast.centre)
+    url = reverse("cases:case_detail", args=[case.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for _ in range(3):
+        actions.merge_cases(Case.objects.get(pk=case.pk), actor=cast.centre,
+                            duplicate=make_case(), reason="重复")
+    with CaptureQueriesContext(connection) as four:
+        client.get(url)
+    assert len(four) == len(one)
