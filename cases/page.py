@@ -23,7 +23,7 @@ def records(case, user):
         my_receipt = (ReferralReceipt.objects.filter(referral=referral, recipient=user,
                                                      acted_at__isnull=True).first())
     merged = list(case.merged_cases.order_by("received_at", "pk").only(
-        "number", "source", "source_ref", "received_at"))
+        "number", "source", "source_ref", "received_at", "merged_into"))
     if merged:  # a merged duplicate's history is this case's history too: one query for all
         numbers = {str(m.pk): m.number for m in merged}
         timeline = list(AuditEvent.objects.filter(
