@@ -121,6 +121,13 @@ def may(user, case, action):
         return is_leader(user, case)
     if action in {"follow_up", "confirm_judicially", "attach", "acknowledge"}:
         return is_worker(user, case)
+    if action in {"correct", "correct_parties"}:
+        # What was typed at intake: the centre, or the cadre of the case's village.
+        return _covers(user, case, (Role.CENTRE_STAFF, Role.VILLAGE_CADRE))
+    if action in {"regrade", "withdraw", "merge"}:
+        # The risk decides who hears and how high the case may go; withdrawing and merging
+        # change the figures: the centre of the case's town alone (issue 19).
+        return is_centre(user, case)
     return False
 
 

@@ -23,6 +23,7 @@ from cases.models import (
     ACTIVE_STATUSES,
     OPEN_STATUSES,
     PUSHED_SOURCES,
+    UNCOUNTED_STATUSES,
     Agreement,
     Attachment,
     Case,
@@ -74,6 +75,13 @@ TRANSITIONS = {
     "archive": {Status.FOLLOWED_UP, Status.UNRESOLVED},
     "take_charge": set(ACTIVE_STATUSES),
     "confirm_judicially": {Status.RESOLVED, Status.FOLLOWED_UP, Status.ARCHIVED},
+    # Corrections (issue 19): any case that still counts; a withdrawn or merged one is only
+    # kept on file.
+    "correct": set(Status) - set(UNCOUNTED_STATUSES),
+    "correct_parties": set(Status) - set(UNCOUNTED_STATUSES),
+    "regrade": set(Status) - set(UNCOUNTED_STATUSES),
+    "withdraw": set(Status) - set(UNCOUNTED_STATUSES),
+    "merge": set(Status) - set(UNCOUNTED_STATUSES),
 }
 
 ACTION_LABELS = {
@@ -82,6 +90,8 @@ ACTION_LABELS = {
     "send_down": "交办下级", "request_pause": "申请暂停计时", "decide_pause": "审批暂停计时",
     "resume": "恢复计时", "follow_up": "回访", "archive": "归档", "take_charge": "领导包案",
     "confirm_judicially": "司法确认", "acknowledge": "签收推送", "attach": "上传附件",
+    "correct": "更正案件信息", "correct_parties": "更正当事人", "regrade": "调整风险等级",
+    "withdraw": "撤销", "merge": "合并重复案件",
 }
 
 
@@ -726,3 +736,211 @@ def available_actions(case):
     if case.jc_applied or case.jc_due_on is None:
         names.discard("confirm_judicially")
     return names
+
+
+# --- Corrections, withdrawal and merging (issue 19) ---------------------------------------------
+# A correction changes what was recorded, never the case's progress; each records from/to and
+# a reason, so the figures that move with it (a category, a village) can be explained.
+def _need_reason(reason):
+    if not (reason or "").strip():
+        raise CaseActionError("请写明更正的原因（将记入办理记录）。")
+    return reason.strip()
+
+
+def _place_label(case):
+    return str(case.village) if case.area_id == case.village_id else f"{case.village} · {case.area}"
+
+
+@transaction.atomic
+def correct_case(case, *, actor, reason, area, category, description, source, source_ref="",
+                 at=None):
+    """更正 the case's place (village, 社 or grid, within its town), category, description
+    and source details. Nothing else about the case changes; its ladder goes on."""
+    at = _now(at)
+    _refuse_transition(case, "correct")
+    reason = _need_reason(reason)
+    village = people.village_of(area)
+    if village is None:
+        raise CaseActionError("请选择案件所在的村(社区)。")
+    if people.town_of(village).pk != case.town_id:
+        raise CaseActionError(f"案件只能更正到本镇（{case.town}）的村(社区)；"
+                              "其他镇的纠纷请撤销后由该镇登记。")
+    description = (description or "").strip()
+    if not description:
+        raise CaseActionError("简要情况不能为空。")
+    before = {"place": _place_label(case), "category": str(case.category),
+              "description": case.description, "source": case.get_source_display(),
+              "source_ref": case.source_ref}
+    grid = area if area.kind == Area.Kind.GRID else None
+    changes = {"village": village, "area": area, "grid": grid, "category": category,
+               "description": description, "source": source, "source_ref": source_ref}
+    probe = Case(village=village, area=area, category=category, source=source)
+    after = {"place": _place_label(probe), "category": str(category),
+             "description": description, "source": probe.get_source_display(),
+             "source_ref": source_ref}
+    labels = {"place": "所在地", "category": "类别", "description": "简要情况",
+              "source": "来源", "source_ref": "来源编号"}
+    changed = [k for k in labels if before[k] != after[k]]
+    if not changed:
+        raise CaseActionError("没有需要更正的内容：填写的与现有信息相同。")
+    _commit(case, **changes)
+    _audit(case, at=at, actor=actor, action="case.correct", action_label="更正案件信息",
+           from_state="；".join(f"{labels[k]}：{before[k]}" for k in changed)[:500],
+           to_state="；".join(f"{labels[k]}：{after[k]}" for k in changed)[:500],
+           reason=reason, data={"fields": changed,
+                                "from": {k: before[k] for k in changed},
+                                "to": {k: after[k] for k in changed}})
+    return case
+
+
+@transaction.atomic
+def correct_parties(case, *, actor, reason, remove=(), add=(), at=None):
+    """更正当事人: take off parties recorded by mistake (`remove`, resident ids) and add the
+    right ones (`add`, dicts like register_case's `parties`). A person's own record is not
+    edited here: it may be on other cases too."""
+    at = _now(at)
+    _refuse_transition(case, "correct_parties")
+    reason = _need_reason(reason)
+    links = list(case.party_links.select_related("resident").order_by("pk"))
+    current = {link.resident_id: link for link in links}
+    remove = {int(pk) for pk in remove}
+    if remove - set(current):
+        raise CaseActionError("要删除的当事人不在此案件上。")
+    added = []
+    for party in add:
+        try:
+            resident = find_or_create_resident(
+                name=party["name"], id_number=party.get("id_number", ""),
+                phone=party.get("phone", ""), area=case.area, actor=actor).resident
+        except ValidationError as exc:
+            raise CaseActionError(f"当事人“{party['name']}”：{exc.messages[0]}") from exc
+        if resident.pk in current and resident.pk not in remove:
+            raise CaseActionError(f"“{resident.name}”已是此案件的当事人。")
+        added.append((resident, (party.get("address") or "").strip()))
+    if not remove and not added:
+        raise CaseActionError("请选择要删除的当事人或填写要增加的当事人。")
+    if len(current) - len(remove) + len(added) < 1:
+        raise CaseActionError("案件至少要有一名当事人。")
+    before = "、".join(link.resident.name for link in links)
+    _commit(case)
+    CaseParty.objects.filter(case=case, resident_id__in=remove).delete()
+    CaseParty.objects.bulk_create([CaseParty(case=case, resident=r, address=a)
+                                   for r, a in added if r.pk not in current or r.pk in remove])
+    after = "、".join(CaseParty.objects.filter(case=case).order_by("pk")
+                     .values_list("resident__name", flat=True))
+    _audit(case, at=at, actor=actor, action="case.correct_parties", action_label="更正当事人",
+           from_state=f"当事人：{before}", to_state=f"当事人：{after}", reason=reason,
+           data={"removed": sorted(remove), "added": [r.pk for r, _ in added]})
+    return case
+
+
+@transaction.atomic
+def regrade_case(case, *, actor, risk, reason, at=None):
+    """调整风险等级. The ladder reads the risk whenever it moves (highest_start,
+    escalation_levels), so a case made red may go straight up from now on, and one no
+    longer red may not; the level it is at stays."""
+    at = _now(at)
+    _refuse_transition(case, "regrade")
+    reason = _need_reason(reason)
+    if risk == case.risk:
+        raise CaseActionError(f"风险等级已是{case.get_risk_display()}色，无需调整。")
+    before, old = case.get_risk_display(), case.risk
+    _commit(case, risk=risk)
+    _audit(case, at=at, actor=actor, action="case.regrade", action_label="调整风险等级",
+           from_state=f"{before}色风险", to_state=f"{case.get_risk_display()}色风险",
+           reason=reason, data={"from": old, "to": risk})
+    if risk == Risk.RED and case.status in ACTIVE_STATUSES:
+        # As at registration: the leader of the village hears of a red case at once.
+        _tell(lambda: people.village_leaders(case.village) or people.town_leaders(case.town),
+              case, key=f"red:{case.version}", kind="case_red", urgent=True,
+              title=f"{case.number}（{case.village}）调整为红色风险，请立即关注",
+              body=reason[:120])
+    return case
+
+
+def _stop_clocks(case, at):
+    """A withdrawn or merged case runs no clock and waits for no follow-up or reminder."""
+    _close_stint(case, at, LevelStint.Outcome.WITHDRAWN)
+    LevelStint.objects.filter(case=case, outcome=LevelStint.Outcome.WITHDRAWN,
+                              ended_at=at).update(on_time=None)
+    PauseRequest.objects.filter(case=case, state__in=[PauseRequest.State.PENDING,
+                                                      PauseRequest.State.APPROVED]).update(
+        state=PauseRequest.State.ENDED, resumed_at=at)
+
+
+@transaction.atomic
+def withdraw_case(case, *, actor, reason, at=None):
+    """撤销 a case registered by mistake: kept and marked, counted in no figure and no
+    default list (Case.objects.counted)."""
+    at = _now(at)
+    _refuse_transition(case, "withdraw")
+    if not (reason or "").strip():
+        raise CaseActionError("请写明撤销的原因（将记入办理记录）。")
+    from_state = _state_label(case)
+    _commit(case, status=Status.WITHDRAWN, withdrawn_at=at, withdrawn_reason=reason.strip(),
+            deadline=None, paused_at=None, pause_ends_at=None)
+    _stop_clocks(case, at)
+    _record(case, at=at, actor=actor, action="withdraw", from_state=from_state,
+            reason=reason.strip())
+    return case
+
+
+@transaction.atomic
+def merge_cases(case, *, actor, duplicate, reason, at=None):
+    """合并: `duplicate` (the same dispute registered again, from another source) goes into
+    `case`. Its parties and attachments join the case; it keeps its own source, push and
+    history on file, marked 已合并 with a link, and counts nowhere. Both cases must be of
+    one town."""
+    at = _now(at)
+    if not (reason or "").strip():
+        raise CaseActionError("请写明合并的原因（将记入办理记录）。")
+    if duplicate.pk == case.pk:
+        raise CaseActionError("不能把案件合并到它自己。")
+    if duplicate.town_id != case.town_id:
+        raise CaseActionError(f"{case.number} 与 {duplicate.number} 不属于同一个镇，不能合并。")
+    _refuse_transition(case, "merge")
+    if duplicate.status in UNCOUNTED_STATUSES:
+        raise CaseActionError(f"{duplicate.number} 已{duplicate.get_status_display()[1:]}，"
+                              "不能再合并。")
+    # Both rows locked, lower id first, so two merges of the same pair cannot deadlock.
+    list(Case.objects.select_for_update().filter(pk__in=[case.pk, duplicate.pk]).order_by("pk"))
+    dup_state = _state_label(duplicate)
+    _commit(duplicate, status=Status.MERGED, merged_into=case, deadline=None, paused_at=None,
+            pause_ends_at=None)
+    _commit(case)
+    _stop_clocks(duplicate, at)
+    have = set(CaseParty.objects.filter(case=case).values_list("resident_id", flat=True))
+    moved = [link for link in CaseParty.objects.filter(case=duplicate).order_by("pk")
+             if link.resident_id not in have]
+    CaseParty.objects.bulk_create([CaseParty(case=case, resident_id=link.resident_id,
+                                             role=link.role, address=link.address)
+                                   for link in moved])
+    attachments = Attachment.objects.filter(case=duplicate).update(case=case)
+    sources_text = f"{duplicate.get_source_display()}" + (
+        f"（{duplicate.source_ref}）" if duplicate.source_ref else "")
+    _audit(duplicate, at=at, actor=actor, action="case.merge", action_label="合并到其他案件",
+           from_state=dup_state, to_state=f"已合并到 {case.number}", reason=reason.strip(),
+           data={"into": case.pk, "into_number": case.number})
+    _audit(case, at=at, actor=actor, action="case.merge", action_label="合并重复案件",
+           from_state=f"合并前：{duplicate.number}（{sources_text}）另案登记",
+           to_state=_state_label(case), reason=reason.strip(),
+           data={"merged": duplicate.pk, "merged_number": duplicate.number,
+                 "source": duplicate.source, "source_ref": duplicate.source_ref,
+                 "parties_added": [link.resident_id for link in moved],
+                 "attachments_moved": attachments})
+    return case
+
+
+def possible_duplicates(*, category, village, parties=(), residents=(), at=None):
+    """Open cases of the same category registered in the last 30 days naming the same
+    party: by ID number, or by name in the same village (for the warning at intake)."""
+    since = _now(at) - dt.timedelta(days=30)
+    ids = [p["id_number"] for p in parties if p.get("id_number")]
+    names = [p["name"] for p in parties if p.get("name")]
+    same = Q(party_links__resident__in=list(residents))
+    if ids:
+        same |= Q(party_links__resident__id_number__in=ids)
+    if names:
+        same |= Q(party_links__resident__name__in=names, village=village)
+    return (Case.objects.active().filter(same, category=category, received_at__gte=since)
+            .distinct().order_by("-received_at"))

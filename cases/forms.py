@@ -6,8 +6,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases.models import (
+    UNCOUNTED_STATUSES,
     Agreement,
     Attachment,
+    Case,
     Category,
     FollowUp,
     Level,
@@ -102,6 +104,9 @@ class CaseForm(PositionFormMixin):
     known_parties = forms.ModelMultipleChoiceField(
         label="已建档当事人", queryset=Resident.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple)
+    not_duplicate = forms.BooleanField(
+        label="已核对，不是同一纠纷，仍然登记", required=False,
+        help_text="同一纠纷请不要重复登记：打开上面的案件补充情况，或登记后由综治中心合并")
 
     def __init__(self, *args, villages, residents=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -338,6 +343,12 @@ class CaseFilterForm(ListFilterForm):
             self.add_error("end", "结束日期不能早于开始日期。")
         return data
 
+    def counted_only(self, qs):
+        """The default list: withdrawn and merged cases only when their status is asked for,
+        as in every figure (Case.objects.counted)."""
+        status = self.cleaned_data.get("status") if self.is_valid() else ""
+        return qs if status in UNCOUNTED_STATUSES else qs.counted()
+
     def filter(self, qs, now=None):
         if not self.is_valid():
             return qs.none()
@@ -378,3 +389,120 @@ class SeenVersionForm(forms.Form):
     and the posted action's hidden field)."""
 
     version = forms.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
+
+
+# --- Corrections, withdrawal and merging (issue 19) ------------------------------------------
+REASON = forms.CharField(label="更正原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
+                         help_text="必填，记入办理记录")
+
+
+class CorrectForm(VersionedForm):
+    """更正 what was recorded at intake; opens with the case's current values."""
+
+    village = forms.ModelChoiceField(label="村(社区)", queryset=Area.objects.none(),
+                                     empty_label="请选择")
+    area = forms.ModelChoiceField(label="社/小区或网格", queryset=Area.objects.none(),
+                                  required=False, empty_label="（不细分）", widget=AreaSelect)
+    category = forms.ModelChoiceField(label="纠纷类别", queryset=Category.objects.all(),
+                                      empty_label="请选择")
+    description = forms.CharField(label="简要情况", widget=forms.Textarea(attrs={"rows": 4}),
+                                  max_length=2000)
+    source = forms.ChoiceField(label="来源", choices=Source.choices)
+    source_ref = forms.CharField(label="来源编号", required=False, max_length=100)
+    reason = REASON
+
+    def __init__(self, *args, case, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        villages = villages.filter(path__startswith=case.town.path)
+        self.fields["village"].queryset = villages
+        self.fields["village"].widget.attrs["data-narrows"] = self.auto_id % "area"
+        area = self.fields["area"]
+        area.queryset = areas_for_intake(list(villages.values_list("pk", flat=True)))
+        area.choices, area.widget.village_of = area_choices(villages)
+        self.initial = {"village": case.village_id,
+                        "area": case.area_id if case.area_id != case.village_id else None,
+                        "category": case.category_id, "description": case.description,
+                        "source": case.source, "source_ref": case.source_ref, **self.initial}
+
+    def clean(self):
+        data = super().clean()
+        village, area = data.get("village"), data.get("area")
+        if village and area and not area.is_under(village):
+            self.add_error("area", f"所选社/网格“{area}”不在{village}，请重新选择。")
+        return data
+
+
+class CorrectPartiesForm(VersionedForm):
+    remove = forms.ModelMultipleChoiceField(label="删除登记错的当事人", required=False,
+                                            queryset=Resident.objects.none(),
+                                            widget=forms.CheckboxSelectMultiple)
+    name = forms.CharField(label="增加当事人：姓名", max_length=50, required=False,
+                           validators=[validate_plain_text])
+    id_number = forms.CharField(label="身份证号", max_length=18, required=False,
+                                validators=[validate_plain_text])
+    phone = forms.CharField(label="联系电话", max_length=20, required=False,
+                            validators=[validate_plain_text])
+    address = forms.CharField(label="住址", max_length=200, required=False)
+    reason = REASON
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["remove"]
+        field.queryset = Resident.objects.filter(pk__in=case.party_links.values("resident"))
+        field.label_from_instance = lambda r: r.name
+
+    def clean_id_number(self):
+        value = self.cleaned_data.get("id_number", "")
+        return validate_id_number(value) if value else ""
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("id_number") or data.get("phone") or data.get("address")) \
+                and not data.get("name"):
+            self.add_error("name", "请填写当事人姓名。")
+        return data
+
+    @staticmethod
+    def added(data):
+        """The party to add, from cleaned_data, as register_case's `parties` take them."""
+        if not data.get("name"):
+            return []
+        return [{k: data.get(k, "") for k in ("name", "id_number", "phone", "address")}]
+
+
+class RegradeForm(VersionedForm):
+    risk = forms.ChoiceField(label="风险等级", choices=Risk.choices)
+    reason = forms.CharField(label="调整原因", max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="必填。红色风险可越级上报，并即时告知包村领导")
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial = {"risk": case.risk, **self.initial}
+
+
+class WithdrawForm(VersionedForm):
+    reason = forms.CharField(label="撤销原因", max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="必填。撤销的案件保留备查，不计入任何统计")
+
+
+class MergeForm(VersionedForm):
+    duplicate = forms.CharField(label="重复案件编号", max_length=30,
+                                help_text="同一纠纷另行登记的案件（如 平襄-2026-0012）："
+                                          "其当事人、附件并入本案，原案件保留并标记为已合并，只计一次")
+    reason = forms.CharField(label="合并原因", max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, case, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case, self.user = case, user
+
+    def clean_duplicate(self):
+        number = self.cleaned_data["duplicate"].strip()
+        found = Case.objects.visible_to(self.user).filter(number=number).first()
+        if found is None:
+            raise ValidationError(f"没有找到编号为“{number}”的案件，或不在您的辖区内。")
+        if found.pk == self.case.pk:
+            raise ValidationError("不能把案件合并到它自己。")
+        return found

@@ -200,10 +200,15 @@ class Status(models.TextChoices):
     UNRESOLVED = "unresolved", "未化解"
     FOLLOWED_UP = "followed_up", "已回访"
     ARCHIVED = "archived", "归档"
+    # Kept on file, counted nowhere (issue 19): registered by mistake, or a duplicate that
+    # was merged into another case (merged_into).
+    WITHDRAWN = "withdrawn", "已撤销"
+    MERGED = "merged", "已合并"
 
 
 OPEN_STATUSES = [Status.ACCEPTED, Status.MEDIATING]  # a level clock is running
 ACTIVE_STATUSES = [Status.REGISTERED, Status.ACCEPTED, Status.MEDIATING]
+UNCOUNTED_STATUSES = [Status.WITHDRAWN, Status.MERGED]  # in no figure and no default list
 
 
 class ResolutionMethod(models.TextChoices):
@@ -213,6 +218,10 @@ class ResolutionMethod(models.TextChoices):
 
 
 class CaseQuerySet(models.QuerySet):
+    def counted(self):
+        """Cases that count: not withdrawn (撤销) and not merged into another case."""
+        return self.exclude(status__in=UNCOUNTED_STATUSES)
+
     def active(self):
         return self.filter(status__in=ACTIVE_STATUSES)
 
@@ -298,6 +307,10 @@ class Case(models.Model):
     jc_due_on = models.DateField("司法确认申请截止", null=True, blank=True)
     jc_reminded = models.BooleanField("已提醒司法确认", default=False)
     archived_at = models.DateTimeField("归档时间", null=True, blank=True)
+    withdrawn_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    withdrawn_reason = models.TextField("撤销原因", blank=True)
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="merged_cases", verbose_name="合并到")
     version = models.PositiveIntegerField("版本", default=0)
 
     objects = CaseQuerySet.as_manager()
@@ -332,6 +345,10 @@ class Case(models.Model):
     @property
     def is_open(self):
         return self.status in OPEN_STATUSES
+
+    @property
+    def is_counted(self):
+        return self.status not in UNCOUNTED_STATUSES
 
     def timing(self, now=None):
         """'overdue' / 'due' / 'ok' / 'paused' / '' from the stored deadline."""
@@ -388,6 +405,7 @@ class LevelStint(models.Model):
         ESCALATED = "escalated", "调处不成上报"
         AUTO_ESCALATED = "auto_escalated", "超时自动上报"
         SENT_DOWN = "sent_down", "交办下级"
+        WITHDRAWN = "withdrawn", "撤销或合并"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="stints")
     level = models.PositiveSmallIntegerField("层级")

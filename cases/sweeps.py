@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import F
 
 from cases import actions
-from cases.models import OPEN_STATUSES, Case, Policy, Status
+from cases.models import OPEN_STATUSES, UNCOUNTED_STATUSES, Case, Policy, Status
 from cases.workdays import local_date
 from pingxiang.deadlines import deadline_text
 from pingxiang.registry import settled_notifications
@@ -90,8 +90,9 @@ def judicial_confirmation_reminders(now):
     policy = Policy.current()
     today = local_date(now)
     horizon = today + dt.timedelta(days=policy.jc_remind_days_before)
-    due = (Case.objects.filter(jc_applied=False, jc_reminded=False, jc_due_on__isnull=False,
-                               jc_due_on__lte=horizon, jc_due_on__gte=today)
+    due = (Case.objects.counted().filter(jc_applied=False, jc_reminded=False,
+                                         jc_due_on__isnull=False,
+                                         jc_due_on__lte=horizon, jc_due_on__gte=today)
            .select_related("village", "town", "grid", "handler", "took_charge_by")[:BATCH])
     count = 0
     for case in due:
@@ -129,7 +130,7 @@ def end_expired_pauses(now):
 def settled_case_reminders(keys):
     """Of the morning digest's keys, the case reminders that no longer call for anything: a 回访
     reminder once the case is followed up (or no longer 已化解), a 司法确认 reminder once the
-    application is made, either once the case is gone."""
+    application is made, either once the case is withdrawn (撤销), merged or gone."""
     wanted = {}
     for key in keys:
         parts = key.split(":")
@@ -143,7 +144,7 @@ def settled_case_reminders(keys):
     settled = set()
     for key, (pk, what) in wanted.items():
         status, applied = state.get(pk, (None, True))
-        if status is None or (what == "followup" and status != Status.RESOLVED) \
-                or (what == "jc" and applied):
+        if status is None or status in UNCOUNTED_STATUSES \
+                or (what == "followup" and status != Status.RESOLVED) or (what == "jc" and applied):
             settled.add(key)
     return settled

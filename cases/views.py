@@ -38,6 +38,7 @@ def _filtered(request):
     qs = Case.objects.visible_to(request.user)
     if request.GET:
         qs = form.filter(qs)
+    qs = form.counted_only(qs)
     # ?area/from/to: the dashboard's drill-down (same query as the number it came from).
     qs = form.narrow(qs, area_field="village", village="village", datetime_field="received_at")
     return form, qs
@@ -139,6 +140,16 @@ def _party_residents(request, prefill):
     return field.queryset.filter(pk__in=ids)
 
 
+def _possible_duplicates(user, data, parties):
+    """Open cases of the same category in the last 30 days naming one of these parties (by
+    ID number, or by name in the same village), among those the user may see."""
+    found = actions.possible_duplicates(
+        category=data["category"], village=data["village"], parties=parties,
+        residents=list(data["known_parties"]))
+    return list(found.filter(pk__in=Case.objects.visible_to(user).values("pk"))
+                .select_related("village", "category")[:10])
+
+
 @scoped("role", model=Case)
 @require_http_methods(["GET", "POST"])
 def case_create(request):
@@ -152,9 +163,17 @@ def case_create(request):
         parties = f.PartyFormSet(request.POST, prefix="party")
         if form.is_valid() and parties.is_valid():
             _check_sources(request.user, form)
+        duplicates = []
         if form.is_valid() and parties.is_valid():
             data = form.cleaned_data
             given = [p for p in parties.cleaned_data if p.get("name")]
+            if not data["not_duplicate"]:
+                duplicates = _possible_duplicates(request.user, data, given)
+        if duplicates:
+            # Warned, not refused: the user looks, then confirms it is another dispute.
+            return render(request, "cases/case_form.html",
+                          {"form": form, "parties": parties, "duplicates": duplicates})
+        if form.is_valid() and parties.is_valid():
             try:
                 case = actions.register_case(
                     actor=request.user, area=data["area"] or data["village"],
@@ -198,6 +217,12 @@ def _available(user, case):
             kwargs["levels"] = actions.escalation_levels(case)
         elif name == "send_down":
             kwargs["levels"] = actions.send_down_levels(case)
+        elif name == "correct":
+            kwargs.update(case=case, villages=intake_villages(user))
+        elif name in {"correct_parties", "regrade"}:
+            kwargs["case"] = case
+        elif name == "merge":
+            kwargs.update(case=case, user=user)
         available[name] = kwargs
     return available, pending
 
@@ -230,6 +255,11 @@ ACTION_TEXT = {
     "archive": ("归档", "已归档。"),
     "take_charge": ("领导包案", "已包案。"),
     "confirm_judicially": ("登记司法确认", "已登记司法确认。"),
+    "correct": ("更正案件信息", "已更正，原内容和原因已记入办理记录。"),
+    "correct_parties": ("更正当事人", "已更正当事人，原内容和原因已记入办理记录。"),
+    "regrade": ("调整风险等级", "已调整风险等级。"),
+    "withdraw": ("撤销案件", "已撤销。此案件保留备查，不再计入统计。"),
+    "merge": ("合并重复案件", "已合并重复案件，其当事人、附件和办理记录已并入本案。"),
 }
 
 
@@ -267,6 +297,18 @@ ACTION_FORMS = {
         c, actor=u, note=d["note"])),
     "confirm_judicially": (f.JudicialForm, lambda c, u, d: actions.confirm_judicially(
         c, actor=u, court=d["court"], confirmed_on=d["confirmed_on"])),
+    "correct": (f.CorrectForm, lambda c, u, d: actions.correct_case(
+        c, actor=u, reason=d["reason"], area=d["area"] or d["village"], category=d["category"],
+        description=d["description"], source=d["source"], source_ref=d["source_ref"])),
+    "correct_parties": (f.CorrectPartiesForm, lambda c, u, d: actions.correct_parties(
+        c, actor=u, reason=d["reason"], remove=[r.pk for r in d["remove"]],
+        add=f.CorrectPartiesForm.added(d))),
+    "regrade": (f.RegradeForm, lambda c, u, d: actions.regrade_case(
+        c, actor=u, risk=d["risk"], reason=d["reason"])),
+    "withdraw": (f.WithdrawForm, lambda c, u, d: actions.withdraw_case(
+        c, actor=u, reason=d["reason"])),
+    "merge": (f.MergeForm, lambda c, u, d: actions.merge_cases(
+        c, actor=u, duplicate=d["duplicate"], reason=d["reason"])),
 }
 
 

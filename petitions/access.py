@@ -78,6 +78,7 @@ class PublicPetition:
     accepted_at: object
     leader_id: int
     reception_id: int
+    withdrawn_at: object = None
     village_name: str = ""
     area_name: str = ""
 

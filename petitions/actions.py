@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from cases.actions import CaseActionError
@@ -30,6 +31,7 @@ from petitions.models import (
 )
 from pingxiang import audit
 from pingxiang.deadlines import deadline_text
+from pingxiang.masks import mask_id_number, mask_phone
 from pingxiang.models import AuditEvent
 from pingxiang.notify import notify
 from pingxiang.people import display_name
@@ -106,12 +108,15 @@ def _move(petition, action, *, actor, label, at=None, reason="", data=None,
           extra_filter=None, **fields):
     """The conditional update every transition goes through."""
     sources, target = TRANSITIONS[action]
+    if petition.withdrawn_at:
+        raise PetitionError(f"信访件已撤销，不能{label}。")
     if petition.status not in sources:
         raise PetitionError(
             f"信访件当前状态为“{S(petition.status).label}”，不能{label}。")
     if target is not None:
         fields["status"] = target
     updated = Petition.objects.filter(pk=petition.pk, status=petition.status,
+                                      withdrawn_at__isnull=True,
                                       **(extra_filter or {})).update(**fields)
     if not updated:
         current = Petition.objects.filter(pk=petition.pk).values_list("status", flat=True).first()
@@ -656,3 +661,106 @@ def import_work_orders(*, actor, orders, channel=Petition.Channel.LIVELIHOOD):
                                 S.CLOSED.label, S.CLOSED.label))
     AuditEvent.objects.bulk_create(events)
     return petitions
+
+
+# --- Corrections and withdrawal (issue 19) -------------------------------------------------------
+def may_correct(user, petition):
+    """Corrections and withdrawal: the centre staff over the petition (who alone may read
+    who filed it); a leader in charge handles it but does not rewrite what was registered."""
+    return any(petition.area.path.startswith(p)
+               for p in area_paths(user, roles=[Role.CENTRE_STAFF]))
+
+
+def _check_corrector(actor, petition):
+    if not may_correct(actor, petition):
+        raise PetitionError("只有本镇综治中心工作人员可以更正或撤销信访件。")
+
+
+def _bump(petition, **fields):
+    """Apply `fields` if the petition is still the version the actor saw."""
+    updated = Petition.objects.filter(pk=petition.pk, version=petition.version).update(
+        version=F("version") + 1, **fields)
+    if updated != 1:
+        raise PetitionChanged(f"信访件 {petition.number} 刚刚已被他人更正，您的更正未保存，"
+                              "请查看最新内容后再更正。")
+    for name, value in fields.items():
+        setattr(petition, name, value)
+    petition.version += 1
+
+
+class PetitionChanged(PetitionError):
+    """Someone else corrected the petition first."""
+
+
+def _person(resident):
+    """A petitioner as the trail names them: name and masked numbers, never the full ID."""
+    parts = [resident.name]
+    if resident.id_number:
+        parts.append(mask_id_number(resident.id_number))
+    if resident.phone:
+        parts.append(mask_phone(resident.phone))
+    return " ".join(parts)
+
+
+@transaction.atomic
+def correct_petition(petition, *, actor, reason, channel, category, order_type="",
+                     petitioner=None, at=None):
+    """更正 the channel, category and the petitioner (a dict name/id_number/phone: the
+    person found or created by ID number, 一人一档; their own record is not rewritten)."""
+    at = at or timezone.now()
+    _check_corrector(actor, petition)
+    if petition.withdrawn_at:
+        raise PetitionError("信访件已撤销，不能更正。")
+    if not (reason or "").strip():
+        raise PetitionError("请写明更正的原因（将记入办理记录）。")
+    channel = Petition.Channel(channel)
+    if channel == Petition.Channel.LIVELIHOOD and not order_type:
+        raise PetitionError("民生信息平台工单须选择工单类型（求助、咨询、建议、投诉）。")
+    if channel != Petition.Channel.LIVELIHOOD:
+        order_type = ""
+    labels = {"channel": "来源渠道", "order_type": "工单类型", "category": "类别",
+              "petitioner": "信访人"}
+    before = {"channel": petition.get_channel_display(), "order_type": petition.order_type,
+              "category": str(petition.category), "petitioner": _person(petition.petitioner)}
+    fields = {"channel": channel, "order_type": order_type, "category": category}
+    after = {"channel": channel.label, "order_type": order_type, "category": str(category),
+             "petitioner": before["petitioner"]}
+    if petitioner and petitioner.get("name"):
+        try:
+            resident = find_or_create_resident(actor=actor, area=petition.area,
+                                               **petitioner).resident
+        except ValidationError as exc:
+            raise PetitionError(f"信访人：{exc.messages[0]}") from exc
+        if resident.pk != petition.petitioner_id:
+            fields["petitioner"] = resident
+            after["petitioner"] = _person(resident)
+    changed = [k for k in labels if before[k] != after[k]]
+    if not changed:
+        raise PetitionError("没有需要更正的内容：填写的与现有信息相同。")
+    try:
+        with transaction.atomic():
+            _bump(petition, **fields)
+    except IntegrityError as exc:
+        raise PetitionError(f"{channel.label}编号“{petition.channel_ref}”已有登记，"
+                            "不能改为该渠道。") from exc
+    _audit(petition, at=at, actor=actor, action="petition.correct", action_label="更正",
+           from_state="；".join(f"{labels[k]}：{before[k] or '—'}" for k in changed),
+           to_state="；".join(f"{labels[k]}：{after[k] or '—'}" for k in changed),
+           reason=reason.strip(), data={"fields": changed})
+    return petition
+
+
+@transaction.atomic
+def withdraw_petition(petition, *, actor, reason, at=None):
+    """撤销 a petition registered by mistake: kept and marked, its clock stopped, counted
+    in no figure and no default list (Petition.objects.counted)."""
+    at = at or timezone.now()
+    _check_corrector(actor, petition)
+    if petition.withdrawn_at:
+        raise PetitionError("信访件已撤销。")
+    if not (reason or "").strip():
+        raise PetitionError("请写明撤销的原因（将记入办理记录）。")
+    _bump(petition, withdrawn_at=at, withdrawn_reason=reason.strip(), **_NO_CLOCK)
+    _audit(petition, at=at, actor=actor, action="petition.withdraw", action_label="撤销",
+           from_state=S(petition.status).label, to_state="已撤销", reason=reason.strip())
+    return petition

@@ -315,6 +315,8 @@ class FilterForm(ListFilterForm):
     date_to = BoundedDateField(label="至", required=False, widget=DateInput())
     reception = forms.ModelChoiceField(label="公开接访", required=False, widget=forms.HiddenInput,
                                        queryset=ReceptionDay.objects.none())
+    withdrawn = forms.BooleanField(label="只看已撤销", required=False,
+                                   help_text="撤销的信访件保留备查，不计入统计，默认不列出")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
@@ -325,6 +327,7 @@ class FilterForm(ListFilterForm):
 
     def apply(self, qs):
         data = self.cleaned_data if self.is_valid() else {}
+        qs = qs.exclude(withdrawn_at=None) if data.get("withdrawn") else qs.counted()
         if data.get("q"):
             qs = qs.filter(search_q(self.user, data["q"]))
         if data.get("channel"):
@@ -391,3 +394,51 @@ def period(qs, date_from, date_to):
         qs = qs.filter(received_at__lt=dt.datetime.combine(
             date_to + dt.timedelta(days=1), dt.time(), tzinfo=tz))
     return qs
+
+
+# --- Corrections and withdrawal (issue 19) -------------------------------------------------------
+class CorrectForm(forms.Form):
+    """更正 what was registered; opens with the petition's current values. The petitioner
+    fields are left empty: filled in, they name the right person (found by ID number)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    channel = forms.ChoiceField(label="来源渠道", choices=Petition.Channel.choices)
+    order_type = forms.ChoiceField(label="工单类型", required=False,
+                                   choices=[("", "—")] + Petition.OrderType.choices,
+                                   help_text="仅民生信息平台工单")
+    category = forms.ModelChoiceField(label="类别", queryset=Category.objects.all(),
+                                      empty_label="请选择")
+    name = forms.CharField(label="信访人姓名", max_length=50, required=False,
+                           validators=[validate_plain_text], help_text="信访人登记错了才填写")
+    id_number = forms.CharField(label="身份证号", max_length=18, required=False,
+                                validators=[validate_plain_text])
+    phone = forms.CharField(label="联系电话", max_length=20, required=False,
+                            validators=[validate_plain_text])
+    reason = forms.CharField(label="更正原因", max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}), help_text="必填，记入办理记录")
+
+    def __init__(self, *args, petition, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial = {"version": petition.version, "channel": petition.channel,
+                        "order_type": petition.order_type, "category": petition.category_id}
+
+    def clean_id_number(self):
+        value = self.cleaned_data.get("id_number", "")
+        return validate_id_number(value) if value else ""
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("id_number") or data.get("phone")) and not data.get("name"):
+            self.add_error("name", "请填写信访人姓名。")
+        return data
+
+
+class WithdrawForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    reason = forms.CharField(label="撤销原因", max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="必填。撤销的信访件保留备查，停止计时，不计入任何统计")
+
+    def __init__(self, *args, petition, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial = {"version": petition.version}

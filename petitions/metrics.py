@@ -13,8 +13,9 @@ ONLINE, PLATFORM = Petition.Channel.ONLINE, Petition.Channel.LIVELIHOOD
 
 
 def _received(area, period, channel=None):
-    qs = Petition.objects.filter(village__path__startswith=area.path,
-                                 **period.datetime_filter("received_at"))
+    # A withdrawn petition counts nowhere (the list leaves it out too).
+    qs = Petition.objects.counted().filter(village__path__startswith=area.path,
+                                           **period.datetime_filter("received_at"))
     return qs.filter(channel=channel) if channel else qs
 
 

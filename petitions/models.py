@@ -123,6 +123,10 @@ SATISFIED_VALUES = (Satisfaction.SATISFIED, Satisfaction.BASIC)
 
 
 class PetitionQuerySet(models.QuerySet):
+    def counted(self):
+        """Petitions that count: not withdrawn (撤销, registered by mistake)."""
+        return self.filter(withdrawn_at__isnull=True)
+
     def open(self):
         return self.filter(clock__gt="")
 
@@ -265,6 +269,11 @@ class Petition(models.Model):
     dispute_case_ref = models.CharField("矛盾纠纷案件", max_length=60, blank=True)
     dispute_case_id = models.IntegerField("矛盾纠纷案件ID", null=True, blank=True)
     created_at = models.DateTimeField("登记时间", default=timezone.now)
+    # Issue 19: kept on file, counted nowhere; and the version corrections are checked
+    # against (two people correcting at once: the second is told, nothing is overwritten).
+    withdrawn_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    withdrawn_reason = models.TextField("撤销原因", blank=True)
+    version = models.PositiveIntegerField("版本", default=0)
 
     objects = PetitionQuerySet.as_manager()
 
@@ -315,7 +324,7 @@ def deadline_state(due_at, now=None, *, soon_days=3):
 # What someone who may only know that a petition exists may read.
 PUBLIC_FIELDS = ("id", "number", "channel", "order_type", "received_at", "status", "area_id",
                  "village_id", "town_id", "clock", "due_at", "closed_at", "accepted_at",
-                 "leader_id", "reception_id")
+                 "leader_id", "reception_id", "withdrawn_at")
 
 
 class CoPetitioner(models.Model):

@@ -29,7 +29,7 @@ def led_petitions(request):
 @home_panel(roles=[Role.CENTRE_STAFF], order=20)
 def petition_workload(request):
     now = timezone.now()
-    qs = readable_by(request.user)
+    qs = readable_by(request.user).counted()
     to_decide, open_, overdue, soon = counts([
         qs.filter(status=Petition.Status.REGISTERED), qs.open(), qs.open().overdue(now),
         qs.open().due_soon(now)])
@@ -40,6 +40,6 @@ def petition_workload(request):
 @home_panel(roles=[Role.GRID_WORKER, Role.VILLAGE_CADRE], order=40)
 def area_petitions(request):
     """Only that petitions exist in the area and how they stand (no names, no content)."""
-    qs = Petition.objects.visible_to(request.user)
+    qs = Petition.objects.visible_to(request.user).counted()
     open_, total = counts([qs.open(), qs])
     return "petitions/panels/area.html", {"open": open_, "total": total}

@@ -178,6 +178,10 @@ def _available_actions(user, p):
         out.append(("recheck-answer", "复核答复"))
     out.append(("leader", "领导包案"))
     out.append(("attach", "上传附件"))
+    if actions.may_correct(user, p):
+        out += [("correct", "更正"), ("withdraw", "撤销")]
+    if p.withdrawn_at:  # kept on file: nothing more is done to it
+        return []
     return out
 
 
@@ -249,7 +253,24 @@ def _do_attach(request, p, d):
     return "附件已上传。"
 
 
+def _do_correct(request, p, d):
+    p.version = d["version"]  # the version the user saw
+    person = {k: d[k] for k in ("name", "id_number", "phone")} if d["name"] else None
+    actions.correct_petition(p, actor=request.user, reason=d["reason"], channel=d["channel"],
+                             category=d["category"], order_type=d["order_type"],
+                             petitioner=person)
+    return "已更正，原内容和原因已记入办理记录。"
+
+
+def _do_withdraw(request, p, d):
+    p.version = d["version"]
+    actions.withdraw_petition(p, actor=request.user, reason=d["reason"])
+    return "已撤销。此信访件保留备查，不再计入统计。"
+
+
 ACTIONS = {
+    "correct": ("更正信访件", forms.CorrectForm, _do_correct),
+    "withdraw": ("撤销信访件", forms.WithdrawForm, _do_withdraw),
     "decide": ("受理决定", forms.DecideForm, _do_decide),
     "extend": ("延期", forms.ExtendForm, _do_extend),
     "close": ("办结（出具处理意见书）", forms.CloseForm, _do_close),
@@ -261,7 +282,8 @@ ACTIONS = {
     "leader": ("领导包案", forms.LeaderForm, _do_leader),
     "attach": ("上传附件", forms.AttachForm, _do_attach),
 }
-NEEDS_PETITION = {"extend", "leader"}
+NEEDS_PETITION = {"extend", "leader", "correct", "withdraw"}
+CORRECTIONS = {"correct", "withdraw"}
 
 
 @scoped("area", model=Petition)
@@ -270,12 +292,17 @@ def petition_action(request, pk, action):
     if action not in ACTIONS:
         raise Http404("没有这个操作。")
     petition, _ = get_petition_for_user(request.user, pk, write=True)
+    if action in CORRECTIONS and not actions.may_correct(request.user, petition):
+        raise PermissionDenied("只有本镇综治中心工作人员可以更正或撤销信访件。")
     title, form_class, handler = ACTIONS[action]
     extra = {"petition": petition} if action in NEEDS_PETITION else {}
     form = form_class(request.POST or None, request.FILES or None, **extra)
     if request.method == "POST" and form.is_valid():
         try:
             message = handler(request, petition, form.cleaned_data)
+        except actions.PetitionChanged as exc:  # shown the petition as it now stands
+            messages.error(request, str(exc))
+            return redirect("petitions:detail", pk=petition.pk)
         except actions.PetitionError as exc:
             form.add_error(None, str(exc))
         else:
@@ -374,7 +401,7 @@ def petition_stats(request):
     channel = form.value("channel", "")
     if channel:
         base["channel"] = channel
-    qs = forms.period(Petition.objects.visible_to(request.user), start, end)
+    qs = forms.period(Petition.objects.visible_to(request.user).counted(), start, end)
     if "channel" in base:
         qs = qs.filter(channel=channel)
     total = stats.totals(qs)

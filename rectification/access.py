@@ -68,6 +68,11 @@ def can_manage_hazard(user, hazard):
     return holds_role_over(user, hazard.area, HAZARD_MANAGERS)
 
 
+def can_regrade_hazard(user, hazard):
+    """Change a hazard's grade, or withdraw it (issue 19): the town's centre staff."""
+    return holds_role_over(user, hazard.area, (Role.CENTRE_STAFF,))
+
+
 def can_rectify_hazard(user, hazard):
     if hazard.handler_id:
         return hazard.handler_id == user.pk or holds_role_over(user, hazard.area,

@@ -68,7 +68,8 @@ def school_inspections(area, period):
 
 # --- Hazards -----------------------------------------------------------------------------
 def _hazards(area, period):
-    return _under(Hazard, area).filter(**period.date_filter("found_date"))
+    # A withdrawn hazard counts nowhere (the list leaves it out too).
+    return _under(Hazard, area).counted().filter(**period.date_filter("found_date"))
 
 
 def _hazard_url(area, period, **extra):

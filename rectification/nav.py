@@ -25,7 +25,7 @@ def hazard_panel(request):
     # leaves out the closed half of a county's 15,000, and grouping by status spares
     # PostgreSQL comparing each row's status in four FILTER clauses.
     open_states = [s for s in Hazard.Status.values if s != Hazard.Status.CLOSED]
-    rows = (Hazard.objects.visible_to(request.user).filter(status__in=open_states)
+    rows = (Hazard.objects.visible_to(request.user).counted().filter(status__in=open_states)
             .order_by().values("status")
             .annotate(n=Count("*"), late=Count("pk", filter=Q(deadline__lt=today())),
                       mine=Count("pk", filter=Q(handler=request.user))))

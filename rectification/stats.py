@@ -55,7 +55,7 @@ def legal_totals(qs):
 
 def overview(user):
     """The figures on the app's overview page, for what the user may see."""
-    hazards = Hazard.objects.visible_to(user)
+    hazards = Hazard.objects.visible_to(user).counted()
     h = hazards.aggregate(
         found=Count("pk"),
         closed=Count("pk", filter=Q(status=Hazard.Status.CLOSED)),

@@ -36,6 +36,7 @@ def remind_hazards_due_soon(now):
     with transaction.atomic():
         rows = list(Hazard.objects.select_for_update(skip_locked=True, of=("self",))
                     .filter(status__in=Hazard.RECTIFYING_STATES, deadline__gte=on,
+                            withdrawn_at__isnull=True,
                             deadline__lte=horizon, due_reminded_at__isnull=True)
                     .select_related("handler", "assigned_by", "category")[:BATCH])
         for hazard in rows:
@@ -59,6 +60,7 @@ def flag_overdue_hazards(now):
     with transaction.atomic():
         rows = list(Hazard.objects.select_for_update(skip_locked=True, of=("self",))
                     .filter(status__in=Hazard.RECTIFYING_STATES, deadline__lt=on,
+                            withdrawn_at__isnull=True,
                             overdue_flagged_at__isnull=True)
                     .select_related("handler", "assigned_by", "village")[:BATCH])
         for hazard in rows:
@@ -127,8 +129,10 @@ def settled_rectification_reminders(keys):
     settled = set()
     for kind, model in (("hazard", Hazard), ("issue", IssueItem)):
         if wanted[kind]:
-            open_ = set(model.objects.filter(pk__in=set(wanted[kind].values()),
-                                             status__in=model.RECTIFYING_STATES)
-                        .values_list("pk", flat=True))
+            still = model.objects.filter(pk__in=set(wanted[kind].values()),
+                                         status__in=model.RECTIFYING_STATES)
+            if hasattr(model, "withdrawn_at"):  # a hazard withdrawn (撤销) is no one's work
+                still = still.filter(withdrawn_at__isnull=True)
+            open_ = set(still.values_list("pk", flat=True))
             settled |= {key for key, pk in wanted[kind].items() if pk not in open_}
     return settled

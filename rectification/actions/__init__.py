@@ -20,14 +20,17 @@ from .common import BACKFILL_AGE, ActionError, allowed, start_export
 from .hazards import (
     HAZARD_ACTION_LABELS,
     HAZARD_TRANSITIONS,
+    HazardChanged,
     add_hazard_photo,
     assign_hazard,
     close_hazard,
+    correct_hazard,
     note_hazard_progress,
     rectifiers_of,
     register_hazard,
     submit_hazard_rectification,
     verify_hazard,
+    withdraw_hazard,
 )
 from .inspections import create_campaign, record_inspection
 from .legal import record_legal_activity
@@ -61,7 +64,10 @@ __all__ = [
     "allowed",
     "assign_hazard",
     "assign_issue",
+    "HazardChanged",
     "close_hazard",
+    "correct_hazard",
+    "withdraw_hazard",
     "close_issue",
     "create_campaign",
     "create_round",

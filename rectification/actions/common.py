@@ -35,6 +35,8 @@ def allowed(transitions, action, status):
 def move(obj, transitions, labels, action, *, actor, reason="", data=None, **fields):
     """Conditional status update: acts only if obj is still in an allowed state."""
     model = type(obj)
+    if getattr(obj, "withdrawn_at", None):  # a withdrawn hazard is only kept on file
+        raise ActionError(f"已撤销，不能{labels[action]}。")
     sources, target = transitions[action]
     current = model.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
     if current not in sources:

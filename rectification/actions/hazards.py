@@ -1,13 +1,15 @@
 """The hazard closed loop: 登记 → 交办 → 整改 → 验收 → 销号."""
 
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from grids.people import village_leaders, village_of
+from grids.people import town_of, village_leaders, village_of
 from pingxiang import audit
 from pingxiang.notify import notify
 
+from ..access import can_manage_hazard, can_regrade_hazard
 from ..models import Hazard, HazardPhoto
 from .common import (
     BACKFILL_AGE,
@@ -190,3 +192,91 @@ def add_hazard_photo(hazard, *, actor, upload, stage, at=None):
     audit.record(hazard, actor=actor, action="hazard.photo",
                  action_label=f"上传{HazardPhoto.Stage(stage).label}照片")
     return photo
+
+
+# --- Corrections and withdrawal (issue 19) ---------------------------------------------------
+class HazardChanged(ActionError):
+    """Someone else corrected the hazard first."""
+
+
+def _bump(hazard, **fields):
+    """Apply `fields` if the hazard is still the version the actor saw."""
+    if not Hazard.objects.filter(pk=hazard.pk, version=hazard.version).update(
+            version=F("version") + 1, **fields):
+        raise HazardChanged(f"隐患 {hazard.number} 刚刚已被他人更正，您的更正未保存，"
+                            "请查看最新内容后再更正。")
+    for name, value in fields.items():
+        setattr(hazard, name, value)
+    hazard.version += 1
+
+
+def _place_text(hazard):
+    where = hazard.place.name if hazard.place_id else str(hazard.area)
+    return f"{where} {hazard.location}".strip()
+
+
+@transaction.atomic
+def correct_hazard(hazard, *, actor, reason, category, grade, area=None, place=None,
+                   location="", at=None):
+    """更正 the category, grade (等级; the town's centre staff alone) and place of a
+    hazard, within the town it was registered in. A hazard made 重大 tells the village's
+    leaders, as at registration."""
+    now = at_or_now(at)
+    if hazard.withdrawn_at:
+        raise ActionError("隐患已撤销，不能更正。")
+    if not can_manage_hazard(actor, hazard):
+        raise ActionError("您的岗位不能更正此隐患。")
+    if grade != hazard.grade and not can_regrade_hazard(actor, hazard):
+        raise ActionError("只有镇综治中心工作人员可以调整隐患等级。")
+    if not (reason or "").strip():
+        raise ActionError("请写明更正的原因（将记入办理记录）。")
+    if place is not None:
+        area = place.grid
+    if area is None:
+        raise ActionError("请选择隐患所在的村(社区)或重点场所。")
+    if town_of(area).pk != town_of(hazard.area).pk:
+        raise ActionError("隐患只能更正到本镇的村(社区)或场所。")
+    if not can_manage_hazard(actor, Hazard(area=area)):
+        raise ActionError("所选地点不在您负责的辖区内。")
+    labels = {"category": "类别", "grade": "等级", "place": "地点"}
+    before = {"category": hazard.category.name, "grade": hazard.grade,
+              "place": _place_text(hazard)}
+    fields = {"category": category, "grade": grade, "area": area, "village": village_of(area),
+              "place": place, "location": location}
+    probe = Hazard(area=area, place=place, location=location)
+    after = {"category": category.name, "grade": grade, "place": _place_text(probe)}
+    changed = [k for k in labels if before[k] != after[k]]
+    if not changed:
+        raise ActionError("没有需要更正的内容：填写的与现有信息相同。")
+    _bump(hazard, **fields)
+    audit.record(hazard, actor=actor, action="hazard.correct", action_label="更正隐患信息",
+                 from_state="；".join(f"{labels[k]}：{before[k]}" for k in changed),
+                 to_state="；".join(f"{labels[k]}：{after[k]}" for k in changed),
+                 reason=reason.strip(), data={"fields": changed})
+    if "grade" in changed and grade == Hazard.Grade.MAJOR and hazard.village is not None \
+            and hazard.status != HS.CLOSED:
+        tell(village_leaders(hazard.village),
+             key=f"rectification:hazard:{hazard.pk}:major:{hazard.version}",
+             title=f"隐患调整为重大：{hazard.village} {category.name}",
+             body=reason.strip()[:200], url=reverse("rectification:hazard_detail",
+                                                    args=[hazard.pk]),
+             kind="hazard_major", urgent=True, area=hazard.village, at=now)
+    return hazard
+
+
+@transaction.atomic
+def withdraw_hazard(hazard, *, actor, reason, at=None):
+    """撤销 a hazard registered by mistake: kept and marked, no more reminders, counted
+    in no figure and no default list (Hazard.objects.counted)."""
+    now = at_or_now(at)
+    if not can_regrade_hazard(actor, hazard):
+        raise ActionError("只有镇综治中心工作人员可以撤销隐患。")
+    if hazard.withdrawn_at:
+        raise ActionError("隐患已撤销。")
+    if not (reason or "").strip():
+        raise ActionError("请写明撤销的原因（将记入办理记录）。")
+    _bump(hazard, withdrawn_at=now, withdrawn_reason=reason.strip())
+    audit.record(hazard, actor=actor, action="hazard.withdraw", action_label="撤销",
+                 from_state=hazard.get_status_display(), to_state="已撤销",
+                 reason=reason.strip())
+    return hazard

@@ -19,9 +19,11 @@ from .common import (
 from .hazards import (
     STATUS_FILTER_EXTRA,
     HazardAssignForm,
+    HazardCorrectForm,
     HazardFilterForm,
     HazardForm,
     HazardSourceForm,
+    HazardWithdrawForm,
     NoteForm,
     PhotoForm,
 )
@@ -51,6 +53,8 @@ __all__ = [
     "CentreUpgradeForm",
     "EvidenceForm",
     "HazardAssignForm",
+    "HazardCorrectForm",
+    "HazardWithdrawForm",
     "HazardFilterForm",
     "HazardForm",
     "HazardSourceForm",

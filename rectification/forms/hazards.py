@@ -111,9 +111,11 @@ class HazardFilterForm(ListFilterForm):
     date_from = BoundedDateField(label="发现日期自", widget=DATE, required=False)
     date_to = BoundedDateField(label="至", widget=DATE, required=False)
     q = forms.CharField(label="关键词", required=False, max_length=50)
+    withdrawn = forms.BooleanField(label="只看已撤销", required=False,
+                                   help_text="撤销的隐患保留备查，不计入统计，默认不列出")
 
     FIELDS = ("village", "category", "status", "grade", "campaign", "date_from", "date_to", "q",
-              *DRILL_FIELDS)
+              "withdrawn", *DRILL_FIELDS)
 
     def __init__(self, data=None, *, user):
         super().__init__(data, user=user)
@@ -124,6 +126,7 @@ class HazardFilterForm(ListFilterForm):
         if not self.is_valid():
             return qs.none()
         d = self.cleaned_data
+        qs = qs.exclude(withdrawn_at=None) if d.get("withdrawn") else qs.counted()
         if d.get("village"):
             qs = qs.filter(village=d["village"])
         if d.get("category"):
@@ -159,7 +162,10 @@ class HazardFilterForm(ListFilterForm):
         parts = []
         for name in self.FIELDS:
             value = self.cleaned_data.get(name)
-            if value in (None, "") or name not in self.fields:
+            if value in (None, "") or value is False or name not in self.fields:
+                continue
+            if value is True:
+                parts.append(self.fields[name].label)
                 continue
             field = self.fields[name]
             if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
@@ -168,3 +174,54 @@ class HazardFilterForm(ListFilterForm):
                 value = value.strftime("%Y-%m-%d")
             parts.append(f"{field.label}：{value}")
         return "　".join(parts)
+
+
+# --- Corrections and withdrawal (issue 19) -------------------------------------------------------
+class HazardCorrectForm(forms.Form):
+    """更正 a hazard's category, grade and place; opens with its current values. The grade
+    is fixed (disabled) for a user who may not change it."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    category = forms.ModelChoiceField(label="隐患类别", queryset=HazardCategory.objects.all())
+    grade = forms.ChoiceField(label="隐患等级", choices=Hazard.Grade.choices)
+    area = AreaChoiceField(label="村(社区)/网格", queryset=Area.objects.none(), required=False,
+                           help_text="选了重点场所时可不填")
+    place = forms.ModelChoiceField(label="重点场所", queryset=KeyPlace.objects.none(),
+                                   required=False)
+    location = forms.CharField(label="具体位置", max_length=120, required=False)
+    reason = forms.CharField(label="更正原因", max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}), help_text="必填，记入办理记录")
+
+    def __init__(self, *args, hazard, user, may_regrade, **kwargs):
+        super().__init__(*args, **kwargs)
+        visible = Area.objects.visible_to(user)
+        self.fields["area"].queryset = visible.filter(
+            kind__in=[Area.Kind.VILLAGE, Area.Kind.GROUP, Area.Kind.GRID]).order_by("path")
+        self.fields["area"].label_from_instance = lambda a: (
+            a.short_name if a.kind == Area.Kind.VILLAGE else f"　{a.name}")
+        self.fields["place"].queryset = KeyPlace.objects.filter(grid__in=visible).order_by(
+            "kind", "name")
+        self.fields["place"].label_from_instance = lambda p: f"{p.kind}·{p.name}"
+        if not may_regrade:
+            self.fields["grade"].disabled = True
+            self.fields["grade"].help_text = "隐患等级由镇综治中心工作人员调整"
+        self.initial = {"version": hazard.version, "category": hazard.category_id,
+                        "grade": hazard.grade, "area": hazard.area_id,
+                        "place": hazard.place_id, "location": hazard.location}
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("area") and not data.get("place"):
+            self.add_error("area", "请选择隐患所在的村(社区)或重点场所。")
+        return data
+
+
+class HazardWithdrawForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    reason = forms.CharField(label="撤销原因", max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="必填。撤销的隐患保留备查，不再提醒，不计入任何统计")
+
+    def __init__(self, *args, hazard, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial = {"version": hazard.version}

@@ -29,6 +29,10 @@ class HazardCategory(models.Model):
 
 
 class HazardQuerySet(models.QuerySet):
+    def counted(self):
+        """Hazards that count: not withdrawn (撤销, registered by mistake; issue 19)."""
+        return self.filter(withdrawn_at__isnull=True)
+
     def visible_to(self, user):
         return self.filter(q_under_user_areas(user, "area", village="village"))
 
@@ -126,6 +130,10 @@ class Hazard(models.Model):
     overdue_flagged_at = models.DateTimeField("逾期标记时间", null=True, blank=True,
                                               editable=False)
     created_at = models.DateTimeField("登记时间", default=timezone.now)
+    # Issue 19: kept on file, counted nowhere; the version corrections are checked against.
+    withdrawn_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    withdrawn_reason = models.TextField("撤销原因", blank=True)
+    version = models.PositiveIntegerField("版本", default=0)
 
     objects = HazardQuerySet.as_manager()
 

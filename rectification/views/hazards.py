@@ -20,6 +20,7 @@ from ..access import (
     REPORTERS,
     can_manage_hazard,
     can_rectify_hazard,
+    can_regrade_hazard,
     get_hazard_for_user,
     get_hazard_photo_for_user,
     holds_role_over,
@@ -102,8 +103,9 @@ def hazard_create(request):
 
 def _hazard_page(request, hazard, **bound):
     user = request.user
-    manage = can_manage_hazard(user, hazard)
-    rectify = can_rectify_hazard(user, hazard)
+    # A withdrawn hazard is kept on file: nothing more is done to it.
+    manage = can_manage_hazard(user, hazard) and not hazard.withdrawn_at
+    rectify = can_rectify_hazard(user, hazard) and not hazard.withdrawn_at
     status = hazard.status
     t = actions.HAZARD_TRANSITIONS
     handlers = users_under(hazard.village or hazard.area)
@@ -126,6 +128,8 @@ def _hazard_page(request, hazard, **bound):
         "photo_form": forms.PhotoForm() if (manage or rectify) and status != Hazard.Status.CLOSED else None,
         # Where the reporter was (issue 21 §3), for the roles that may see positions.
         "position": shown_position(user, hazard, area=hazard.area, subject=hazard.place),
+        "can_correct": manage,
+        "can_withdraw": manage and can_regrade_hazard(user, hazard),
     }
     return render(request, "rectification/hazard_detail.html", context)
 
@@ -224,3 +228,61 @@ def hazard_export(request):
         return redirect(reverse("rectification:hazard_list") + "?" + request.GET.urlencode())
     filters = form.as_params()
     return export_or_queue(request, ExportJob.Kind.HAZARDS, filters, qs.count())
+
+
+# --- Corrections and withdrawal (issue 19) -------------------------------------------------------
+def _correction(request, hazard, form, title, name):
+    """The form on a page of its own, or (htmx, opened from the hazard page's <details>)
+    just the form."""
+    template = "rectification/hazard_correction.html"
+    return render(request, template + "#form" if request.htmx else template,
+                  {"hazard": hazard, "form": form, "title": title, "name": name})
+
+
+def _run_correction(request, hazard, form, func, success, **kwargs):
+    hazard.version = form.cleaned_data["version"]  # the version the user saw
+    try:
+        func(hazard, actor=request.user, **kwargs)
+    except actions.HazardChanged as exc:  # shown the hazard as it now stands
+        messages.error(request, str(exc))
+        return redirect("rectification:hazard_detail", hazard.pk)
+    except ActionError as exc:
+        form.add_error(None, str(exc))
+        return None
+    messages.success(request, success)
+    return redirect("rectification:hazard_detail", hazard.pk)
+
+
+@scoped("area", model=Hazard)
+@require_http_methods(["GET", "POST"])
+def hazard_correct(request, pk):
+    hazard = get_hazard_for_user(request.user, pk, write="manage")
+    if hazard.withdrawn_at:
+        raise PermissionDenied("隐患已撤销，不能更正。")
+    form = forms.HazardCorrectForm(request.POST or None, hazard=hazard, user=request.user,
+                                   may_regrade=can_regrade_hazard(request.user, hazard))
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        done = _run_correction(request, hazard, form, actions.correct_hazard,
+                               "已更正，原内容和原因已记入办理记录。", reason=d["reason"],
+                               category=d["category"], grade=d["grade"], area=d["area"],
+                               place=d["place"], location=d["location"])
+        if done:
+            return done
+    return _correction(request, hazard, form, "更正隐患信息", "correct")
+
+
+@scoped("area", model=Hazard)
+@require_http_methods(["GET", "POST"])
+def hazard_withdraw(request, pk):
+    hazard = get_hazard_for_user(request.user, pk, write="manage")
+    if not can_regrade_hazard(request.user, hazard):
+        raise PermissionDenied("只有镇综治中心工作人员可以撤销隐患。")
+    form = forms.HazardWithdrawForm(request.POST or None, hazard=hazard)
+    if request.method == "POST" and form.is_valid():
+        done = _run_correction(request, hazard, form, actions.withdraw_hazard,
+                               "已撤销。此隐患保留备查，不再计入统计。",
+                               reason=form.cleaned_data["reason"])
+        if done:
+            return done
+    return _correction(request, hazard, form, "撤销隐患", "withdraw")

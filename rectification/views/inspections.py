@@ -75,7 +75,7 @@ def campaign_create(request):
 def campaign_detail(request, pk):
     campaign = get_campaign_for_user(request.user, pk)
     inspections = Inspection.objects.visible_to(request.user).filter(campaign=campaign)
-    hazards = Hazard.objects.visible_to(request.user).filter(campaign=campaign)
+    hazards = Hazard.objects.visible_to(request.user).counted().filter(campaign=campaign)
     return render(request, "rectification/campaign_detail.html", {
         "campaign": campaign, "counts": inspections.counts(),
         "by_kind": stats.inspections_by_kind(inspections),

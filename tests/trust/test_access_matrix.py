@@ -185,6 +185,9 @@ MATRIX = {
     "rectification:hazard_submit": Post(),
     "rectification:hazard_verify": Post(),
     "rectification:hazard_close": Post(),
+    # Issue 19: correcting is for who manages the hazard; withdrawing for the centre alone.
+    "rectification:hazard_correct": Get("403 403 200 200 200 403 403 404 302", htmx=True),
+    "rectification:hazard_withdraw": Get("403 403 403 200 403 403 403 404 302", htmx=True),
     "rectification:hazard_photo_add": Post(),
     "rectification:hazard_photo": Get("200 200 200 200 200 200 200 404 302"),
     "rectification:export_status": Get("200 200 200 200 200 200 200 200 302", htmx=True),

@@ -55,6 +55,8 @@ OBJECTS = {
     "rectification:hazard_submit": ("hazard",),
     "rectification:hazard_verify": ("hazard",),
     "rectification:hazard_close": ("hazard",),
+    "rectification:hazard_correct": ("hazard",),
+    "rectification:hazard_withdraw": ("hazard",),
     "rectification:hazard_photo_add": ("hazard",),
     "rectification:hazard_photo": ("hazard_photo",),
     "rectification:team_detail": ("team",),
