@@ -318,3 +318,29 @@ def test_a_campaign_closed_late_is_closed_on_first_view(cast, data):
     with _at(TODAY):
         _records(cast, TODAY, 1, tag="晚")
         assert compute(cast.town, period).totals == before
+
+
+def test_trend_charts_tell_daily_from_cumulative_and_show_values(cast, login):
+    from dashboard.stats import backfill
+
+    with _at(dt.date(2026, 11, 10)):
+        _records(cast, dt.date(2026, 11, 10), 2, tag="趋")
+    with _at(TODAY, hour=2):
+        backfill(dt.date(2026, 10, 22), dt.date(2026, 11, 19))
+    with _at(TODAY):
+        client = login(cast.leader)
+        visits = client.get(reverse("dashboard_trends"),
+                            {"days": "30", "metric": "visits"}).content.decode()
+        homes = client.get(reverse("dashboard_trends"),
+                           {"days": "30", "metric": "households"}).content.decode()
+    # A flow is the day's own number; a stock a running total, drawn and labelled apart.
+    assert "每日数" in visits and "chart-stock" not in visits
+    assert "累计" in homes and 'class="chart chart-stock"' in homes
+    # Dates are marked along the axis: today and every week back, and the first day.
+    dates = re.findall(r'class="chart-label chart-date"\s+text-anchor="middle">([\d-]+)<', visits)
+    assert dates == ["10-22", "10-30", "11-06", "11-13", "11-20"]
+    # Each point is focusable (a tap) and carries its date and value, shown on hover or focus.
+    assert 'class="chart-point" tabindex="0"' in visits
+    assert "11-10：2次" in visits and "2026-11-10（每日数）：2次" in visits
+    assert "11-19：2户" in homes
+    assert " style=" not in visits and "<script" not in visits.split("<svg")[1].split("</svg>")[0]
