@@ -10,6 +10,7 @@ figures are computed for the campaign's dates. Re-closing a campaign never chang
 """
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from dashboard.models import ClosedFigure, DailyStat
@@ -75,30 +76,30 @@ def close_finished_campaigns(today=None):
 
 class ClosedBook:
     """The closed figures of one campaign under one area: {code: {owner id: n}}, with when
-    and how they were fixed, for the page to say so."""
+    and how they were fixed, for the page to say so. A campaign not closed yet (its night
+    was missed) is closed now."""
 
     def __init__(self, period, area):
         self.end = period.end
-        rows = list(ClosedFigure.objects.filter(campaign_id=period.campaign_id,
-                                                owner__path__startswith=area.path)
-                    .values_list("metric", "owner_id", "value", "source", "computed_at"))
-        if not rows and not ClosedFigure.objects.filter(
-                campaign_id=period.campaign_id).exists():
+        closed = ClosedFigure.objects.filter(campaign_id=period.campaign_id)
+        meta = self._meta(closed)
+        if not meta:
             campaign = Campaign.objects.filter(pk=period.campaign_id).first()
             if campaign is not None:
                 close_campaign(campaign)
-                rows = list(ClosedFigure.objects.filter(
-                    campaign_id=period.campaign_id, owner__path__startswith=area.path)
-                    .values_list("metric", "owner_id", "value", "source", "computed_at"))
-        self.values, self.sources = {}, {}
-        self.computed_at = None
-        for code, owner, value, source, at in rows:
+                meta = self._meta(closed)
+        self.closed_codes = {code for code, _source, _at in meta}
+        self.sources = {code: source for code, source, _at in meta}
+        self.computed_at = max((at for _code, _source, at in meta), default=None)
+        self.values = {}
+        for code, owner, value in (closed.filter(owner__path__startswith=area.path)
+                                   .values_list("metric", "owner_id", "value")):
             self.values.setdefault(code, {})[owner] = value
-            self.sources[code] = source
-            self.computed_at = max(self.computed_at or at, at)
-        # Metrics closed with nothing anywhere (a zero row on the root) count as closed too.
-        self.closed_codes = set(ClosedFigure.objects.filter(campaign_id=period.campaign_id)
-                                .values_list("metric", flat=True).distinct())
+
+    @staticmethod
+    def _meta(closed):
+        return list(closed.order_by().values_list("metric", "source")
+                    .annotate(at=Max("computed_at")).values_list("metric", "source", "at"))
 
     def has(self, code):
         return code in self.closed_codes

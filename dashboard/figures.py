@@ -82,7 +82,7 @@ def compute(area, period, codes=None):
     village_ids = {v.pk for v in villages}
     book = ClosedBook(period, area) if is_closed(period) else None
     if book is not None:
-        figures.closed_at = book.computed_at or period.end
+        figures.closed_at = book.computed_at  # None: nothing closed (no such campaign)
         figures.closed_from_snapshot = [m.label for m in wanted
                                         if m.code in book.from_snapshot]
     for m in wanted:

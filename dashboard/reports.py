@@ -17,6 +17,7 @@ import tempfile
 from django.contrib.auth import get_user_model
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
@@ -145,13 +146,16 @@ def monthly_reports(today):
 
 # --- The worker ------------------------------------------------------------------------
 
+def claimable(now):
+    """Reports a worker may take at `now`: queued, or running under an expired lease."""
+    return Q(status=PeriodReport.Status.QUEUED) | Q(status=PeriodReport.Status.RUNNING,
+                                                    started_at__lt=now - LEASE)
+
+
 def claim(report_id, now):
-    """Claim the report for this attempt (queued, or running under an expired lease)."""
-    claimable = PeriodReport.objects.filter(pk=report_id).filter(
-        status=PeriodReport.Status.QUEUED) | PeriodReport.objects.filter(
-        pk=report_id, status=PeriodReport.Status.RUNNING, started_at__lt=now - LEASE)
-    return bool(claimable.update(status=PeriodReport.Status.RUNNING, started_at=now,
-                                 progress=0))
+    """Claim the report for this attempt; False when another attempt has it or it is done."""
+    return bool(PeriodReport.objects.filter(claimable(now), pk=report_id).update(
+        status=PeriodReport.Status.RUNNING, started_at=now, progress=0))
 
 
 def run_report(report_id):

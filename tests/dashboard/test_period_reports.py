@@ -344,3 +344,18 @@ def test_trend_charts_tell_daily_from_cumulative_and_show_values(cast, login):
     assert "11-10：2次" in visits and "2026-11-10（每日数）：2次" in visits
     assert "11-19：2户" in homes
     assert " style=" not in visits and "<script" not in visits.split("<svg")[1].split("</svg>")[0]
+
+
+def test_a_report_left_queued_is_sent_again_by_the_sweep(cast, login):
+    from dashboard.sweeps import resend_reports
+
+    client = login(cast.centre)
+    with _at(TODAY):
+        client.post(reverse("dashboard_reports"), {"area": cast.town.pk, "kind": "year",
+                                                   "year": 2025})
+        report = PeriodReport.objects.get()
+        assert resend_reports(timezone.now()) == 0  # just asked for: not yet
+    later = dt.datetime.combine(TODAY, dt.time(10, 5), TZ)
+    assert resend_reports(later) == 1  # sent to the broker (Redis) again
+    assert run_report(report.pk) == "done"
+    assert resend_reports(later) == 0
