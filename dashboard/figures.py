@@ -3,6 +3,7 @@ asked once for the villages under the area, summed, and grouped into the per-uni
 
 from dataclasses import dataclass, field
 
+from dashboard.closing import ClosedBook, is_closed
 from grids.models import Area
 from pingxiang.metrics import Period, get_ratio, metrics, ratios, share
 
@@ -20,6 +21,10 @@ class Figures:
     owned: dict = field(default_factory=dict)  # code -> {owning area id: n} (towns' own too)
     units: list = field(default_factory=list)  # the rows of the per-unit table
     per_unit: dict = field(default_factory=dict)  # code -> {unit id: n}
+    # A finished campaign's figures as they stood at its end (dashboard.closing): when they
+    # were fixed, and which came from the end date's nightly snapshot; None otherwise.
+    closed_at: object = None
+    closed_from_snapshot: list = field(default_factory=list)
 
     def village_rate(self, ratio_code, village_id):
         r = get_ratio(ratio_code)
@@ -75,11 +80,19 @@ def compute(area, period, codes=None):
     wanted = [m for m in metrics() if codes is None or m.code in codes]
     figures = Figures(area=area, period=period, villages=villages)
     village_ids = {v.pk for v in villages}
+    book = ClosedBook(period, area) if is_closed(period) else None
+    if book is not None:
+        figures.closed_at = book.computed_at  # None: nothing closed (no such campaign)
+        figures.closed_from_snapshot = [m.label for m in wanted
+                                        if m.code in book.from_snapshot]
     for m in wanted:
         # Keys are the owning area of each record: a village, or the town/county itself for
         # records that belong to no village (the town's own centre). All count in the total;
         # the per-village table shows the villages.
-        values = m.func(area, period) or {}
+        if book is not None and book.has(m.code):
+            values = book.get(m.code)
+        else:
+            values = m.func(area, period) or {}
         figures.owned[m.code] = values
         figures.per_village[m.code] = {k: n for k, n in values.items() if k in village_ids}
         figures.totals[m.code] = sum(values.values())

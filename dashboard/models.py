@@ -1,5 +1,9 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from grids.access import q_under_user_areas
+from pingxiang.uploads import UploadTo
 
 
 class DailyStat(models.Model):
@@ -24,3 +28,101 @@ class DailyStat(models.Model):
 
     def __str__(self):
         return f"{self.day:%Y-%m-%d} {self.metric} {self.value}"
+
+
+class ClosedFigure(models.Model):
+    """A finished campaign's figure as it stood at the campaign's end, per owning area (a
+    village, or a town for its own records): written once the campaign is over (the nightly
+    statistics of the day after its end, or the first time it is asked for later), then read
+    instead of computing again, so a closed book's numbers do not move with today's data.
+    Figures that are a state of "now" (registered households, overdue key persons) are taken
+    from the nightly snapshot of the end date (DailyStat) when there is one."""
+
+    campaign = models.ForeignKey("grids.Campaign", on_delete=models.CASCADE,
+                                 related_name="+", verbose_name="专项活动")
+    owner = models.ForeignKey("grids.Area", on_delete=models.CASCADE, related_name="+",
+                              verbose_name="所属区域")
+    metric = models.CharField("指标", max_length=64)
+    value = models.IntegerField("数值")
+    source = models.CharField("来源", max_length=16)  # "snapshot" (DailyStat) or "computed"
+    computed_at = models.DateTimeField("计算时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "活动结束时数字"
+        verbose_name_plural = "活动结束时数字"
+        constraints = [models.UniqueConstraint(fields=["campaign", "owner", "metric"],
+                                               name="closedfigure_once")]
+
+    def __str__(self):
+        return f"{self.campaign_id} {self.metric} {self.value}"
+
+
+class PeriodReportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Reports of the areas the user sees (their own area and below)."""
+        return self.filter(q_under_user_areas(user, "area"))
+
+
+class PeriodReport(models.Model):
+    """A period report (月报/季报/年报, a campaign's, or free dates) for one area: the
+    background job that writes the workbook and, once done, its entry in the area's report
+    archive. Monthly reports made by the beat are `automatic`, one per area and month
+    (a unique constraint: the beat may run twice)."""
+
+    class Kind(models.TextChoices):
+        MONTH = "month", "月报"
+        QUARTER = "quarter", "季报"
+        YEAR = "year", "年报"
+        CAMPAIGN = "campaign", "专项活动"
+        DATES = "dates", "自定期间"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    area = models.ForeignKey("grids.Area", on_delete=models.PROTECT, related_name="+",
+                             verbose_name="范围")
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    start = models.DateField("开始日期")
+    end = models.DateField("结束日期")
+    campaign = models.ForeignKey("grids.Campaign", on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="+", verbose_name="专项活动")
+    label = models.CharField("期间", max_length=120)
+    automatic = models.BooleanField("自动生成", default=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name="申请人")
+    status = models.CharField("状态", max_length=8, choices=Status.choices,
+                              default=Status.QUEUED)
+    total = models.PositiveIntegerField("步骤数", default=0)
+    progress = models.PositiveIntegerField("已完成步骤", default=0)
+    file = models.FileField("文件", upload_to=UploadTo("dashboard/reports"), blank=True)
+    filename = models.CharField("文件名", max_length=160, blank=True)
+    error = models.CharField("错误", max_length=200, blank=True)
+    created_at = models.DateTimeField("申请时间", default=timezone.now)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    objects = PeriodReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "期间报表"
+        verbose_name_plural = "期间报表"
+        ordering = ["-end", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "kind", "start", "end"],
+                                    condition=models.Q(automatic=True),
+                                    name="periodreport_auto_once"),
+        ]
+        indexes = [models.Index(fields=["area", "end"], name="periodreport_area_end")]
+
+    def __str__(self):
+        return f"{self.area} {self.label}"
+
+    @property
+    def percent(self):
+        if self.status == self.Status.DONE:
+            return 100
+        return min(99, int(self.progress * 100 / self.total)) if self.total else 0

@@ -13,6 +13,7 @@ from pingxiang.roles import Role
 nav_item("数据看板", "dashboard", roles=[Role.LEADER, Role.CENTRE_STAFF, Role.VILLAGE_CADRE,
                                       Role.SUPERVISOR, Role.ADMIN], order=5)
 nav_item("工作简报", "briefing", roles=[Role.LEADER, Role.CENTRE_STAFF], order=6)
+nav_item("期间报表", "dashboard_reports", roles=[Role.LEADER, Role.CENTRE_STAFF], order=7)
 
 
 OVERDUE_CODES = ["disputes_overdue", "petitions_overdue", "hazards_overdue", "issues_overdue",

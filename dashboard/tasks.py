@@ -1,16 +1,36 @@
-"""The nightly statistics, scheduled by the beat (pingxiang.celery). Re-running a day replaces
-its rows."""
+"""The nightly statistics and the monthly reports, scheduled by the beat (pingxiang.celery).
+Each only calls a domain function and may run twice: a day's snapshot replaces its rows, a
+campaign is closed once, a month's automatic report exists once per area."""
 
 import datetime as dt
 
 from celery import shared_task
 from django.utils import timezone
 
+from dashboard import reports
+from dashboard.closing import close_finished_campaigns
 from dashboard.stats import snapshot_day
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def nightly_statistics(day=None):
-    """Snapshot yesterday (or the given ISO day). Re-running replaces the day's rows."""
+    """Snapshot yesterday (or the given ISO day), then close the campaigns that have ended
+    (their stock figures come from the end date's snapshot, just written)."""
     target = dt.date.fromisoformat(day) if day else timezone.localdate() - dt.timedelta(days=1)
-    return snapshot_day(target)
+    rows = snapshot_day(target)
+    close_finished_campaigns(target + dt.timedelta(days=1))
+    return rows
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def monthly_reports(day=None):
+    """On the first working day of a month, the previous month's report for every town (and
+    the county), and a message to its centre staff. Any other day does nothing."""
+    today = dt.date.fromisoformat(day) if day else timezone.localdate()
+    return len(reports.monthly_reports(today))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def run_report(report_id):
+    """Write one period report's workbook (id in; quietly nothing if it moved on)."""
+    return reports.run_report(report_id)

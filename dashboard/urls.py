@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import briefing, views
+from dashboard import briefing, reportviews, views
 
 # Not namespaced: every page's header links to "dashboard" and "briefing".
 urlpatterns = [
@@ -8,4 +8,8 @@ urlpatterns = [
     path("trends/", views.trends, name="dashboard_trends"),
     path("briefing/", briefing.briefing, name="briefing"),
     path("briefing.docx", briefing.briefing_docx, name="briefing_docx"),
+    path("reports/", reportviews.reports, name="dashboard_reports"),
+    path("reports/<int:pk>/", reportviews.report, name="dashboard_report"),
+    path("reports/<int:pk>/download/", reportviews.report_download,
+         name="dashboard_report_download"),
 ]

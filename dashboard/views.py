@@ -320,7 +320,8 @@ def trends(request):
     available = [m for m in metrics() if m.snapshot]
     code = form.value("metric")
     chosen = [m for m in available if m.code == code] or available[:6]
-    charts = [{"metric": m, "chart": line_chart(trend(area, m.code, days=days))} for m in chosen]
+    charts = [{"metric": m, "chart": line_chart(trend(area, m.code, days=days),
+                                                cumulative=m.stock)} for m in chosen]
     return render(request, "dashboard/trends.html", {
         "area": area, "days": days, "charts": charts, "filter_form": form,
     })

@@ -9,7 +9,7 @@ from pingxiang.metrics import Period, grouped, list_url, metric, ratio, village_
 GROUP = "走访排查"
 
 
-@metric("households", "在册户数", group=GROUP, unit="户", order=10,
+@metric("households", "在册户数", group=GROUP, unit="户", order=10, stock=True,
         drill=lambda a, p: list_url("grids:household_list", a, Period()))
 def households(area, period):
     return grouped(Household.objects.filter(grid__path__startswith=area.path),
@@ -43,7 +43,7 @@ def visits(area, period):
                                         **period.date_filter("visited_on")), F("village_id"))
 
 
-@metric("key_persons", "排查重点人员", group=GROUP, unit="人", order=14,
+@metric("key_persons", "排查重点人员", group=GROUP, unit="人", order=14, stock=True,
         drill=lambda a, p: list_url("grids:key_person_list", a, p, cumulative=True,
                                     status="all"))
 def key_persons(area, period):
@@ -53,7 +53,7 @@ def key_persons(area, period):
     return grouped(qs, village_key("grid__path"))
 
 
-@metric("key_places", "排查重点场所", group=GROUP, unit="处", order=15,
+@metric("key_places", "排查重点场所", group=GROUP, unit="处", order=15, stock=True,
         drill=lambda a, p: list_url("grids:key_place_list", a, p, cumulative=True))
 def key_places(area, period):
     qs = KeyPlace.objects.filter(grid__path__startswith=area.path)
@@ -63,7 +63,7 @@ def key_places(area, period):
 
 
 @metric("key_persons_overdue", "重点人员走访逾期", group=GROUP, unit="人", order=16,
-        bad_when_high=True,
+        bad_when_high=True, stock=True,
         drill=lambda a, p: list_url("grids:key_person_list", a, Period(), overdue="1"))
 def key_persons_overdue(area, period):
     qs = KeyPerson.objects.filter(grid__path__startswith=area.path).overdue(timezone.localdate())

@@ -27,6 +27,10 @@ app.conf.beat_schedule = {
     # Yesterday's figures per village and metric, for the trend charts (idempotent).
     "nightly-statistics": {"task": "dashboard.tasks.nightly_statistics",
                            "schedule": crontab(hour=1, minute=30)},
+    # The previous month's report for every town and county, made on the first working day
+    # of the month (the task does nothing on other days; a second run finds them made).
+    "monthly-reports": {"task": "dashboard.tasks.monthly_reports",
+                        "schedule": crontab(hour=6, minute=0)},
     # Access-log rows past ACCESS_LOG_RETENTION_DAYS (never under 6 months) are removed.
     "prune-access-log": {"task": "pingxiang.tasks.prune_access_log",
                          "schedule": crontab(hour=3, minute=30)},

@@ -101,6 +101,10 @@ class Metric:
     drill: object = None  # (area, period) -> URL of the list behind the number
     bad_when_high: bool = False  # highlighted in the per-village table (overdue, open items)
     snapshot: bool = True
+    # A stock, not a flow: what exists as of the period's end (registered households, key
+    # persons, overdue key persons), not what happened within it. The trend charts draw it as
+    # a running total; a finished campaign takes it from the snapshot of its end date.
+    stock: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,10 +119,10 @@ class Ratio:
 
 
 def metric(code, label, *, group="其他", unit="", order=100, drill=None, bad_when_high=False,
-           snapshot=True):
+           snapshot=True, stock=False):
     def decorate(func):
         _METRICS[code] = Metric(code, label, func, group, unit, order, drill, bad_when_high,
-                                snapshot)
+                                snapshot, stock)
         return func
 
     return decorate

@@ -169,7 +169,7 @@ def _centres(area, period):
     return qs.filter(upgraded_on__lte=period.end) if period.end else qs
 
 
-@metric("centres_upgraded", "综治中心巩固提升", group=BASE, unit="处", order=90,
+@metric("centres_upgraded", "综治中心巩固提升", group=BASE, unit="处", order=90, stock=True,
         drill=lambda a, p: list_url("rectification:centre_list", a, p, cumulative=True,
                                     upgrade=Centre.Upgrade.DONE))
 def centres_upgraded(area, period):
@@ -177,7 +177,7 @@ def centres_upgraded(area, period):
                    F("area_id"))
 
 
-@metric("centres_demonstration", "示范综治中心", group=BASE, unit="处", order=91,
+@metric("centres_demonstration", "示范综治中心", group=BASE, unit="处", order=91, stock=True,
         drill=lambda a, p: list_url("rectification:centre_list", a, p, cumulative=True,
                                     demo="1"))
 def centres_demonstration(area, period):

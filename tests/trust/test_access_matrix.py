@@ -65,6 +65,13 @@ MATRIX = {
     "dashboard_trends": Get("403 403 200 200 200 200 200 403 302"),
     "briefing": Get("403 403 200 200 200 200 200 403 302"),
     "briefing_docx": Get("403 403 200 200 200 200 200 403 302"),
+    # Period reports: the archive of the user's areas; a report of another area is a 404.
+    "dashboard_reports": Get("403 403 200 200 200 200 200 403 302",
+                             queries=("?area=999999", "?page=x")),
+    "dashboard_report": Get("403 403 200 200 200 200 200 403 302",
+                            "403 403 404 404 404 404 404 403 302", htmx=True),
+    "dashboard_report_download": Get("403 403 200 200 200 200 200 403 302",
+                                     "403 403 404 404 404 404 404 403 302"),
     # The auditor reads who did what to which record (type and number), not its contents:
     # no marker of any place may appear (tests/trust/test_admin_matrix.py reads its filters).
     "audit_log": Get("403 403 403 403 403 403 403 200 302",

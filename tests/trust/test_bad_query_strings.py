@@ -48,6 +48,7 @@ PARAMS = {
     "dashboard_trends": ["area", "days", "metric"],
     "briefing": ["area", "campaign:grid_campaign", "start", "end"],
     "briefing_docx": ["area", "campaign:grid_campaign", "start", "end"],
+    "dashboard_reports": [*DRILL],
     "audit_log": ["start", "end", "page", "user", "log", "kind"],
     "grids:area_list": [],
     "grids:household_list": [*DRILL, "q", "flag", "campaign:grid_campaign", "visited"],

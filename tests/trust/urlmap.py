@@ -78,6 +78,8 @@ OBJECTS = {
     "rectification:centre_demonstration": ("centre",),
     "rectification:centre_photo_add": ("centre",),
     "rectification:centre_photo": ("centre_photo",),
+    "dashboard_report": ("period_report",),
+    "dashboard_report_download": ("period_report",),
 }
 # Slugs for URLs with an action segment.
 SLUGS = {"cases:case_action": "escalate", "cases:case_action_form": "escalate",

@@ -161,10 +161,23 @@ def _place_records(key, *, village, grid, town, actor_grid, actor_centre, actor_
     r.grid_campaign = grid_actions.create_campaign(
         name=f"走访活动{key}{t}", area=town, start_date=today - dt.timedelta(days=3),
         end_date=today + dt.timedelta(days=3))
+    r.period_report = _period_report(village)
     r.reception = pet_actions.schedule_reception(
         actor=actor_centre, town=town, leader=_town_leader(town), date=today,
         place=f"接访室{key}{t}")
     return r
+
+
+def _period_report(village):
+    """A finished report in the village's report archive (dashboard.PeriodReport)."""
+    from dashboard.models import PeriodReport
+
+    report = PeriodReport.objects.create(
+        area=village, kind=PeriodReport.Kind.MONTH, start=dt.date(2026, 10, 1),
+        end=dt.date(2026, 10, 31), label="2026年10月", status=PeriodReport.Status.DONE,
+        filename="月报.xlsx")
+    report.file.save("report.xlsx", SimpleUploadedFile("report.xlsx", b"PK\x03\x04 x"))
+    return report
 
 
 def _legal_form():

@@ -1,0 +1,112 @@
+"""A finished campaign is a closed book: its figures as they stood at its end.
+
+Once a campaign's end date has passed, every figure of it is read from ClosedFigure rows
+written once (by the nightly statistics the night after the end, or the first time the
+campaign is asked for if that night was missed), per metric and owning area, so any area's
+figures are the sum of its owners' rows and nothing moves when today's data does. A stock
+figure (pingxiang.metrics `stock`: registered households, overdue key persons, centres)
+comes from the nightly snapshot of the end date (DailyStat) where there is one; the other
+figures are computed for the campaign's dates. Re-closing a campaign never changes its rows.
+"""
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from dashboard.models import ClosedFigure, DailyStat
+from grids.models import Area, Campaign
+from pingxiang.metrics import Period, metrics
+
+SNAPSHOT, COMPUTED = "snapshot", "computed"
+
+
+def is_closed(period, today=None):
+    """A campaign period whose end date has passed."""
+    today = today or timezone.localdate()
+    return bool(period.campaign_id and period.end and period.end < today)
+
+
+def _campaign_period(campaign):
+    return Period(campaign.start_date, campaign.end_date, label=campaign.name,
+                  campaign_id=campaign.pk)
+
+
+def close_campaign(campaign):
+    """Write the campaign's closed figures (idempotent: rows already there are kept).
+    Returns the number of rows written."""
+    period = _campaign_period(campaign)
+    roots = list(Area.objects.filter(parent__isnull=True))
+    snap = {}
+    for code, village_id, value in (DailyStat.objects.filter(day=campaign.end_date)
+                                    .values_list("metric", "village_id", "value")):
+        snap.setdefault(code, {})[village_id] = value
+    now = timezone.now()
+    rows = []
+    for m in metrics():
+        if m.stock and m.code in snap:
+            values, source = snap[m.code], SNAPSHOT
+        else:
+            values, source = {}, COMPUTED
+            for root in roots:
+                values.update(m.func(root, period) or {})
+        rows.extend(ClosedFigure(campaign=campaign, owner_id=owner, metric=m.code, value=n,
+                                 source=source, computed_at=now)
+                    for owner, n in values.items() if n)
+        # A metric with nothing anywhere still gets one row, so "closed" is known per metric.
+        if not any(values.values()) and roots:
+            rows.append(ClosedFigure(campaign=campaign, owner_id=roots[0].pk, metric=m.code,
+                                     value=0, source=source, computed_at=now))
+    with transaction.atomic():
+        created = ClosedFigure.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+    return len(created)
+
+
+def close_finished_campaigns(today=None):
+    """Close every campaign that has ended and has no closed figures yet (the nightly
+    statistics call it after snapshotting the end date)."""
+    today = today or timezone.localdate()
+    done = 0
+    pending = (Campaign.objects.filter(end_date__lt=today)
+               .exclude(pk__in=ClosedFigure.objects.values("campaign_id")))
+    for campaign in pending:
+        close_campaign(campaign)
+        done += 1
+    return done
+
+
+class ClosedBook:
+    """The closed figures of one campaign under one area: {code: {owner id: n}}, with when
+    and how they were fixed, for the page to say so. A campaign not closed yet (its night
+    was missed) is closed now."""
+
+    def __init__(self, period, area):
+        self.end = period.end
+        closed = ClosedFigure.objects.filter(campaign_id=period.campaign_id)
+        meta = self._meta(closed)
+        if not meta:
+            campaign = Campaign.objects.filter(pk=period.campaign_id).first()
+            if campaign is not None:
+                close_campaign(campaign)
+                meta = self._meta(closed)
+        self.closed_codes = {code for code, _source, _at in meta}
+        self.sources = {code: source for code, source, _at in meta}
+        self.computed_at = max((at for _code, _source, at in meta), default=None)
+        self.values = {}
+        for code, owner, value in (closed.filter(owner__path__startswith=area.path)
+                                   .values_list("metric", "owner_id", "value")):
+            self.values.setdefault(code, {})[owner] = value
+
+    @staticmethod
+    def _meta(closed):
+        return list(closed.order_by().values_list("metric", "source")
+                    .annotate(at=Max("computed_at")).values_list("metric", "source", "at"))
+
+    def has(self, code):
+        return code in self.closed_codes
+
+    def get(self, code):
+        return self.values.get(code, {})
+
+    @property
+    def from_snapshot(self):
+        return sorted(c for c, s in self.sources.items() if s == SNAPSHOT)
