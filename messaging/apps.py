@@ -13,7 +13,7 @@ class MessagingConfig(AppConfig):
             checks,  # noqa: F401  (registers the configuration checks)
             contacts,
         )
-        from messaging.outbox import write_deliveries
+        from messaging.outbox import write_deliveries  # lazy: as above
 
         # Every in-app notification passes through here, inside its own transaction.
         on_notify(write_deliveries)
