@@ -9,6 +9,7 @@ common.py (ActionError, the shared status move, start_export), inspections.py, h
 supervision.py, centres.py, legal.py.
 """
 
+from .bulk import BULK_LABELS, BatchRefused, run_batch
 from .centres import (
     add_centre_photo,
     ensure_centre,
@@ -47,6 +48,9 @@ from .supervision import (
 )
 
 __all__ = [
+    "BULK_LABELS",
+    "BatchRefused",
+    "run_batch",
     "BACKFILL_AGE",
     "HAZARD_ACTION_LABELS",
     "HAZARD_TRANSITIONS",
