@@ -18,6 +18,7 @@ from .centres import (
     set_centre_upgrade,
 )
 from .common import BACKFILL_AGE, ActionError, allowed, start_export
+from .extend import extend_deadline
 from .hazards import (
     HAZARD_ACTION_LABELS,
     HAZARD_TRANSITIONS,
@@ -48,6 +49,7 @@ from .supervision import (
 )
 
 __all__ = [
+    "extend_deadline",
     "BULK_LABELS",
     "BatchRefused",
     "run_batch",

@@ -1,5 +1,5 @@
-"""批量交办 / 批量销号: several hazards or supervision items at once, through the same
-single-item actions (assign_hazard, close_hazard, assign_issue, close_issue) inside one
+"""批量交办 / 延期 / 销号: several hazards or supervision items at once, through the same
+single-item actions (assign_hazard, close_hazard, assign_issue, close_issue, extend_deadline) in one
 transaction. Each item gets its own audit row and message from its action; when any item is
 refused, the whole batch is rolled back and every refusal is named."""
 
@@ -8,6 +8,7 @@ from django.db import transaction
 
 from ..access import can_manage_hazard, can_supervise
 from .common import ActionError
+from .extend import extend_deadline
 from .hazards import assign_hazard, close_hazard
 from .supervision import assign_issue, close_issue
 
@@ -21,10 +22,10 @@ class BatchRefused(ActionError):
 
 
 BULK_ACTIONS = {
-    "hazard": {"assign": assign_hazard, "close": close_hazard},
-    "issue": {"assign": assign_issue, "close": close_issue},
+    "hazard": {"assign": assign_hazard, "extend": extend_deadline, "close": close_hazard},
+    "issue": {"assign": assign_issue, "extend": extend_deadline, "close": close_issue},
 }
-BULK_LABELS = {"assign": "交办", "close": "销号"}
+BULK_LABELS = {"assign": "交办", "extend": "延期", "close": "销号"}
 
 
 def may_change(actor, kind, item):

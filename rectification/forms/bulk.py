@@ -10,7 +10,7 @@ from .common import DATE
 
 
 class BulkForm(forms.Form):
-    ACTIONS = [("assign", "批量交办"), ("close", "批量销号")]
+    ACTIONS = [("assign", "批量交办"), ("extend", "批量延期"), ("close", "批量销号")]
 
     items = forms.ModelMultipleChoiceField(
         label="所选事项", queryset=None, widget=forms.CheckboxSelectMultiple,
@@ -25,6 +25,7 @@ class BulkForm(forms.Form):
     deadline = forms.DateField(label="整改时限", widget=DATE, required=False)
     measures = forms.CharField(label="整改措施/要求", max_length=2000, required=False,
                                widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label="延期理由", max_length=500, required=False)
     params = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
 
     def __init__(self, *args, queryset, handlers, **kwargs):
@@ -39,13 +40,20 @@ class BulkForm(forms.Form):
             for name in ("responsible_unit", "responsible_person", "deadline"):
                 if not data.get(name):
                     self.add_error(name, f"批量交办须填写{self.fields[name].label}。")
-            deadline = data.get("deadline")
-            if deadline and deadline < today():
-                self.add_error("deadline", "整改时限不能早于交办日期（今天）。")
+        if data.get("action") == "extend":
+            if not data.get("deadline"):
+                self.add_error("deadline", "批量延期须填写新的整改时限。")
+            if not data.get("reason", "").strip():
+                self.add_error("reason", "批量延期须写明延期理由。")
+        deadline = data.get("deadline")
+        if data.get("action") in ("assign", "extend") and deadline and deadline < today():
+            self.add_error("deadline", "整改时限不能早于今天。")
         return data
 
     def action_kwargs(self, kind):
         data = self.cleaned_data
+        if data["action"] == "extend":
+            return {"deadline": data["deadline"], "reason": data["reason"]}
         if data["action"] != "assign":
             return {}
         kwargs = {"responsible_unit": data["responsible_unit"],

@@ -141,3 +141,33 @@ def test_supervisor_hands_out_several_items(login, rx, supervision):
                                     requirement="补齐签字").count() == 3
     assert Notification.objects.filter(recipient=rx.cast.cadre_xiguan,
                                        title__startswith="督导问题交办").count() == 3
+
+
+def test_centre_extends_several_hazards_each_with_its_own_row_and_message(login, rx,
+                                                                         assigned_hazard,
+                                                                         make_hazard):
+    hazards = [assigned_hazard(description=f"隐患{n}") for n in range(2)]
+    old = hazards[0].deadline
+    client = login(rx.cast.centre)
+    new = old + dt.timedelta(days=20)
+    data = {"items": [h.pk for h in hazards], "action": "extend",
+            "deadline": f"{new:%Y-%m-%d}", "reason": "汛期施工受阻"}
+    response = client.post(reverse("rectification:hazard_bulk"), data)
+    assert "已延期 2 项。" in said(response)
+    for hazard in hazards:
+        hazard.refresh_from_db()
+        assert hazard.deadline == new
+        event = AuditEvent.objects.get(action="hazard.extend", object_id=str(hazard.pk))
+        assert event.from_state == f"{old:%Y-%m-%d}" and event.reason == "汛期施工受阻"
+    assert Notification.objects.filter(recipient=rx.cast.cadre_xiguan,
+                                       title__contains="延至").count() == 2
+    # A registered (not yet handed out) hazard cannot be extended: the batch changes nothing.
+    fresh = make_hazard()
+    later = new + dt.timedelta(days=5)
+    response = client.post(reverse("rectification:hazard_bulk"), {
+        **data, "items": [hazards[0].pk, fresh.pk], "deadline": f"{later:%Y-%m-%d}"})
+    assert any("不能延期" in m for m in said(response))
+    hazards[0].refresh_from_db()
+    assert hazards[0].deadline == new
+    response = client.post(reverse("rectification:hazard_bulk"), {**data, "reason": ""})
+    assert any("延期理由" in m for m in said(response))

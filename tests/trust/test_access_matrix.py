@@ -101,6 +101,8 @@ MATRIX = {
     "grids:campaign_edit": Get("403 403 403 200 403 403 200 404 302"),
     "grids:import": Get("403 403 200 200 403 403 200 403 302"),
     "grids:import_template": Get("403 403 200 200 403 403 200 403 302"),
+    "grids:import_kind": Get("403 403 200 200 403 403 200 403 302"),
+    "grids:import_kind_template": Get("403 403 200 200 403 403 200 403 302"),
     # --- cases ------------------------------------------------------------------------------
     "cases:case_list": Get("200 200 200 200 200 200 200 200 302", htmx=True,
                            queries=("?q=KMH", "?q=KFAR", "?q=纠纷")),
@@ -154,6 +156,8 @@ MATRIX = {
     "rectification:hazard_submit": Post(),
     "rectification:hazard_verify": Post(),
     "rectification:hazard_close": Post(),
+    # 批量交办/销号: centre staff and supervisors; an empty form is sent back to the list.
+    "rectification:hazard_bulk": Post("403 403 403 302 403 302 403 403 302"),
     "rectification:hazard_photo_add": Post(),
     "rectification:hazard_photo": Get("200 200 200 200 200 200 200 404 302"),
     "rectification:export_status": Get("200 200 200 200 200 200 200 200 302", htmx=True),
@@ -173,6 +177,7 @@ MATRIX = {
     "rectification:issue_report": Post(),
     "rectification:issue_recheck": Post(),
     "rectification:issue_close": Post(),
+    "rectification:issue_bulk": Post("403 403 403 302 403 302 403 403 302"),
     "rectification:issue_evidence_add": Post(),
     "rectification:evidence_file": Get("404 404 200 200 200 200 200 404 302"),
     "rectification:centre_list": Get("200 200 200 200 200 200 200 200 302"),
