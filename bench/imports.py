@@ -47,6 +47,7 @@ def timed(spec, data, actor):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=10000)
+    parser.add_argument("--only", nargs="*", help="steps to run (households is always run)")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pingxiang.settings")
     import django
@@ -93,6 +94,8 @@ def main():
     try:
         with transaction.atomic():
             for name, spec, data_rows, actor, again in steps:
+                if args.only and name != "households" and name not in args.only:
+                    continue
                 data = sheet(spec, data_rows)
                 elapsed, result = timed(spec, data, actor)
                 print(f"{name}: {elapsed:.1f} s, {result.summary()} ({len(data) // 1024} KB)")

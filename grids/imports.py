@@ -480,7 +480,8 @@ class HouseholdSpec(ImportSpec):
         Resident.objects.bulk_create(residents, batch_size=2000)
         for household, person in heads:
             household.head = person
-        Household.objects.bulk_update([h for h, _ in heads], ["head"], batch_size=2000)
+        # Small batches: bulk_update is one CASE per batch, each row compared with every WHEN.
+        Household.objects.bulk_update([h for h, _ in heads], ["head"], batch_size=500)
         bulk_audit(actor, Household, [(h, f"{h.member_count}人") for h in new],
                    action="household.import", label="Excel导入",
                    repr_of=lambda h: h.address)

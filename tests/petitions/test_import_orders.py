@@ -58,6 +58,8 @@ def test_orders_import_once_and_a_reimport_moves_status_and_rating(cast):
     assert result.ok, result.errors
     assert result.counts == {"新增": 3, "更新": 0, "无变化": 0}
     assert Petition.objects.get(channel_ref="MS202600001").channel == "livelihood"
+    for p in Petition.objects.all():  # the numbers register_petition would have given
+        assert p.number == f"XF{timezone.localtime(p.received_at):%Y}-{p.pk:05d}"
     assert Petition.objects.get(channel_ref="20261129083012345").channel == "phone"
     assert Petition.objects.get(channel_ref="WSXF2026112900001").status == "accepted"
 
