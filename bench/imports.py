@@ -37,10 +37,12 @@ def sheet(spec, rows):
 def timed(spec, data, actor):
     from grids.imports import run_import
 
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     result = run_import(spec, io.BytesIO(data), size=len(data), actor=actor)
     elapsed = time.monotonic() - started
     assert result.ok, result.errors[:3]
+    print(f"  (this process's CPU {time.process_time() - cpu:.1f} s; load "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())})")
     return elapsed, result
 
 
