@@ -419,9 +419,10 @@ def change_key_person_status(person, *, status, actor, reason=""):
 
 @transaction.atomic
 def create_key_place(*, grid, kind, name, address="", responsible_person="", contact="",
-                     actor=None):
+                     responsible_unit="", actor=None):
     place, created = KeyPlace.objects.get_or_create(
         grid=grid, name=name, defaults={"kind": kind, "address": address,
+                                        "responsible_unit": responsible_unit,
                                         "responsible_person": responsible_person,
                                         "contact": contact})
     if created:
@@ -431,13 +432,15 @@ def create_key_place(*, grid, kind, name, address="", responsible_person="", con
 
 
 KEY_PLACE_LABELS = {"kind": "类别", "name": "名称", "address": "地址", "grid": "所属网格",
+                    "responsible_unit": "责任单位",
                     "responsible_person": "负责人", "contact": "联系电话"}
 
 
 @transaction.atomic
 def edit_key_place(place, *, actor, version, kind, name, address="", grid,
-                   responsible_person="", contact=UNCHANGED):
-    """Correct a key place (contact left out when the editor sees it masked)."""
+                   responsible_person="", contact=UNCHANGED, responsible_unit=UNCHANGED):
+    """Correct a key place (contact left out when the editor sees it masked; the
+    responsible unit when the form does not carry it)."""
     _check_version(place, version, f"重点场所“{place.name}”")
     if grid.kind != Area.Kind.GRID:
         raise ValidationError({"grid": "重点场所须归属某一网格。"})
@@ -448,6 +451,8 @@ def edit_key_place(place, *, actor, version, kind, name, address="", grid,
                "responsible_person": responsible_person.strip()}
     if contact is not UNCHANGED:
         changes["contact"] = (contact or "").strip()
+    if responsible_unit is not UNCHANGED:
+        changes["responsible_unit"] = (responsible_unit or "").strip()
     return _apply_edit(KeyPlace, place, version=version, what=f"重点场所“{place.name}”",
                        changes=changes, labels=KEY_PLACE_LABELS, actor=actor,
                        action="keyplace.edit", action_label="修改重点场所",

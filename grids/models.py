@@ -319,6 +319,8 @@ class KeyPlace(models.Model):
     address = models.CharField("地址", max_length=200, blank=True)
     grid = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="key_places",
                              verbose_name="所属网格/辖区")
+    responsible_unit = models.CharField("责任单位", max_length=100, blank=True,
+                                        db_default="")
     responsible_person = models.CharField("负责人", max_length=50, blank=True)
     contact = models.CharField("联系电话", max_length=20, blank=True)
     version = models.PositiveIntegerField("版本", default=0, db_default=0, editable=False)

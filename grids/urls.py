@@ -63,4 +63,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/edit/", views.campaign_edit, name="campaign_edit"),
     path("import/", views.import_page, name="import"),
     path("import/template.xlsx", views.import_template, name="import_template"),
+    path("import/<slug:kind>/", views.import_kind, name="import_kind"),
+    path("import/<slug:kind>/template.xlsx", views.import_kind_template,
+         name="import_kind_template"),
 ]

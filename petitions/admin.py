@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from grids.admin import AreaScopedAdmin
-from petitions.models import Category, Petition, ReceptionDay, TimeLimit
+from petitions.models import Category, Petition, PlatformFormat, ReceptionDay, TimeLimit
 
 
 @admin.register(TimeLimit)
@@ -55,3 +55,8 @@ class PetitionAdmin(AreaScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PlatformFormat)
+class PlatformFormatAdmin(admin.ModelAdmin):
+    list_display = ["channel", "pattern", "example", "is_active"]

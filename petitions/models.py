@@ -10,6 +10,7 @@ answers for the area sees the public columns in PUBLIC_FIELDS and nothing more.
 """
 
 import datetime as dt
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -73,6 +74,39 @@ class Category(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class PlatformFormat(models.Model):
+    """The shape of a platform's work-order number (民生信息平台, 12345, 网上信访): an import
+    refuses a number that does not match, so a column mix-up or a number from another
+    platform never becomes a petition. Data an administrator edits, not code."""
+
+    channel = models.CharField("平台", max_length=16, unique=True,
+                               choices=[("livelihood", "民生信息平台"), ("phone", "12345"),
+                                        ("online", "网上信访")])
+    pattern = models.CharField("编号格式（正则表达式）", max_length=200,
+                               help_text="整个编号须符合，如 MS\\d{9}")
+    example = models.CharField("示例", max_length=60)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "平台工单编号格式"
+        verbose_name_plural = "平台工单编号格式"
+        ordering = ["channel"]
+
+    def __str__(self):
+        return f"{self.get_channel_display()}：{self.example}"
+
+    def clean(self):
+        try:
+            compiled = re.compile(self.pattern)
+        except re.error as exc:
+            raise ValidationError({"pattern": f"不是有效的正则表达式：{exc}"}) from exc
+        if self.example and not compiled.fullmatch(self.example):
+            raise ValidationError({"example": "示例不符合编号格式。"})
+
+    def matches(self, number):
+        return re.fullmatch(self.pattern, number) is not None
 
 
 class ReceptionDayQuerySet(models.QuerySet):

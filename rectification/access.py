@@ -30,6 +30,8 @@ HAZARD_MANAGERS = (Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.LEADER)
 # Who may act for the responsible unit when no platform handler was named.
 RECTIFIERS = (Role.VILLAGE_CADRE, Role.CENTRE_STAFF)
 TOWN_STAFF = (Role.CENTRE_STAFF, Role.LEADER)
+# 批量交办/销号 (each item still needs its own permission, rectification.actions.bulk).
+BULK_ROLES = (Role.CENTRE_STAFF, Role.SUPERVISOR)
 # Who sees a town's supervision teams: models.supervision.SUPERVISION_VIEWERS (the teams'
 # visible_to reads it).
 CENTRE_EDITORS = (Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.LEADER)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rectification.views import centres, exports, hazards, inspections, legal, supervision
+from rectification.views import bulk, centres, exports, hazards, inspections, legal, supervision
 
 app_name = "rectification"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("inspections/<int:pk>/", inspections.inspection_detail, name="inspection_detail"),
     path("hazards/", hazards.hazard_list, name="hazard_list"),
     path("hazards/new/", hazards.hazard_create, name="hazard_create"),
+    path("hazards/bulk/", bulk.hazard_bulk, name="hazard_bulk"),
     path("hazards/export/", hazards.hazard_export, name="hazard_export"),
     path("hazards/<int:pk>/", hazards.hazard_detail, name="hazard_detail"),
     path("hazards/<int:pk>/assign/", hazards.hazard_assign, name="hazard_assign"),
@@ -37,6 +38,7 @@ urlpatterns = [
     path("supervision/visits/<int:pk>/items/", supervision.issue_create, name="issue_create"),
     path("supervision/visits/<int:pk>/export/", supervision.issue_export, name="issue_export"),
     path("supervision/items/", supervision.issue_list, name="issue_list"),
+    path("supervision/items/bulk/", bulk.issue_bulk, name="issue_bulk"),
     path("supervision/items/<int:pk>/", supervision.issue_detail, name="issue_detail"),
     path("supervision/items/<int:pk>/assign/", supervision.issue_assign, name="issue_assign"),
     path("supervision/items/<int:pk>/report/", supervision.issue_report, name="issue_report"),

@@ -9,6 +9,7 @@ common.py (ActionError, the shared status move, start_export), inspections.py, h
 supervision.py, centres.py, legal.py.
 """
 
+from .bulk import BULK_LABELS, BatchRefused, run_batch
 from .centres import (
     add_centre_photo,
     ensure_centre,
@@ -17,6 +18,7 @@ from .centres import (
     set_centre_upgrade,
 )
 from .common import BACKFILL_AGE, ActionError, allowed, start_export
+from .extend import extend_deadline
 from .hazards import (
     HAZARD_ACTION_LABELS,
     HAZARD_TRANSITIONS,
@@ -50,6 +52,10 @@ from .supervision import (
 )
 
 __all__ = [
+    "extend_deadline",
+    "BULK_LABELS",
+    "BatchRefused",
+    "run_batch",
     "BACKFILL_AGE",
     "HAZARD_ACTION_LABELS",
     "HAZARD_TRANSITIONS",

@@ -5,6 +5,7 @@ common.py (the date input, the upload field, area choices, the assign and pass/f
 inspections.py, hazards.py, supervision.py, centres.py, legal.py.
 """
 
+from .bulk import BulkForm
 from .centres import CentreFilterForm, CentrePhotoForm, CentreUpgradeForm
 from .common import (
     DATE,
@@ -44,6 +45,7 @@ from .supervision import (
 
 __all__ = [
     "DATE",
+    "BulkForm",
     "STATUS_FILTER_EXTRA",
     "AreaChoiceField",
     "AssignForm",

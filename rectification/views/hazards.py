@@ -27,6 +27,7 @@ from ..access import (
 )
 from ..actions import ActionError
 from ..models import ExportJob, Hazard
+from .bulk import bulk_context
 from .common import default_deadline, run_action, users_under
 from .exports import export_or_queue
 
@@ -49,7 +50,8 @@ def hazard_list(request):
                 "grade", "village", "place", "category__name"))
     context = {"form": form, "page": paginate(request, qs),
                "params": urlencode(form.as_params()),
-               "can_register": has_role(request.user, *REPORTERS)}
+               "can_register": has_role(request.user, *REPORTERS),
+               **bulk_context(request, urlencode(form.as_params()))}
     template = "rectification/hazard_list.html"
     return render(request, template + "#table" if request.htmx else template, context)
 

@@ -30,6 +30,7 @@ from ..access import (
 )
 from ..actions import ActionError
 from ..models import ExportJob, IssueItem, SupervisionTeam
+from .bulk import bulk_context
 from .common import default_deadline, run_action, town_of_user, users_under
 from .exports import export_or_queue
 
@@ -190,6 +191,7 @@ def issue_list(request):
         "status", "deadline", "pk")
     return render(request, "rectification/issue_list.html", {
         "page": paginate(request, qs), "filter_form": filter_form,
+        **bulk_context(request, request.GET.urlencode()[:1000]),
     })
 
 

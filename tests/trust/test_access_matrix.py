@@ -139,6 +139,8 @@ MATRIX = {
     "grids:user_unlock": Post(PERSON_OTHER),
     "grids:user_grant": Post(PERSON_OTHER),
     "grids:user_revoke": Post(PERSON_OTHER),
+    "grids:import_kind": Get("403 403 200 200 403 403 200 403 302"),
+    "grids:import_kind_template": Get("403 403 200 200 403 403 200 403 302"),
     # --- cases ------------------------------------------------------------------------------
     "cases:case_list": Get("200 200 200 200 200 200 200 200 302", htmx=True,
                            queries=("?q=KMH", "?q=KFAR", "?q=纠纷")),
@@ -195,6 +197,8 @@ MATRIX = {
     # Issue 19: correcting is for who manages the hazard; withdrawing for the centre alone.
     "rectification:hazard_correct": Get("403 403 200 200 200 403 403 404 302", htmx=True),
     "rectification:hazard_withdraw": Get("403 403 403 200 403 403 403 404 302", htmx=True),
+    # 批量交办/销号: centre staff and supervisors; an empty form is sent back to the list.
+    "rectification:hazard_bulk": Post("403 403 403 302 403 302 403 403 302"),
     "rectification:hazard_photo_add": Post(),
     "rectification:hazard_photo": Get("200 200 200 200 200 200 200 404 302"),
     "rectification:export_status": Get("200 200 200 200 200 200 200 200 302", htmx=True),
@@ -214,6 +218,7 @@ MATRIX = {
     "rectification:issue_report": Post(),
     "rectification:issue_recheck": Post(),
     "rectification:issue_close": Post(),
+    "rectification:issue_bulk": Post("403 403 403 302 403 302 403 403 302"),
     "rectification:issue_evidence_add": Post(),
     "rectification:evidence_file": Get("404 404 200 200 200 200 200 404 302"),
     "rectification:centre_list": Get("200 200 200 200 200 200 200 200 302"),

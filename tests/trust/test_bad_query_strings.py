@@ -96,7 +96,8 @@ DETAILS = {
     "rectification:visit_detail": ("sv_visit", [*DRILL, "status", "category"]),
     "rectification:issue_export": ("sv_visit", [*DRILL, "status", "category"]),
 }
-POST_ONLY = {"switch_role", "inbox_read_all", "rectification:centre_setup", "messaging:resend"}
+POST_ONLY = {"switch_role", "inbox_read_all", "rectification:centre_setup", "messaging:resend",
+             "rectification:hazard_bulk", "rectification:issue_bulk"}
 ROLES = ["centre", "grid"]
 TRIED = []
 

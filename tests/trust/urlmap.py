@@ -84,6 +84,9 @@ OBJECTS = {
 # Slugs for URLs with an action segment.
 SLUGS = {"cases:case_action": "escalate", "cases:case_action_form": "escalate",
          "petitions:action": "decide"}
+# Other fixed path values (one kind of import stands for all: grids.imports specs).
+KWARGS = {"grids:import_kind": {"kind": "key_persons"},
+          "grids:import_kind_template": {"kind": "key_persons"}}
 
 
 def iter_named_patterns(resolver=None, ns="", prefix=""):
@@ -114,4 +117,5 @@ def url_for(name, place, *, second_from=None):
             kwargs[key] = second.pk
     if name in SLUGS:
         kwargs["action"] = SLUGS[name]
+    kwargs.update(KWARGS.get(name, {}))
     return reverse(name, kwargs=kwargs)

@@ -1,13 +1,12 @@
-import os
-
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from grids.imports import ImportRefused, import_households
+from grids.imports import HOUSEHOLDS
+from grids.management.commands.import_records import run_file
 
 
 class Command(BaseCommand):
-    help = "从 Excel（.xlsx）导入户和居民：与网页导入同一套校验，任何一行有误则全部不导入。"
+    help = "从 Excel（.xlsx）导入户和居民（即 import_records households）：任何一行有误则全部不导入。"
 
     def add_arguments(self, parser):
         parser.add_argument("file")
@@ -19,14 +18,7 @@ class Command(BaseCommand):
             actor = get_user_model().objects.filter(username=user).first()
             if actor is None:
                 raise CommandError(f"用户 {user} 不存在。")
-        try:
-            with open(file, "rb") as fh:
-                result = import_households(fh, size=os.path.getsize(file), actor=actor,
-                                           name=os.path.basename(file))
-        except FileNotFoundError as exc:
-            raise CommandError(f"找不到文件 {file}。") from exc
-        except ImportRefused as exc:
-            raise CommandError(str(exc)) from exc
+        result = run_file(HOUSEHOLDS, file, actor)
         if not result.ok:
             for row, message in result.errors:
                 self.stderr.write(f"第{row}行：{message}")
