@@ -36,6 +36,7 @@ urlpatterns = [
     path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),
     path("visits/<int:pk>/photo/", views.visit_photo, name="visit_photo"),
     path("worklist/", views.worklist, name="worklist"),
+    path("offline.json", views.offline_bundle, name="offline_bundle"),
     path("campaigns/", views.campaign_list, name="campaign_list"),
     path("campaigns/new/", views.campaign_new, name="campaign_new"),
     path("campaigns/<int:pk>/", views.campaign_coverage, name="campaign_coverage"),
