@@ -29,6 +29,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +66,9 @@ def server():
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
                 break
             time.sleep(0.1)
+        for _ in range(4):  # each worker imports and connects on its first requests
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/account/login/", timeout=120).read()
         yield f"http://localhost:{port}"  # localhost: a secure context, so service workers run
     finally:
         proc.terminate()
@@ -124,6 +128,7 @@ def _fresh(browser, base, username, password):
     """A browser profile that has only logged in (cookies), with no cache at all."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
                                   service_workers="allow")
+    context.set_default_timeout(120_000)
     _login(context, base, username, password)
     # Logging in loaded the shell's files: forget them, keep the session cookie.
     page = context.new_page()
@@ -139,6 +144,7 @@ def _fresh(browser, base, username, password):
 
 
 def measure(base, username, password, targets):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     rows = []
@@ -161,9 +167,14 @@ def measure(base, username, password, targets):
                 again = (time.monotonic() - started, meter.bytes, meter.requests)
                 page.check("input[name=findings][value=无异常]")
                 started = time.monotonic()
-                page.click("button[type=submit]")
-                page.wait_for_url("**/grids/visits/*/", wait_until="load")
-                submit = time.monotonic() - started
+                page.click("form[data-offline-form] button[type=submit]")
+                try:
+                    page.wait_for_url("**/grids/visits/*/", wait_until="load", timeout=30_000)
+                    submit = time.monotonic() - started
+                except PlaywrightTimeout:
+                    print("submit not saved:", page.url, page.inner_text("main")[:300],
+                          file=sys.stderr)
+                    submit = float("nan")
             rows.append((name, first, first_bytes, first_requests))
             if again:
                 rows.append(("visit form, again", again[0], again[1], again[2]))

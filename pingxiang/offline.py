@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.templatetags.static import static
@@ -52,6 +53,6 @@ def settings_for_worker():
         "shell_urls": json.dumps(urls),
         "queue_script": static("js/offline-queue.js"),
         "offline_url": reverse("offline"),
-        "static_prefix": static(""),
+        "static_prefix": settings.STATIC_URL,  # static("") has no manifest entry
         "keep_patterns": json.dumps(patterns),
     }
