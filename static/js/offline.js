@@ -13,7 +13,9 @@
   var DATA = "pingxiang.offlineData";
   var OWNER = "pingxiang.owner";
   var DRAFT = "pingxiang.visitDraft:";
-  var REFRESH_EVERY_MS = 10 * 60 * 1000;
+  // Each refresh renders every household page of the grid again (and logs each view of its
+  // members, SECURITY.md): once an hour while pages are opened, not on every page.
+  var REFRESH_EVERY_MS = 60 * 60 * 1000;
   var STATES = { waiting: "等待发送", sending: "正在发送", saved: "已保存", refused: "未能保存" };
   var unsent = 0;
 
