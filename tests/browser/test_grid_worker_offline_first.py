@@ -84,11 +84,11 @@ def test_grid_worker_works_a_whole_round_offline(browser_page, cast):
                                               "buffer": _camera_photo()}])
     page.click("button:has-text('保存走访')")
     page.wait_for_selector("text=网络中断：这次走访和照片已保存在本机")
-    assert _queued(page) == "1"
+    assert wait_until(page, lambda: _queued(page) == "1")
 
     # The second household by its house number, from the worklist again.
     go(page, "/grids/worklist/")
-    assert _queued(page) == "1"  # the count is on every page
+    assert wait_until(page, lambda: _queued(page) == "1")  # the count is on every page
     page.fill("#q", "45")
     page.click("form[data-offline-search] button")
     page.locator("#offline-results").get_by_role("link", name="记录走访").click()
@@ -126,11 +126,10 @@ def test_grid_worker_works_a_whole_round_offline(browser_page, cast):
 
     # Nothing is sent twice: the queue lists them as saved, with a link to each.
     go(page, "/grids/worklist/")
-    page.wait_for_timeout(500)
+    saved = page.locator("#offline-queue-list li[data-state=saved]")
+    assert wait_until(page, lambda: saved.count() == 2)
     assert Visit.objects.count() == 2
     assert _queued(page) == "0"
-    saved = page.locator("#offline-queue-list li[data-state=saved]")
-    assert saved.count() == 2
     assert "未走访的户（0）" in page.inner_text("main")
     _offline_noise(page)
     assert_clean_page(page)
@@ -188,7 +187,7 @@ def test_refused_visits_are_shown_and_can_be_fixed(browser_page, cast):
         "#offline-queue-list li[data-state=refused]").count() == 2, timeout_ms=15_000)
     page.wait_for_selector("text=2 条待补发的走访未能保存")
     assert Visit.objects.count() == 0
-    assert _queued(page) == "2"  # kept on the phone, not lost
+    assert wait_until(page, lambda: _queued(page) == "2")  # kept on the phone, not lost
     items = page.locator("#offline-queue-list li")
     assert "发现了问题，请简要写明情况" in items.nth(0).inner_text()
     assert "这户已不在您负责的网格" in items.nth(1).inner_text()
@@ -202,6 +201,7 @@ def test_refused_visits_are_shown_and_can_be_fixed(browser_page, cast):
     page.wait_for_selector("text=走访已保存")
     visit = Visit.objects.get()
     assert visit.household_id == ma.pk and visit.notes == "与邻居因排水沟争执。"
-    assert _queued(page) == "1"  # the moved household's visit still waits for a decision
+    # The moved household's visit still waits for a decision.
+    assert wait_until(page, lambda: _queued(page) == "1")
     _offline_noise(page)
     assert_clean_page(page)
