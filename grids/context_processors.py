@@ -1,7 +1,10 @@
 """The shell around every page: the user's posts, the one they work as, their navigation,
 unread messages and the centre named in the footer."""
 
+from django.urls import reverse
+
 from grids.access import active_role, centre_name, memberships
+from grids.offline import FIELD_ROLES
 from pingxiang.models import Notification
 from pingxiang.registry import nav_for
 from pingxiang.roles import ROLE_PRIORITY, Role
@@ -23,4 +26,7 @@ def shell(request):
         "nav_items": nav_for({role}) if role else [],
         "unread_count": unread_count,  # evaluated lazily, once, where the header uses it
         "centre_name": lambda: centre_name(user),  # the footer's; lazy like unread_count
+        # Grid workers and visitors keep their grid on the phone (grids.offline).
+        "offline_bundle_url": reverse("grids:offline_bundle")
+        if any(m.role in FIELD_ROLES for m in memberships(user)) else "",
     }

@@ -63,7 +63,11 @@ class VisitForm(PositionFormMixin):
                                    widget=forms.RadioSelect)
     persons_met = forms.ModelMultipleChoiceField(
         label="见到的家庭成员", queryset=None, required=False,
-        widget=forms.CheckboxSelectMultiple)
+        widget=forms.CheckboxSelectMultiple,
+        # A visit typed offline can name someone who has left the household since.
+        error_messages={"invalid_choice": "勾选的人已不在本户名单上（户成员或重点人员有变动），"
+                                          "请重新勾选。",
+                        "invalid_pk_value": "勾选的人已不在本户名单上，请重新勾选。"})
     persons_met_other = forms.CharField(label="其他走访对象", max_length=60, required=False,
                                         help_text="不在本户名单上的人，如邻居、场所负责人")
     findings = forms.MultipleChoiceField(

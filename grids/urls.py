@@ -57,6 +57,7 @@ urlpatterns = [
     path("visits/<int:pk>/confirm-position/", views.visit_confirm_position,
          name="visit_confirm_position"),
     path("worklist/", views.worklist, name="worklist"),
+    path("offline.json", views.offline_bundle, name="offline_bundle"),
     path("campaigns/", views.campaign_list, name="campaign_list"),
     path("campaigns/new/", views.campaign_new, name="campaign_new"),
     path("campaigns/<int:pk>/", views.campaign_coverage, name="campaign_coverage"),

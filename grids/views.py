@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from grids import actions, exports
+from grids import actions, exports, offline
 from grids.access import (
     CAMPAIGN_ROLES,
     MANAGE_ROLES,
@@ -292,6 +292,7 @@ def _reference(user, subject):
 
 
 def _visit_form(request, *, household=None, key_place=None):
+    sent_by = request.headers.get("X-Pingxiang-Visit")
     form = VisitForm(request.POST or None, request.FILES or None, household=household,
                      key_place=key_place)
     if request.method == "POST" and form.is_valid():
@@ -310,7 +311,6 @@ def _visit_form(request, *, household=None, key_place=None):
             form = _visit_form_with_new_key(request, exc.visit, household=household,
                                             key_place=key_place)
         else:
-            sent_by = request.headers.get("X-Pingxiang-Visit")
             if sent_by == "queued":
                 pass  # the offline queue says so itself; nobody opens this visit's page now
             elif created:
@@ -323,12 +323,44 @@ def _visit_form(request, *, household=None, key_place=None):
                 return JsonResponse({"url": reverse("grids:visit_detail", args=[visit.pk]),
                                      "created": created})
             return redirect("grids:visit_detail", visit.pk)
+    if sent_by == "queued" and form.is_bound:
+        # A visit made offline, refused now: the phone's queue shows why and keeps it to be
+        # opened and fixed (grids/static/grids/visit-form.js); a 200 with the reasons, since
+        # a 4xx would be logged as an error by the browser although nothing failed.
+        return _queued_refusal(form)
     grid = (household or key_place).grid
     return render(request, "grids/visit_form.html", {
         "form": form, "household": household, "key_place": key_place,
         "campaign": actions.campaign_for(grid, timezone.localdate()),
         "members": household.members.order_by("pk") if household else [],
     })
+
+
+def _queued_refusal(form):
+    reasons = [str(e) for e in form.non_field_errors()]
+    reasons += [f"{form.fields[name].label}：{e}" for name, errors in form.errors.items()
+                if name != "__all__" for e in errors]
+    key = form["idempotency_key"].value()
+    return JsonResponse({"refused": "；".join(reasons), "key": str(key) if key else None})
+
+
+# A visit made offline to a record the user no longer answers for (moved to another grid,
+# handed to someone else since the phone cached it): said plainly, and kept on the phone.
+MOVED = {"household": "这户已不在您负责的网格（缓存之后可能已迁往其他网格或调整了分工），"
+                      "这次走访没有保存，内容仍保留在本机。请与村(社区)或综治中心核实后再处理。",
+         "key_place": "这处重点场所已不在您负责的网格（缓存之后可能已调整），"
+                      "这次走访没有保存，内容仍保留在本机。请与村(社区)或综治中心核实后再处理。"}
+
+
+def _visit_target(request, get, pk, kind):
+    """The household or place a visit is posted for; for the offline queue, a record gone
+    out of the user's reach answers with the reason instead of a 404/403 page."""
+    try:
+        return get(request.user, pk, write=True), None
+    except (Http404, PermissionDenied):
+        if request.method == "POST" and request.headers.get("X-Pingxiang-Visit") == "queued":
+            return None, JsonResponse({"refused": MOVED[kind], "moved": True})
+        raise
 
 
 def _visit_form_with_new_key(request, spent, *, household, key_place):
@@ -348,15 +380,15 @@ def _visit_form_with_new_key(request, spent, *, household, key_place):
 @scoped("area", model=Household)
 @require_http_methods(["GET", "POST"])
 def visit_new(request, pk):
-    household = get_household_for_user(request.user, pk, write=True)
-    return _visit_form(request, household=household)
+    household, refusal = _visit_target(request, get_household_for_user, pk, "household")
+    return refusal or _visit_form(request, household=household)
 
 
 @scoped("area", model=KeyPlace)
 @require_http_methods(["GET", "POST"])
 def visit_new_place(request, pk):
-    place = get_key_place_for_user(request.user, pk, write=True)
-    return _visit_form(request, key_place=place)
+    place, refusal = _visit_target(request, get_key_place_for_user, pk, "key_place")
+    return refusal or _visit_form(request, key_place=place)
 
 
 def _next_household(user, visit):
@@ -463,6 +495,16 @@ def visit_export(request):
                                    positions=bool(data.get("positions")))
     stamp = timezone.localdate().strftime("%Y%m%d")
     return xlsx_response(fileobj, f"走访台账-{area.short_name if area else '全部'}-{stamp}.xlsx")
+
+
+@scoped("area", model=Household)
+@require_GET
+def offline_bundle(request):
+    """The user's own grids' households for the phone's offline search and the pages its
+    service worker keeps (grids.offline); refreshed by the page whenever it is online."""
+    response = JsonResponse(offline.bundle(request.user))
+    response["Cache-Control"] = "no-store"  # the service worker keeps its own dated copy
+    return response
 
 
 @scoped("area", model=Visit)

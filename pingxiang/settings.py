@@ -236,6 +236,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:", *MAP_TILE_ORIGIN],
         "font-src": [SELF],
         "connect-src": [SELF],
+        # The service worker (/sw.js, issue 21) is the app's own; no other worker is allowed.
+        "worker-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

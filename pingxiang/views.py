@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from pingxiang import offline
 from pingxiang.access import public, scoped
 from pingxiang.models import Heartbeat, Notification
 from pingxiang.redirects import safe_next, safe_url
@@ -92,7 +93,40 @@ class LoginView(auth_views.LoginView):
 
 
 login_view = public(LoginView.as_view())
-logout_view = scoped("own")(auth_views.LogoutView.as_view())
+_logout = auth_views.LogoutView.as_view()
+
+
+@scoped("own")
+def logout_view(request, *args, **kwargs):
+    """Django's logout, and the phone forgets this user: the browser drops the service
+    worker's cached pages, its queue and everything kept for the pages (issue 21 §1; the
+    pages warn first when visits are still waiting to be sent)."""
+    response = _logout(request, *args, **kwargs)
+    if request.method == "POST":
+        response["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+@public
+@require_GET
+def service_worker(request):
+    """The service worker (templates/offline/sw.js), from the site root so that it may
+    look after every page. No data in it, so no login needed; never cached by HTTP caches,
+    so a deploy reaches the phones at their next page."""
+    response = render(request, "offline/sw.js", offline.settings_for_worker(),
+                      content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@public
+@require_GET
+def offline_page(request):
+    """What the service worker shows for a page it has no copy of, without signal. Cached at
+    install for whoever is on the phone, so it holds nothing of any user: the queue and the
+    household search fill in from the phone's own storage (static/js/offline.js)."""
+    return render(request, "offline/offline.html")
 password_change = scoped("own")(auth_views.PasswordChangeView.as_view(
     template_name="registration/password_change.html", success_url="/account/password/done/"))
 password_change_done = scoped("own")(auth_views.PasswordChangeDoneView.as_view(

@@ -11,7 +11,7 @@ from tests.conftest import assert_clean_page, login_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-QUEUE = "localStorage.getItem('pingxiang.visitQueue')"
+QUEUE = "document.getElementById('offline-queue-count').dataset.count"
 
 
 @pytest.mark.viewport(390, 844)
@@ -28,7 +28,7 @@ def test_the_next_visit_after_an_offline_one_is_saved_with_its_finding(browser_p
     page.click("button:has-text('保存走访')")
     page.wait_for_selector("text=网络中断：这次走访已保存在本机")
     page.context.set_offline(False)  # the page's `online` handler sends the queue
-    assert wait_until(page, lambda: page.evaluate(QUEUE) == "[]", timeout_ms=8000)
+    assert wait_until(page, lambda: page.evaluate(QUEUE) == "0", timeout_ms=8000)
     page.wait_for_selector("text=待补发的走访已全部保存")
     assert Visit.objects.filter(household=household).count() == 1
 

@@ -48,14 +48,13 @@ def test_a_visit_made_offline_is_saved_once_with_its_photo(browser_page, cast):
     page.click("button:has-text('保存走访')")
     page.wait_for_selector("text=网络中断：这次走访和照片已保存在本机")
     assert Visit.objects.count() == 0
-    queued = page.evaluate("localStorage.getItem('pingxiang.visitQueue')")
-    assert '"photo":true' in queued
+    queued = page.evaluate("PingxiangQueue.all().then(items => items.map(i => i.photo))")
+    assert queued == [True]
     # The photo is no longer only in the file input: clear it, as a page reload would.
     page.set_input_files("#id_photo", files=[])
 
     page.context.set_offline(False)  # the page's `online` handler sends the queue
-    assert _wait(page, lambda: page.evaluate(
-        "localStorage.getItem('pingxiang.visitQueue')") == "[]")
+    assert _wait(page, lambda: page.get_attribute("#offline-queue-count", "data-count") == "0")
     page.wait_for_selector("text=待补发的走访已全部保存")
     visits = list(Visit.objects.filter(household=household))
     assert len(visits) == 1

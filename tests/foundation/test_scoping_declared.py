@@ -30,6 +30,9 @@ def test_every_view_declares_its_scope():
 
 
 def test_only_login_and_healthz_are_public():
+    """And the two files a phone keeps for working offline (issue 21), which hold nothing of
+    any user: the service worker and its stand-in page (tests/trust/test_access_matrix.py
+    checks that they read the same for everybody)."""
     public = sorted(route for route, p in iter_patterns()
                     if getattr(p.callback, "access_scope", None) == "public")
-    assert public == ["account/login/", "healthz"]
+    assert public == ["account/login/", "healthz", "offline/", "sw.js"]

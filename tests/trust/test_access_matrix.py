@@ -111,6 +111,8 @@ MATRIX = {
     # the others get 403 from the view, checked in tests/grids/test_positions.py).
     "grids:visit_confirm_position": Post(),
     "grids:worklist": Get("200 200 200 200 200 200 200 200 302"),
+    # The phone's copy of the user's own grids (grid workers and visitors; empty for others).
+    "grids:offline_bundle": Get("200 200 200 200 200 200 200 200 302"),
     "grids:campaign_list": Get("200 200 200 200 200 200 200 200 302"),
     "grids:campaign_coverage": Get("200 200 200 200 200 200 200 404 302"),
     "grids:campaign_new": Get("403 403 403 200 403 403 200 403 302"),
@@ -243,7 +245,7 @@ MATRIX = {
     "messaging:resend": Post("403 403 403 302 403 403 302 403 302"),
 }
 # Public by design (tests/foundation/test_scoping_declared.py): checked in test_public_urls.
-PUBLIC = {"login", "logout", "healthz"}
+PUBLIC = {"login", "logout", "healthz", "service_worker", "offline"}
 TEXT_TYPES = ("text/", "application/json")
 EXTRA_ROLES = ("cadre", "centre")
 
@@ -406,6 +408,13 @@ def test_public_urls(wdb):
     assert anon.post("/account/logout/").status_code == 302
     for mark in (*MARK.values(), *SECRET.values()):
         assert mark not in anon.get("/healthz").content.decode()
+    # The service worker and its offline stand-in page hold nothing of anybody: the same
+    # bytes whoever asks (they are cached on a phone several people may share).
+    for path in ("/sw.js", "/offline/"):
+        response = anon.get(path)
+        assert response.status_code == 200
+        for role in ("grid", "centre"):
+            assert wdb.clients[role].get(path).content == response.content, (path, role)
 
 
 def test_matrix_size():

@@ -1,0 +1,203 @@
+"""The grid worker's pages on a weak rural network (issue 21 §2), in Chromium:
+
+    DATABASE_URL=postgres://…/px_weak REDIS_URL=… python -m bench.weaknet [--user grid_demo]
+
+on a database with the demo town (`manage.py migrate && DEBUG=true manage.py seed_demo`).
+It collects the static files with hashed, compressed names (STATIC_MANIFEST=true, as the
+production image), starts gunicorn with DEBUG off on a free port, and drives Chromium at
+390×844 with the network emulated over the DevTools protocol (400 kbit/s down and up,
+400 ms latency):
+
+- each main page (home, worklist, a household, its visit form) opened once in a fresh
+  browser: bytes transferred (compressed, as on the wire) and time until it is usable
+  (the `load` event: styles and scripts in, the form's script attached);
+- the visit form opened again (the service worker and the HTTP cache have the shell);
+- a visit submitted: from the tap to the saved visit's page.
+
+Figures go to stdout as a Markdown table (copied into bench/results.md by hand); nothing is
+asserted. Chromium applies the emulation to the page's own requests; the requests the
+service worker makes for it are not throttled by Network.emulateNetworkConditions, so the
+repeat load (served from its cache) is the page's own figure, and the HTML it fetches
+(network first) is then faster than on the real link: see the note in results.md."""
+
+import argparse
+import contextlib
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = str(ROOT / ".venv" / "bin" / "python")
+CONDITIONS = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8,
+              "uploadThroughput": 400_000 / 8}
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env():
+    # STATIC_ROOT is settings' own (staticfiles/, ignored by git); a key of its own, since
+    # wsgi.py refuses the development key with DEBUG off.
+    return dict(os.environ, STATIC_MANIFEST="true", DEBUG="false",
+                SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
+                ALLOWED_HOSTS="127.0.0.1,localhost", SECURE_SSL_REDIRECT="false")
+
+
+@contextlib.contextmanager
+def server():
+    env = _env()
+    subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env,
+                   check=True)
+    port = _free_port()
+    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "pingxiang.wsgi",
+                             "-b", f"127.0.0.1:{port}", "-w", "2", "--log-level", "warning"],
+                            cwd=ROOT, env=env)
+    try:
+        for _ in range(100):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                break
+            time.sleep(0.1)
+        for _ in range(4):  # each worker imports and connects on its first requests
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/account/login/", timeout=120).read()
+        yield f"http://localhost:{port}"  # localhost: a secure context, so service workers run
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _targets(username):
+    """A household of the user's grid and its URLs."""
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pingxiang.settings")
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from grids import offline
+
+    user = get_user_model().objects.get(username=username)
+    household = offline.field_households(user).order_by("id").first()
+    if household is None:
+        sys.exit(f"{username} has no household in their grid: seed the demo town first.")
+    return {"home": "/", "worklist": "/grids/worklist/",
+            "household": f"/grids/households/{household.pk}/",
+            "visit form": f"/grids/households/{household.pk}/visit/"}
+
+
+class Meter:
+    """Bytes on the wire for one page, from the DevTools protocol."""
+
+    def __init__(self, page):
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.send("Network.enable")
+        self.cdp.send("Network.emulateNetworkConditions", CONDITIONS)
+        self.bytes = 0
+        self.requests = 0
+        self.cdp.on("Network.loadingFinished", self._done)
+
+    def _done(self, event):
+        self.bytes += event.get("encodedDataLength", 0)
+        self.requests += 1
+
+    def reset(self):
+        self.bytes = self.requests = 0
+
+
+def _login(context, base, username, password):
+    page = context.new_page()
+    page.goto(base + "/account/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("load")
+    page.close()
+
+
+def _fresh(browser, base, username, password):
+    """A browser profile that has only logged in (cookies), with no cache at all."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                  service_workers="allow")
+    context.set_default_timeout(120_000)
+    _login(context, base, username, password)
+    # Logging in loaded the shell's files: forget them, keep the session cookie.
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.clearBrowserCache")
+    page.goto(base + "/account/password/")  # any light page to run the wipe below
+    page.evaluate("caches.keys().then(ks => Promise.all(ks.map(k => caches.delete(k))))")
+    page.evaluate("navigator.serviceWorker.getRegistrations()"
+                  ".then(rs => Promise.all(rs.map(r => r.unregister())))")
+    cdp.send("Network.clearBrowserCache")
+    page.close()
+    return context
+
+
+def measure(base, username, password, targets):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium")
+        for name, path in targets.items():
+            context = _fresh(browser, base, username, password)
+            page = context.new_page()
+            meter = Meter(page)
+            started = time.monotonic()
+            page.goto(base + path, wait_until="load")
+            first = time.monotonic() - started
+            first_bytes, first_requests = meter.bytes, meter.requests
+            again = None
+            if name == "visit form":
+                page.wait_for_timeout(3000)  # the service worker installs and takes over
+                meter.reset()
+                started = time.monotonic()
+                page.goto(base + path, wait_until="load")
+                again = (time.monotonic() - started, meter.bytes, meter.requests)
+                page.check("input[name=findings][value=无异常]")
+                started = time.monotonic()
+                page.click("form[data-offline-form] button[type=submit]")
+                try:
+                    page.wait_for_url("**/grids/visits/*/", wait_until="load", timeout=30_000)
+                    submit = time.monotonic() - started
+                except PlaywrightTimeout:
+                    print("submit not saved:", page.url, page.inner_text("main")[:300],
+                          file=sys.stderr)
+                    submit = float("nan")
+            rows.append((name, first, first_bytes, first_requests))
+            if again:
+                rows.append(("visit form, again", again[0], again[1], again[2]))
+                rows.append(("submitting a visit", submit, None, None))
+            context.close()
+        browser.close()
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--user", default="grid_demo")
+    parser.add_argument("--password", default=os.environ.get("DEMO_PASSWORD", "pingxiang-demo"))
+    args = parser.parse_args()
+    targets = _targets(args.user)
+    with server() as base:
+        rows = measure(base, args.user, args.password, targets)
+    print("| page | time (s) | transferred (KB) | requests |")
+    print("|---|---|---|---|")
+    for name, seconds, size, requests in rows:
+        kb = f"{size / 1024:.1f}" if size is not None else "–"
+        print(f"| {name} | {seconds:.2f} | {kb} | {requests if requests is not None else '–'} |")
+
+
+if __name__ == "__main__":
+    main()
