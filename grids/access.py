@@ -257,6 +257,20 @@ def get_member_for_user(user, pk):
     return member
 
 
+def q_resident_visible(user):
+    """Residents the user may look up: of a household in their areas, or registered to
+    one of their areas (a case party with no household on file)."""
+    return (Q(household__in=Household.objects.visible_to(user))
+            | q_under_user_areas(user, "area"))
+
+
+def get_resident_for_user(user, pk):
+    """The person page's resident (一人一档): 404 unless visible (q_resident_visible)."""
+    return get_object_or_404(
+        Resident.objects.filter(q_resident_visible(user))
+        .select_related("household__grid__parent__parent", "area", "key_person"), pk=pk)
+
+
 def get_key_place_for_user(user, pk, *, write=False, manage=False):
     """404 unless visible; write=True: 403 unless the user may inspect it (visit roles);
     manage=True: 403 unless the user keeps the register there (MANAGE_ROLES)."""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grids import views
+from grids import searchviews, views
 
 app_name = "grids"
 
@@ -40,6 +40,8 @@ urlpatterns = [
     path("campaigns/new/", views.campaign_new, name="campaign_new"),
     path("campaigns/<int:pk>/", views.campaign_coverage, name="campaign_coverage"),
     path("campaigns/<int:pk>/edit/", views.campaign_edit, name="campaign_edit"),
+    path("search/", searchviews.search_page, name="search"),
+    path("people/<int:pk>/", searchviews.person, name="person"),
     path("import/", views.import_page, name="import"),
     path("import/template.xlsx", views.import_template, name="import_template"),
 ]

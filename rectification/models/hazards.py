@@ -2,8 +2,10 @@
 
 import datetime as dt
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from grids.access import q_under_user_areas
@@ -134,6 +136,8 @@ class Hazard(models.Model):
             models.Index(fields=["category", "found_date"], name="hazard_category_found"),
             models.Index(fields=["status", "deadline"], name="hazard_status_deadline"),
             models.Index(fields=["village", "closed_at"], name="hazard_village_closed"),
+            # The search box's "any part of the number" (number__icontains).
+            GinIndex(OpClass(Upper("number"), name="gin_trgm_ops"), name="hazard_number_trgm"),
         ]
 
     def __str__(self):

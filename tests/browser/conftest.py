@@ -122,6 +122,7 @@ def log_in(page, username, password=PASSWORD, *, title=None):
 
 
 def log_out(page):
+    page.locator("details.usermenu summary").click()  # 退出 sits in the name's menu
     page.locator("form[action$='/account/logout/'] button").click()
     page.wait_for_url(re.compile(r".*/account/login/.*"))
 
@@ -265,6 +266,14 @@ def png_bytes():
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+def click_nav(page, label):
+    """Open the header entry `label`: a first-level link, or one inside a module's menu."""
+    link = page.locator(".mainnav a", has_text=label).first
+    if not link.is_visible():
+        page.locator(".mainnav details", has=link).locator("summary").click()
+    link.click()
 
 
 def assert_menu_labels_unbroken(page):

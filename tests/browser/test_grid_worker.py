@@ -17,6 +17,7 @@ from tests.conftest import assert_clean_page
 
 from .conftest import (
     check_narrow,
+    click_nav,
     expect_message,
     go,
     log_in,
@@ -54,7 +55,7 @@ def test_grid_worker_visits_settles_a_dispute_on_the_spot_and_works_offline(
 
     # Find the household by a member's name (the menu folds behind a button on a phone).
     page.click("label.navbutton")
-    page.locator(".mainnav a", has_text="住户").click()
+    click_nav(page, "住户")
     # htmx (a deferred script) must have wired up the box before typing, or on a busy
     # machine the keystrokes come before it and no search is sent.
     page.wait_for_load_state("load")
