@@ -6,12 +6,11 @@ Every change of a Case's state goes through cases.actions.
 """
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
 from django.utils import timezone
 
 from grids.models import Area, Resident
@@ -317,8 +316,8 @@ class Case(models.Model):
                          condition=Q(status="resolved", followup_notified=False)),
             models.Index(fields=["jc_due_on"], name="case_jc_due",
                          condition=Q(jc_applied=False, jc_reminded=False)),
-            # The search box's "any part of the number" (number__icontains).
-            GinIndex(OpClass(Upper("number"), name="gin_trgm_ops"), name="case_number_trgm"),
+            # The search box's "any part of the number" (number__contains, upper-cased).
+            GinIndex(fields=["number"], opclasses=["gin_trgm_ops"], name="case_number_trgm"),
         ]
         permissions = [("export_case", "可导出矛盾纠纷台账")]
 

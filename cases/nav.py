@@ -54,7 +54,7 @@ def search_cases(user, query):
     if not query.text:
         return None
     visible = Case.objects.visible_to(user)
-    by_number = list(visible.filter(number__icontains=query.text).only("pk", "number", "status")
+    by_number = list(visible.filter(number__contains=query.text.upper()).only("pk", "number", "status")
                      .order_by("-received_at", "-pk")[:LIMIT])
     hits = [SearchHit(c.number, reverse("cases:case_detail", args=[c.pk]), "案件编号相符",
                       c.get_status_display()) for c in by_number]

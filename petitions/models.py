@@ -12,12 +12,11 @@ answers for the area sees the public columns in PUBLIC_FIELDS and nothing more.
 import datetime as dt
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
 from django.utils import timezone
 
 from grids.access import q_under_user_areas
@@ -289,8 +288,8 @@ class Petition(models.Model):
         indexes = [
             models.Index(fields=["village", "received_at"], name="petition_village_received"),
             models.Index(fields=["channel", "received_at"], name="petition_channel_received"),
-            # The search box's "any part of the number" (number__icontains).
-            GinIndex(OpClass(Upper("number"), name="gin_trgm_ops"), name="petition_number_trgm"),
+            # The search box's "any part of the number" (number__contains, upper-cased).
+            GinIndex(fields=["number"], opclasses=["gin_trgm_ops"], name="petition_number_trgm"),
         ]
 
     def __str__(self):

@@ -80,7 +80,7 @@ def search_hazards(user, query):
     if not query.text or query.digits or query.initials:
         return None
     hazards = (Hazard.objects.visible_to(user)
-               .filter(Q(number__icontains=query.text) | Q(responsible_person__contains=query.text))
+               .filter(Q(number__contains=query.text.upper()) | Q(responsible_person__contains=query.text))
                .only("pk", "number", "status", "responsible_person")
                .order_by("-found_date", "-pk")[:LIMIT])
     hits = [SearchHit(h.number or "（未编号）", reverse("rectification:hazard_detail", args=[h.pk]),
