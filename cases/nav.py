@@ -11,6 +11,7 @@ from pingxiang.registry import (
     SearchHit,
     home_panel,
     nav_item,
+    person_reach,
     person_section,
     search_provider,
     visit_followup,
@@ -67,6 +68,11 @@ def search_cases(user, query):
                  for p in parties]
     more = reverse("cases:case_list") + "?" + urlencode({"q": query.text})
     return SearchGroup("矛盾纠纷", tuple(hits[:LIMIT]), more)
+
+
+@person_reach
+def case_parties(user):
+    return CaseParty.objects.filter(case__in=Case.objects.visible_to(user)).values("resident_id")
 
 
 @person_section(order=30)

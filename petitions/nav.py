@@ -10,6 +10,7 @@ from pingxiang.registry import (
     SearchHit,
     home_panel,
     nav_item,
+    person_reach,
     person_section,
     search_provider,
 )
@@ -82,6 +83,17 @@ def search_petitions(user, query):
              for p in readable.filter(who).only("pk", "number", "status")
              .order_by("-received_at", "-pk")[:LIMIT]]
     return SearchGroup("信访", tuple(hits[:LIMIT]))
+
+
+@person_reach
+def petitioners(user):
+    """Only where the user may read who petitioned (petitions.access.q_full)."""
+    return readable_by(user).values("petitioner_id")
+
+
+@person_reach
+def co_petitioners(user):
+    return CoPetitioner.objects.filter(petition__in=readable_by(user)).values("resident_id")
 
 
 @person_section(order=40)

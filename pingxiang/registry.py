@@ -214,3 +214,19 @@ def person_sections(user, resident):
         if result:
             out.append(result)
     return out
+
+
+_PERSON_REACH: list = []
+
+
+def person_reach(func):
+    """Register func(user) -> a QuerySet of resident ids (values("resident_id") or similar)
+    that the user may look up because a record they may read names them (a case's party, a
+    petitioner whose petition they may read): their names link to the person page."""
+    if func not in _PERSON_REACH:
+        _PERSON_REACH.append(func)
+    return func
+
+
+def person_reaches(user):
+    return [func(user) for func in _PERSON_REACH]
