@@ -12,6 +12,7 @@ queryset still validates what is posted).
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q
+from django.db.models.functions import Concat
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -69,6 +70,9 @@ def place_label(place):
 
 
 def with_memberships(qs):
+    if any(getattr(lookup, "to_attr", None) == "picker_memberships"
+           for lookup in qs._prefetch_related_lookups):
+        return qs  # a form's field copied with its queryset: prefetched already
     return qs.prefetch_related(Prefetch(
         "memberships", queryset=Membership.objects.filter(is_active=True).order_by("pk"),
         to_attr="picker_memberships"))
@@ -181,8 +185,9 @@ def pick_person(request):
     if data.get("role"):
         users = users.filter(memberships__role=data["role"])
     if text:
-        users = users.filter(Q(last_name__contains=text) | Q(first_name__contains=text)
-                             | Q(username__icontains=text))
+        # The name as pages write it (pingxiang.people.full_name: family name first).
+        users = users.annotate(full_name=Concat("last_name", "first_name")).filter(
+            Q(full_name__contains=text) | Q(username__icontains=text))
     users = with_memberships(users.distinct().order_by("last_name", "first_name", "pk"))
     return _options(request, users, person_label)
 
