@@ -272,7 +272,8 @@ def click_nav(page, label):
     """Open the header entry `label`: a first-level link, or one inside a module's menu."""
     link = page.locator(".mainnav a", has_text=label).first
     if not link.is_visible():
-        page.locator(".mainnav details", has=link).locator("summary").click()
+        page.locator(".mainnav details", has=page.locator("a", has_text=label)).first \
+            .locator("summary").click()
     link.click()
 
 
