@@ -18,7 +18,11 @@ ONE_ROW = """() => {
   const bar = document.querySelector("header.topbar");
   const kids = Array.from(bar.children).filter(e => e.getClientRects().length);
   const tops = kids.map(e => Math.round(e.getBoundingClientRect().top));
-  return {height: Math.round(bar.getBoundingClientRect().height),
+  const rects = kids.map(e => e.getBoundingClientRect()).sort((a, b) => a.left - b.left);
+  const overlap = rects.slice(1).some((r, i) => rects[i].right > r.left + 1);
+  const nav = document.querySelector(".mainnav > ul");
+  return {height: Math.round(bar.getBoundingClientRect().height), overlap: overlap,
+          clipped: nav.scrollWidth > nav.clientWidth + 1,
           spread: Math.max(...tops) - Math.min(...tops),
           scroll: document.documentElement.scrollWidth - window.innerWidth};
 }"""
@@ -40,6 +44,7 @@ def test_the_header_is_one_row_at_1366_px_for_every_role(browser_page, cast):
         shape = page.evaluate(ONE_ROW)
         assert shape["spread"] <= 12 and shape["height"] <= 64, (username, shape)
         assert shape["scroll"] <= 0, (username, shape)
+        assert not shape["overlap"] and not shape["clipped"], (username, shape)
         assert_clean_page(page)
         shoot(page, f"header_1366_{username}", full_page=False)
         log_out(page)
@@ -50,6 +55,13 @@ def test_a_module_menu_opens_and_its_page_loads(browser_page, cast):
     log_in(page, "centre")
     # 走访 is not the centre's daily page: it sits in its module's menu.
     assert not page.locator(".mainnav a", has_text="走访台账").is_visible()
+    page.locator(".navgroup summary", has_text="走访").click()
+    # The menu opens downwards as a column, over the page, the header still one row.
+    links = page.locator(".navgroup details[open] ul a")
+    boxes = [links.nth(i).bounding_box() for i in range(links.count())]
+    assert len(boxes) >= 3 and len({round(b["x"]) for b in boxes}) == 1
+    shoot(page, "header_menu_open", full_page=False)
+    page.locator(".navgroup summary", has_text="走访").click()
     click_nav(page, "走访台账")
     assert "/grids/visits/" in page.url
     assert_clean_page(page)
