@@ -10,6 +10,7 @@ into one page. `depends` names other fields of the form whose values narrow the 
 """
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 NO_SCRIPT_LIMIT = 500
@@ -44,9 +45,9 @@ class SearchSelect(forms.Select):
             selected = key in chosen
             groups.append((None, [self.create_option(name, option_value, option_label, selected,
                                                      index, attrs=attrs)], index))
-        missing = chosen - seen
         field = getattr(self.choices, "field", None)
-        if missing and field is not None:
+        missing = _keys(field, chosen - seen) if field is not None else []
+        if missing:
             for obj in field.queryset.filter(pk__in=missing):
                 index = len(groups)
                 option_value, option_label = self.choices.choice(obj)
@@ -62,3 +63,16 @@ class SearchSelect(forms.Select):
             "search_name": f"{name}__q",
         })
         return context
+
+
+def _keys(field, values):
+    """The values that can be primary keys of the field's model (an initial value taken from
+    a query string may be anything: ?place=abc draws the select without it, no error)."""
+    pk = field.queryset.model._meta.pk
+    keys = []
+    for value in values:
+        try:
+            keys.append(pk.to_python(value))
+        except ValidationError:
+            continue
+    return keys
