@@ -2,7 +2,7 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from cases.models import (
@@ -10,6 +10,7 @@ from cases.models import (
     Agreement,
     Attachment,
     Case,
+    CaseParty,
     Category,
     FollowUp,
     Level,
@@ -327,7 +328,7 @@ class CaseFilterForm(ListFilterForm):
                                choices=[("", "全部")] + Source.choices)
     start = BoundedDateField(label="登记自", required=False, widget=DATE)
     end = BoundedDateField(label="至", required=False, widget=DATE)
-    q = forms.CharField(label="编号/内容", required=False, max_length=50)
+    q = forms.CharField(label="编号/内容/当事人", required=False, max_length=50)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
@@ -380,7 +381,11 @@ class CaseFilterForm(ListFilterForm):
             qs = qs.filter(received_at__lt=dt.datetime.combine(
                 data["end"] + dt.timedelta(days=1), dt.time(), tzinfo=tz))
         if data.get("q"):
-            qs = qs.filter(Q(number__icontains=data["q"]) | Q(description__icontains=data["q"]))
+            # A party's name too (issue 19 §3): the case list finds 王建国's cases.
+            parties = CaseParty.objects.filter(case=OuterRef("pk"),
+                                               resident__name__contains=data["q"])
+            qs = qs.filter(Q(number__icontains=data["q"]) | Q(description__icontains=data["q"])
+                           | Exists(parties))
         return qs
 
 

@@ -132,6 +132,10 @@ def sections_for(request, now=None):
 
 
 def counts_for(user, role, now=None):
+    """[(title, n, href)]: each count links to the rows it counts (issue 19 §5), the case
+    list filtered the same way where a filter says it, else the section of 我的待办."""
     sections = querysets_for(user, role, now)
     numbers = counts(qs for _key, _title, qs, _more in sections)
-    return [(title, n) for (_key, title, _qs, _more), n in zip(sections, numbers, strict=True)]
+    base, mine = reverse("cases:case_list"), reverse("cases:my_cases")
+    return [(title, n, f"{base}?{more}" if more else f"{mine}#section-{key}")
+            for (key, title, _qs, more), n in zip(sections, numbers, strict=True)]

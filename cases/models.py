@@ -6,6 +6,7 @@ Every change of a Case's state goes through cases.actions.
 """
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -332,6 +333,8 @@ class Case(models.Model):
                          condition=Q(status="resolved", followup_notified=False)),
             models.Index(fields=["jc_due_on"], name="case_jc_due",
                          condition=Q(jc_applied=False, jc_reminded=False)),
+            # The search box's "any part of the number" (number__contains, upper-cased).
+            GinIndex(fields=["number"], opclasses=["gin_trgm_ops"], name="case_number_trgm"),
         ]
         permissions = [("export_case", "可导出矛盾纠纷台账")]
 

@@ -11,9 +11,10 @@ from pingxiang.registry import home_panel, nav_item
 from pingxiang.roles import Role
 
 nav_item("数据看板", "dashboard", roles=[Role.LEADER, Role.CENTRE_STAFF, Role.VILLAGE_CADRE,
-                                      Role.SUPERVISOR, Role.ADMIN], order=5)
-nav_item("工作简报", "briefing", roles=[Role.LEADER, Role.CENTRE_STAFF], order=6)
-nav_item("期间报表", "dashboard_reports", roles=[Role.LEADER, Role.CENTRE_STAFF], order=7)
+                                      Role.SUPERVISOR, Role.ADMIN], order=5,
+         group="数据", daily=[Role.LEADER])
+nav_item("工作简报", "briefing", roles=[Role.LEADER, Role.CENTRE_STAFF], order=6, group="数据")
+nav_item("期间报表", "dashboard_reports", roles=[Role.LEADER, Role.CENTRE_STAFF], order=7, group="数据")
 
 
 OVERDUE_CODES = ["disputes_overdue", "petitions_overdue", "hazards_overdue", "issues_overdue",

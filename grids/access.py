@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from grids import areatree
 from grids.models import Area, Campaign, Household, KeyPerson, KeyPlace, Membership, Resident, Visit
 from pingxiang.masks import mask_birth_date, mask_id_number, mask_phone
+from pingxiang.registry import person_reaches
 from pingxiang.roles import ROLE_PRIORITY, Role
 
 _CACHE_ATTR = "_pingxiang_memberships"
@@ -273,6 +274,28 @@ def get_member_for_user(user, pk):
     if not can_edit_household(user, member.household.grid):
         raise PermissionDenied("您的岗位不能修改此户成员。")
     return member
+
+
+def q_resident_visible(user):
+    """Residents the user may look up: of a household in their areas, a key person of theirs,
+    or named by a record of another app the user may read (pingxiang.registry.person_reach:
+    a case's party, a petitioner whose petition they may read).
+
+    Not "registered to one of their areas": a petitioner with no household on file is a
+    resident of the petition's grid, and the grid's worker must not learn from a search
+    that such a person exists (petitions.access)."""
+    q = (Q(household__in=Household.objects.visible_to(user))
+         | Q(pk__in=KeyPerson.objects.visible_to(user).values("resident_id")))
+    for ids in person_reaches(user):
+        q |= Q(pk__in=ids)
+    return q
+
+
+def get_resident_for_user(user, pk):
+    """The person page's resident (一人一档): 404 unless visible (q_resident_visible)."""
+    return get_object_or_404(
+        Resident.objects.filter(q_resident_visible(user))
+        .select_related("household__grid__parent__parent", "area", "key_person"), pk=pk)
 
 
 def get_key_place_for_user(user, pk, *, write=False, manage=False):

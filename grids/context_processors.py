@@ -6,7 +6,7 @@ from django.urls import reverse
 from grids.access import active_role, centre_name, memberships
 from grids.offline import FIELD_ROLES
 from pingxiang.models import Notification
-from pingxiang.registry import nav_for
+from pingxiang.registry import nav_for, nav_menu
 from pingxiang.roles import ROLE_PRIORITY, Role
 
 
@@ -24,6 +24,7 @@ def shell(request):
         "active_role": role,
         "held_roles": held,
         "nav_items": nav_for({role}) if role else [],
+        "nav_menu": nav_menu(role) if role else None,
         "unread_count": unread_count,  # evaluated lazily, once, where the header uses it
         "centre_name": lambda: centre_name(user),  # the footer's; lazy like unread_count
         # Grid workers and visitors keep their grid on the phone (grids.offline).

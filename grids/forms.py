@@ -21,9 +21,9 @@ from grids.models import (
     Responsibility,
     Visit,
 )
+from grids.pickers import AreaPickerField, PersonPickerField
 from pingxiang.bounds import BoundedDateField
 from pingxiang.geo import PositionFormMixin
-from pingxiang.people import name_and_login
 from pingxiang.personal import (
     BirthDateField,
     NameField,
@@ -122,7 +122,7 @@ class VisitForm(PositionFormMixin):
 
 
 class HouseholdForm(forms.Form):
-    grid = forms.ModelChoiceField(label="网格", queryset=Area.objects.none())
+    grid = AreaPickerField(label="网格", queryset=Area.objects.none(), params={"kind": "grid"})
     house_number = forms.CharField(label="门牌号", max_length=20)
     head_name = NameField(label="户主姓名", max_length=50)
     head_id_number = IdNumberField(label="户主身份证号")
@@ -184,7 +184,7 @@ class KeyPersonForm(forms.Form):
     visit_every_days = forms.IntegerField(label="走访频次（天）", min_value=1, max_value=365,
                                           required=False,
                                           help_text="留空则按所选类别中最短的频次")
-    responsible = forms.ModelChoiceField(label="包联责任人", queryset=None, required=False)
+    responsible = PersonPickerField(label="包联责任人", queryset=None, required=False)
     notes = forms.CharField(label="情况说明", max_length=500, required=False,
                             widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -200,7 +200,7 @@ class KeyPersonStatusForm(forms.Form):
 
 
 class KeyPlaceForm(forms.Form):
-    grid = forms.ModelChoiceField(label="所属网格", queryset=Area.objects.none())
+    grid = AreaPickerField(label="所属网格", queryset=Area.objects.none(), params={"kind": "grid"})
     kind = forms.ChoiceField(label="类别", choices=KeyPlace.Kind.choices)
     name = forms.CharField(label="名称", max_length=100)
     address = forms.CharField(label="地址", max_length=200, required=False)
@@ -325,16 +325,10 @@ class ImportForm(forms.Form):
 
 
 # --- Editing on the pages -------------------------------------------------------------
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return name_and_login(obj)
-
-
-class AreaChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        parent = f"{obj.parent.short_name} · " if obj.parent_id and obj.kind == Area.Kind.GRID \
-            else ""
-        return f"{parent}{obj.name}（{obj.get_kind_display()}）"
+# The pickers of grids.pickers (issue 19 §4): a search box over a plain select, labels that
+# tell two 高彩霞 apart (name · post · village) and grids by their 社.
+UserChoiceField = PersonPickerField
+AreaChoiceField = AreaPickerField
 
 
 class VersionedForm(forms.Form):

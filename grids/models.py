@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
@@ -224,6 +225,9 @@ class Household(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["grid", "house_number"], name="household_unique_number")
         ]
+        # The one search box: any part of the address, a member's name or initials.
+        indexes = [GinIndex(fields=["search_text"], opclasses=["gin_trgm_ops"],
+                            name="household_search_trgm")]
 
     def __str__(self):
         return self.address
@@ -280,7 +284,14 @@ class Resident(models.Model):
     class Meta:
         verbose_name = "居民"
         verbose_name_plural = "居民"
-        indexes = [models.Index(fields=["name", "phone"], name="resident_name_phone")]
+        indexes = [
+            models.Index(fields=["name", "phone"], name="resident_name_phone"),
+            # The search box (grids.search): any part of a name, the last digits of an ID
+            # or a phone number (LIKE '%1234'), answered by trigram indexes.
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="resident_name_trgm"),
+            GinIndex(fields=["id_number"], opclasses=["gin_trgm_ops"], name="resident_id_trgm"),
+            GinIndex(fields=["phone"], opclasses=["gin_trgm_ops"], name="resident_phone_trgm"),
+        ]
 
     def __str__(self):
         return self.name

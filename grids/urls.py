@@ -1,7 +1,7 @@
 from django.urls import path
 
 from grids import account_views as people
-from grids import views
+from grids import pickers, searchviews, views
 
 app_name = "grids"
 
@@ -62,6 +62,12 @@ urlpatterns = [
     path("campaigns/new/", views.campaign_new, name="campaign_new"),
     path("campaigns/<int:pk>/", views.campaign_coverage, name="campaign_coverage"),
     path("campaigns/<int:pk>/edit/", views.campaign_edit, name="campaign_edit"),
+    path("search/", searchviews.search_page, name="search"),
+    path("people/<int:pk>/", searchviews.person, name="person"),
+    path("pick/areas/", pickers.pick_area, name="pick_area"),
+    path("pick/people/", pickers.pick_person, name="pick_person"),
+    path("pick/households/", pickers.pick_household, name="pick_household"),
+    path("pick/places/", pickers.pick_place, name="pick_place"),
     path("import/", views.import_page, name="import"),
     path("import/template.xlsx", views.import_template, name="import_template"),
     path("import/<slug:kind>/", views.import_kind, name="import_kind"),

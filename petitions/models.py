@@ -13,6 +13,7 @@ import datetime as dt
 import re
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -330,6 +331,8 @@ class Petition(models.Model):
         indexes = [
             models.Index(fields=["village", "received_at"], name="petition_village_received"),
             models.Index(fields=["channel", "received_at"], name="petition_channel_received"),
+            # The search box's "any part of the number" (number__contains, upper-cased).
+            GinIndex(fields=["number"], opclasses=["gin_trgm_ops"], name="petition_number_trgm"),
         ]
 
     def __str__(self):

@@ -1,16 +1,29 @@
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from petitions.access import readable_by
-from petitions.models import Petition, deadline_state
+from petitions.models import CoPetitioner, Petition, deadline_state
 from pingxiang.metrics import counts
-from pingxiang.registry import home_panel, nav_item
+from pingxiang.registry import (
+    SearchGroup,
+    SearchHit,
+    home_panel,
+    nav_item,
+    person_reach,
+    person_section,
+    search_provider,
+)
 from pingxiang.roles import Role
 
+LIMIT = 20
+
 nav_item("信访", "petitions:list", order=30, roles=[
-    Role.CENTRE_STAFF, Role.LEADER, Role.SUPERVISOR, Role.VILLAGE_CADRE, Role.GRID_WORKER])
-nav_item("信访统计", "petitions:stats", order=31,
+    Role.CENTRE_STAFF, Role.LEADER, Role.SUPERVISOR, Role.VILLAGE_CADRE, Role.GRID_WORKER], group="信访", daily=[Role.CENTRE_STAFF])
+nav_item("信访统计", "petitions:stats", order=31, group="信访",
          roles=[Role.CENTRE_STAFF, Role.LEADER, Role.SUPERVISOR])
-nav_item("公开接访", "petitions:receptions", order=32, roles=[Role.CENTRE_STAFF, Role.LEADER])
+nav_item("公开接访", "petitions:receptions", order=32, roles=[Role.CENTRE_STAFF, Role.LEADER],
+         group="信访")
 
 
 @home_panel(roles=[Role.LEADER], order=20)
@@ -43,3 +56,53 @@ def area_petitions(request):
     qs = Petition.objects.visible_to(request.user).counted()
     open_, total = counts([qs.open(), qs])
     return "petitions/panels/area.html", {"open": open_, "total": total}
+
+
+@search_provider(order=40)
+def search_petitions(user, query):
+    """Petitions by number among those the user may know of; by a petitioner's name or ID
+    digits only among those they may read (petitions.access): a grid worker's search never
+    tells them who petitioned."""
+    if not query.text:
+        return None
+    by_number = list(Petition.objects.visible_to(user).filter(number__contains=query.text.upper())
+                     .only("pk", "number", "status").order_by("-received_at", "-pk")[:LIMIT])
+    hits = [SearchHit(p.number, reverse("petitions:detail", args=[p.pk]), "信访编号相符",
+                      p.get_status_display()) for p in by_number]
+    readable = readable_by(user).exclude(pk__in=[p.pk for p in by_number])
+    if query.digits:
+        who = Q(petitioner__id_number__endswith=query.digits)
+        why = f"信访人身份证号末{len(query.digits)}位相符"
+    else:
+        who = (Q(petitioner__name__contains=query.text)
+               | Q(pk__in=CoPetitioner.objects.filter(resident__name__contains=query.text)
+                   .values("petition_id")))
+        why = f"信访人姓名含“{query.text}”"
+    hits += [SearchHit(p.number or "（未编号）", reverse("petitions:detail", args=[p.pk]), why,
+                       p.get_status_display())
+             for p in readable.filter(who).only("pk", "number", "status")
+             .order_by("-received_at", "-pk")[:LIMIT]]
+    return SearchGroup("信访", tuple(hits[:LIMIT]))
+
+
+@person_reach
+def petitioners(user):
+    """Only where the user may read who petitioned (petitions.access.q_full)."""
+    return readable_by(user).values("petitioner_id")
+
+
+@person_reach
+def co_petitioners(user):
+    return CoPetitioner.objects.filter(petition__in=readable_by(user)).values("resident_id")
+
+
+@person_section(order=40)
+def petitions_of_person(user, resident):
+    """The petitions this person filed, only where the user may read who petitioned."""
+    rows = (readable_by(user)
+            .filter(Q(petitioner=resident) | Q(co_petitioner_links__resident=resident))
+            .distinct().select_related("category").order_by("-received_at")[:50])
+    rows = list(rows)
+    if not rows:
+        return None  # not even an empty heading: it would say the section exists
+    return "petitions/person_section.html", {"rows": rows}

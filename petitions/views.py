@@ -296,6 +296,12 @@ def petition_action(request, pk, action):
         raise PermissionDenied("只有本镇综治中心工作人员可以更正或撤销信访件。")
     title, form_class, handler = ACTIONS[action]
     extra = {"petition": petition} if action in NEEDS_PETITION else {}
+    if action == "extend" and petition.extended_at is not None:
+        # Extended once already (the law allows one extension): say so instead of a form
+        # that could only be refused.
+        return render(request, "petitions/action.html", {
+            "p": petition, "form": None, "title": title, "action": action,
+            "state": petition.deadline_state(), "refusal": "已延期过一次，不能再次延期。"})
     form = form_class(request.POST or None, request.FILES or None, **extra)
     if request.method == "POST" and form.is_valid():
         try:

@@ -3,7 +3,8 @@
 An app registers them in its own nav.py (autodiscovered at start-up):
 
     from pingxiang.registry import nav_item, home_panel
-    nav_item("矛盾纠纷", "cases:list", roles=[Role.CENTRE_STAFF, ...], order=20)
+    nav_item("矛盾纠纷", "cases:list", roles=[Role.CENTRE_STAFF, ...], order=20,
+             group="矛盾纠纷", daily=[Role.CENTRE_STAFF])
 
     @home_panel(roles=[Role.GRID_WORKER], order=10)
     def my_level_one_cases(request):
@@ -30,6 +31,12 @@ from dataclasses import dataclass, field
 from pingxiang import figurecache
 from pingxiang.roles import Role
 
+# The header's menus, in this order (issue 19 §5). An entry names its group; one that
+# names none (or one not listed) lands in 管理, so an entry registered without a group still
+# shows up somewhere sensible.
+NAV_GROUPS = ("走访", "矛盾纠纷", "信访", "隐患与督导", "数据", "管理")
+DEFAULT_GROUP = "管理"
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -37,6 +44,22 @@ class NavItem:
     url_name: str
     roles: frozenset = field(default_factory=frozenset)
     order: int = 100
+    group: str = DEFAULT_GROUP
+    # The roles for whom this is a daily page: shown on the header's first level for them,
+    # before the grouped menus.
+    daily: frozenset = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    label: str
+    items: tuple
+
+
+@dataclass(frozen=True)
+class NavMenu:
+    daily: tuple
+    groups: tuple
 
 
 _NAV: list[NavItem] = []
@@ -44,8 +67,10 @@ _PANELS: list[tuple[int, frozenset, object]] = []
 _VISIT_FOLLOWUPS: list = []
 
 
-def nav_item(label, url_name, *, roles, order=100):
-    item = NavItem(label, url_name, frozenset(Role(r) for r in roles), order)
+def nav_item(label, url_name, *, roles, order=100, group=DEFAULT_GROUP, daily=()):
+    group = group if group in NAV_GROUPS else DEFAULT_GROUP
+    item = NavItem(label, url_name, frozenset(Role(r) for r in roles), order, group,
+                   frozenset(Role(r) for r in daily))
     if item not in _NAV:
         _NAV.append(item)
     return item
@@ -53,6 +78,16 @@ def nav_item(label, url_name, *, roles, order=100):
 
 def nav_for(role_set):
     return sorted((i for i in _NAV if i.roles & role_set), key=lambda i: (i.order, i.label))
+
+
+def nav_menu(role):
+    """The header for one role: its daily pages first, then the other entries it may open
+    grouped by module in NAV_GROUPS order (empty groups left out)."""
+    items = nav_for({role})
+    daily = tuple(i for i in items if role in i.daily)
+    rest = [i for i in items if role not in i.daily]
+    groups = tuple(NavGroup(g, tuple(i for i in rest if i.group == g)) for g in NAV_GROUPS)
+    return NavMenu(daily, tuple(g for g in groups if g.items))
 
 
 def home_panel(*, roles, order=100):
@@ -201,3 +236,77 @@ def handover_source(code, label, *, items, reassign, order=100):
 
 def handover_sources():
     return sorted(_HANDOVER.values(), key=lambda s: (s.order, s.code))
+
+
+# --- One search box and one page per person (issue 19 §3) ----------------------------
+# grids draws the search results and the person page; every app contributes what it holds
+# through these hooks, limited to what the user may see, so grids imports none of them.
+
+@dataclass(frozen=True)
+class SearchHit:
+    label: str
+    href: str
+    why: str  # 命中原因, e.g. "当事人姓名含“王建”"
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class SearchGroup:
+    kind: str
+    hits: tuple
+    more_href: str = ""
+
+
+_SEARCHES: list = []
+_PERSON_SECTIONS: list = []
+
+
+def search_provider(*, order=100):
+    """Register func(user, query) -> SearchGroup or None, where query is a
+    grids.search.Query (text, digits, initials). Only what the user may see, and nothing
+    confidential they may not read (a petitioner's name, for one)."""
+    def decorate(func):
+        if all(f is not func for _o, f in _SEARCHES):
+            _SEARCHES.append((order, func))
+        return func
+    return decorate
+
+
+def search_groups(user, query):
+    groups = (func(user, query) for _o, func in sorted(_SEARCHES, key=lambda e: e[0]))
+    return [g for g in groups if g and g.hits]
+
+
+def person_section(*, order=100):
+    """Register func(user, resident) -> (template, context) or None: one section of the
+    person page (一人一档), drawn only with what the user may see."""
+    def decorate(func):
+        if all(f is not func for _o, f in _PERSON_SECTIONS):
+            _PERSON_SECTIONS.append((order, func))
+        return func
+    return decorate
+
+
+def person_sections(user, resident):
+    out = []
+    for _order, func in sorted(_PERSON_SECTIONS, key=lambda e: e[0]):
+        result = func(user, resident)
+        if result:
+            out.append(result)
+    return out
+
+
+_PERSON_REACH: list = []
+
+
+def person_reach(func):
+    """Register func(user) -> a QuerySet of resident ids (values("resident_id") or similar)
+    that the user may look up because a record they may read names them (a case's party, a
+    petitioner whose petition they may read): their names link to the person page."""
+    if func not in _PERSON_REACH:
+        _PERSON_REACH.append(func)
+    return func
+
+
+def person_reaches(user):
+    return [func(user) for func in _PERSON_REACH]

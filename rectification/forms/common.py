@@ -5,7 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from grids.models import Area
-from pingxiang.people import name_and_login
+from grids.pickers import PersonPickerField
 from pingxiang.uploads import validate_upload
 
 from ..models import today
@@ -56,14 +56,13 @@ class AreaChoiceField(forms.ModelChoiceField):
 class AssignForm(forms.Form):
     responsible_unit = forms.CharField(label="责任单位", max_length=60)
     responsible_person = forms.CharField(label="责任人", max_length=30)
-    handler = forms.ModelChoiceField(label="平台内整改责任人", queryset=None, required=False,
-                                     help_text="选定后由其在平台上报整改情况，并接收临期、逾期提醒")
+    handler = PersonPickerField(label="平台内整改责任人", queryset=None, required=False,
+                                help_text="选定后由其在平台上报整改情况，并接收临期、逾期提醒")
     deadline = forms.DateField(label="整改时限", widget=DATE)
 
     def __init__(self, *args, handlers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["handler"].queryset = handlers
-        self.fields["handler"].label_from_instance = name_and_login
 
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]

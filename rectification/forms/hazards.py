@@ -6,6 +6,7 @@ from django.db.models import Q
 from grids.access import village_options
 from grids.filters import ListFilterForm
 from grids.models import Area, KeyPlace, Visit
+from grids.pickers import KeyPlacePickerField
 from pingxiang.bounds import BoundedDateField, column_integer
 from pingxiang.geo import PositionFormMixin
 from pingxiang.listfilters import DRILL_FIELDS
@@ -23,8 +24,9 @@ class HazardForm(PositionFormMixin):
                               help_text="重大隐患登记后立即通知包村领导")
     area = AreaChoiceField(label="村(社区)/网格", queryset=Area.objects.none(), required=False,
                            help_text="选了重点场所时可不填")
-    place = forms.ModelChoiceField(label="重点场所", queryset=KeyPlace.objects.none(),
-                                   required=False)
+    # Filtered by the village/grid chosen above as the user types (grids.pickers).
+    place = KeyPlacePickerField(label="重点场所", queryset=KeyPlace.objects.none(),
+                                required=False, village_field="area")
     location = forms.CharField(label="具体位置", max_length=120, required=False)
     description = forms.CharField(label="隐患描述", widget=forms.Textarea(attrs={"rows": 4}))
     found_date = forms.DateField(label="发现日期", widget=DATE, initial=today)
@@ -45,7 +47,6 @@ class HazardForm(PositionFormMixin):
             a.short_name if a.kind == Area.Kind.VILLAGE else f"　{a.name}")
         self.fields["place"].queryset = KeyPlace.objects.filter(grid__in=visible).order_by(
             "kind", "name")
-        self.fields["place"].label_from_instance = lambda p: f"{p.kind}·{p.name}"
         self.fields["campaign"].queryset = Campaign.objects.visible_to(user)
 
     def clean(self):
@@ -54,6 +55,9 @@ class HazardForm(PositionFormMixin):
         if "visit" in self.errors or data.get("visit") and not Visit.objects.visible_to(
                 self.user).filter(pk=data["visit"]).exists():
             self.add_error(None, "来源走访记录不存在或不在您的辖区内。")
+        place, area = data.get("place"), data.get("area")
+        if place and area and not place.grid.path.startswith(area.path):
+            self.add_error("place", "所选重点场所不在所选村(社区)/网格内。")
         if not data.get("area") and not data.get("place"):
             self.add_error("area", "请选择隐患所在的村(社区)或重点场所。")
         if data.get("found_date") and data["found_date"] > today():
@@ -113,9 +117,11 @@ class HazardFilterForm(ListFilterForm):
     q = forms.CharField(label="关键词", required=False, max_length=50)
     withdrawn = forms.BooleanField(label="只看已撤销", required=False,
                                    help_text="撤销的隐患保留备查，不计入统计，默认不列出")
+    # The home panel's "交办给我的" count links here (issue 19 §5): being rectified by me.
+    mine = forms.BooleanField(label="交办给我的", required=False)
 
     FIELDS = ("village", "category", "status", "grade", "campaign", "date_from", "date_to", "q",
-              "withdrawn", *DRILL_FIELDS)
+              "withdrawn", "mine", *DRILL_FIELDS)
 
     def __init__(self, data=None, *, user):
         super().__init__(data, user=user)
@@ -135,6 +141,8 @@ class HazardFilterForm(ListFilterForm):
             qs = qs.filter(grade=d["grade"])
         if d.get("campaign"):
             qs = qs.filter(campaign=d["campaign"])
+        if d.get("mine"):
+            qs = qs.filter(handler=self.user, status__in=Hazard.RECTIFYING_STATES)
         status = d.get("status")
         if status == "overdue":
             qs = qs.overdue()

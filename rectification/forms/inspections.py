@@ -4,6 +4,7 @@ from django import forms
 
 from grids.filters import ListFilterForm
 from grids.models import Area, KeyPlace
+from grids.pickers import KeyPlacePickerField
 
 from ..models import Campaign, today
 from .common import DATE, AreaChoiceField, village_choices
@@ -32,8 +33,8 @@ class CampaignForm(forms.Form):
 class InspectionForm(forms.Form):
     campaign = forms.ModelChoiceField(label="专项整治", queryset=Campaign.objects.none(),
                                       required=False, empty_label="（不属于专项整治）")
-    place = forms.ModelChoiceField(label="重点场所", queryset=KeyPlace.objects.none(),
-                                   required=False, empty_label="（检查路段或区域）")
+    place = KeyPlacePickerField(label="重点场所", queryset=KeyPlace.objects.none(),
+                                required=False, empty_label="（检查路段或区域）")
     target = forms.ChoiceField(label="非场所检查的对象", required=False,
                                choices=[("road", "路段"), ("area", "区域")], initial="road")
     road_section = forms.CharField(label="路段/区域", max_length=120, required=False,
@@ -50,7 +51,6 @@ class InspectionForm(forms.Form):
         self.fields["campaign"].queryset = Campaign.objects.visible_to(user)
         self.fields["place"].queryset = (
             KeyPlace.objects.visible_to(user).order_by("kind", "name"))
-        self.fields["place"].label_from_instance = lambda p: f"{p.kind}·{p.name}"
         self.fields["area"].queryset = village_choices(user)
 
     def clean(self):

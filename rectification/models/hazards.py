@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -146,6 +147,8 @@ class Hazard(models.Model):
             models.Index(fields=["category", "found_date"], name="hazard_category_found"),
             models.Index(fields=["status", "deadline"], name="hazard_status_deadline"),
             models.Index(fields=["village", "closed_at"], name="hazard_village_closed"),
+            # The search box's "any part of the number" (number__contains, upper-cased).
+            GinIndex(fields=["number"], opclasses=["gin_trgm_ops"], name="hazard_number_trgm"),
         ]
 
     def __str__(self):

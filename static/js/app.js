@@ -1,6 +1,9 @@
 // Small progressive enhancements; every page works without them.
 (function () {
   "use strict";
+  // Marks that scripts run: the pickers' search boxes show only then (without JavaScript
+  // a picker is its plain select).
+  document.documentElement.classList.add("js");
   document.addEventListener("change", function (event) {
     var el = event.target;
     if (el.classList && el.classList.contains("autosubmit") && el.form) {

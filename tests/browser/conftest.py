@@ -122,10 +122,13 @@ def log_in(page, username, password=PASSWORD, *, title=None):
 
 
 def log_out(page):
-    # A grid worker on a phone has 退出 under 菜单 (templates/includes/fieldnav.html).
+    # A grid worker on a phone has 退出 under 菜单 (templates/includes/fieldnav.html);
+    # everyone else under their name's menu.
     menu = page.locator(".fieldmenu summary")
     if menu.count() and menu.is_visible():
         menu.click()
+    else:
+        page.locator("details.usermenu summary").click()
     page.locator("form[action$='/account/logout/'] button:visible").click()
     page.wait_for_url(re.compile(r".*/account/login/.*"))
 
@@ -269,6 +272,15 @@ def png_bytes():
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+def click_nav(page, label):
+    """Open the header entry `label`: a first-level link, or one inside a module's menu."""
+    link = page.locator(".mainnav a", has_text=label).first
+    if not link.is_visible():
+        page.locator(".mainnav details", has=page.locator("a", has_text=label)).first \
+            .locator("summary").click()
+    link.click()
 
 
 def assert_menu_labels_unbroken(page):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from cases.models import CalendarDay
 from grids.models import Household, Resident
 
-from .conftest import check_narrow, go, id_number, log_in, main_text, shoot
+from .conftest import check_narrow, click_nav, go, id_number, log_in, main_text, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +30,7 @@ def test_admin_imports_households_and_adds_next_years_holidays(browser_page, cas
     shoot(page, "admin_home")
 
     # The template, downloaded from the import page and filled in (the example row removed).
-    page.locator(".mainnav a", has_text="住户").click()
+    click_nav(page, "住户")
     page.get_by_role("link", name="Excel 导入").click()
     assert "只要有一行有误，整个文件都不导入" in main_text(page)
     with page.expect_download() as info:
@@ -85,7 +85,7 @@ def test_admin_imports_households_and_adds_next_years_holidays(browser_page, cas
         f"{next_year}-02-06,休息,春节\n"
         f"{next_year}-02-07,休息,春节\n"
         f"{next_year}-02-14,上班,春节调休\n", encoding="utf-8")
-    page.locator(".mainnav a", has_text="工作日历").click()
+    click_nav(page, "工作日历")
     page.wait_for_selector("h1:has-text('工作日历与时限')")
     assert (f"{next_year}年的工作日历尚未录入" in main_text(page)) == asked
     page.get_by_role("link", name="导入一年的日历").click()

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from petitions.models import Category, Petition
 
-from .conftest import check_narrow, go, id_number, log_in, main_text, shoot
+from .conftest import check_narrow, click_nav, go, id_number, log_in, main_text, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,7 +43,7 @@ def test_livelihood_order_registered_accepted_extended_closed_and_rated(browser_
     assert rates(page) == (1, 0, None)
 
     # 登记: a 求助 work order from the 民生信息平台.
-    page.locator(".mainnav a", has_text="信访").first.click()
+    click_nav(page, "信访")
     page.get_by_role("link", name="登记信访件").click()
     page.select_option("#id_channel", "livelihood")
     page.select_option("#id_order_type", "求助")

@@ -14,7 +14,7 @@ from pingxiang.models import Notification
 from rectification.models import IssueItem
 from tests.conftest import assert_clean_page
 
-from .conftest import check_narrow, go, log_in, main_text, png_bytes, shoot, wait_until
+from .conftest import check_narrow, click_nav, go, log_in, main_text, png_bytes, shoot, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +36,7 @@ def test_supervisor_builds_an_issue_list_hands_it_out_and_downloads_it(
     shoot(page, "supervisor_home")
 
     # The round's page: record today's visit to 西关村.
-    page.locator(".mainnav a", has_text="督导检查").click()
+    click_nav(page, "督导检查")
     assert "问题清单共 0 项" in main_text(page)
     assert "陈丽（综治中心）" in main_text(page)
     page.get_by_role("link", name="第一轮").click()
@@ -74,7 +74,7 @@ def test_supervisor_builds_an_issue_list_hands_it_out_and_downloads_it(
             assert page.eval_on_selector("img[alt='佐证照片']", "i => i.naturalWidth") == 1
         page.fill("#id_responsible_unit", "西关村委会")
         page.fill("#id_responsible_person", person)
-        page.select_option("#id_handler", label="李秀英（cadre_xiguan）")
+        page.select_option("#id_handler", str(cast.cadre_xiguan.pk))
         if text == "调解室未挂牌":
             # A deadline in the past is refused by the server: the page comes back (200, so
             # no console error) with the reason under the field, and nothing is handed out.

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 
 def centre_new_cases(html):
-    return int(re.search(r"新登记待分流：<strong>(\d+)</strong>", html).group(1))
+    return int(re.search(r"新登记待分流：<a href=\"[^\"]+\"><strong>(\d+)</strong></a>", html).group(1))
 
 
 def test_a_write_shows_on_the_next_home_page_and_a_reload_reads_no_figures(
@@ -30,7 +30,7 @@ def test_each_user_and_role_gets_their_own_panels(login, cast, make_case):
     assert "新登记待分流" in centre
     grid = login(cast.grid_menghe).get("/").content.decode()  # another village's worker
     assert "新登记待分流" not in grid
-    assert re.search(r"待受理（本网格）：<strong>0</strong>", grid)
+    assert re.search(r"待受理（本网格）：<a href=\"[^\"]+\"><strong>0</strong></a>", grid)
 
 
 def test_every_roles_panels_and_the_dashboard_go_into_the_shared_cache(login, cast, make_case,

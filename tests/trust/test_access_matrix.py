@@ -115,6 +115,20 @@ MATRIX = {
     "grids:offline_bundle": Get("200 200 200 200 200 200 200 200 302"),
     "grids:campaign_list": Get("200 200 200 200 200 200 200 200 302"),
     "grids:campaign_coverage": Get("200 200 200 200 200 200 200 404 302"),
+    # The header's search and the person page (issue 19 §3): only the user's areas, never
+    # a petitioner's name to those who may not read it (the matrix checks every body).
+    "grids:search": Get("200 200 200 200 200 200 200 200 302",
+                        queries=("?q=KMH", "?q=KFAR", "?q=SECMH", "?q=SECFAR", "?q=户主")),
+    "grids:person": Get("200 200 200 200 200 200 200 404 302"),
+    # The pickers' autocomplete answers (issue 19 §4): options among the user's own records.
+    "grids:pick_area": Get("200 200 200 200 200 200 200 200 302",
+                           queries=("?field=a&a__q=孟河", "?village=1&q=网格")),
+    "grids:pick_person": Get("200 200 200 200 200 200 200 200 302",
+                             queries=("?field=u&u__q=KMH", "?role=grid_worker")),
+    "grids:pick_household": Get("200 200 200 200 200 200 200 200 302",
+                                queries=("?field=h&h__q=KMH", "?q=KFAR")),
+    "grids:pick_place": Get("200 200 200 200 200 200 200 200 302",
+                            queries=("?field=p&p__q=KMH", "?q=KFAR")),
     "grids:campaign_new": Get("403 403 403 200 403 403 200 403 302"),
     "grids:campaign_edit": Get("403 403 403 200 403 403 200 404 302"),
     "grids:import": Get("403 403 200 200 403 403 200 403 302"),

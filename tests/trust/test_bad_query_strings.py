@@ -36,7 +36,7 @@ KINDS = {
     "stage": WORDS, "due": WORDS, "doc": WORDS, "sort": WORDS, "dir": WORDS, "metric": WORDS,
     "visited": NUMBERS, "mine": NUMBERS, "overdue": NUMBERS, "demo": NUMBERS,
     "upgrade": WORDS, "distinct": WORDS, "source": WORDS, "user": WORDS, "log": WORDS,
-    "unread": NUMBERS, "role": WORDS,
+    "unread": NUMBERS, "field": WORDS, "role": WORDS,
 }
 DRILL = ["area", "from", "to", "page"]
 # Every GET view without path arguments, with the parameters it reads (grep request.GET and
@@ -60,6 +60,9 @@ PARAMS = {
     "grids:visit_export": [*DRILL, "start", "end"],
     "grids:worklist": [], "grids:offline_bundle": [], "service_worker": [], "offline": [],
     "grids:campaign_list": [], "grids:campaign_new": [],
+    "grids:search": ["q"], "grids:pick_area": ["field", "q", "kind", "village"],
+    "grids:pick_person": ["field", "q", "role"], "grids:pick_household": ["field", "q"],
+    "grids:pick_place": ["field", "q", "village", "area"],
     "grids:import": [], "grids:import_template": [],
     "grids:user_list": [*DRILL, "q", "role", "village", "status"], "grids:user_new": [],
     "grids:user_import": [], "grids:user_import_template": [],

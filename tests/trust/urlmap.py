@@ -16,6 +16,7 @@ OBJECTS = {
     "grids:responsibility_end": ("village",),
     "grids:household_edit": ("household",),
     "grids:member_edit": ("resident",),
+    "grids:person": ("resident",),
     "grids:key_place_edit": ("key_place",),
     "grids:key_person_edit": ("key_person",),
     "grids:campaign_edit": ("grid_campaign",),
