@@ -49,5 +49,6 @@ def visit_ledger(user, *, area=None, start=None, end=None, title_area="", fileob
         f"{start:%Y-%m-%d} 起" if start else (f"截至 {end:%Y-%m-%d}" if end else "全部日期"))
     town = title_area or getattr(home_area(user), "name", "")
     return write_ledger(lines(), title=f"{town}走访台账",
-                        subtitle=f"辖区：{title_area or '本人全部辖区'}    走访时间：{period}",
-                        columns=LEDGER_COLUMNS, sheet_title="走访台账", fileobj=fileobj)
+                        area=title_area or "本人全部辖区", period=f"走访时间 {period}",
+                        exported_by=user, columns=LEDGER_COLUMNS, sheet_title="走访台账",
+                        fileobj=fileobj)

@@ -31,7 +31,7 @@ from pingxiang.excel import xlsx_response
 from pingxiang.listfilters import paginate
 from pingxiang.masks import mask_id_number, mask_phone
 from pingxiang.models import AccessEvent
-from pingxiang.people import display_name, full_name
+from pingxiang.people import full_name
 from pingxiang.roles import Role
 from pingxiang.uploads import serve_file
 
@@ -76,8 +76,7 @@ def petition_export(request):
     form, qs = _filtered(request)
     if form.is_bound and not form.is_valid():  # the list says what was refused
         return redirect(reverse("petitions:list") + "?" + request.GET.urlencode())
-    subtitle = f"导出人：{display_name(request.user)}　" \
-               f"导出时间：{timezone.localtime():%Y-%m-%d %H:%M}　条件：{request.GET.urlencode() or '全部'}"
+    subtitle = f"条件：{request.GET.urlencode() or '全部'}"
     log_access(request.user, AccessEvent.Kind.EXPORT, detail=f"导出信访台账 {request.GET.urlencode()}"[:500],
                request=request)
     fileobj = export_ledger(request.user, qs, subtitle=subtitle)

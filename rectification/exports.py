@@ -61,9 +61,10 @@ def hazard_rows(qs):
 def export_hazards(qs, *, user, description="", fileobj=None, progress=None):
     """The hazard ledger of exactly the rows in qs. Returns (file, filename)."""
     stamp = timezone.localtime()
-    subtitle = f"{description or '全部'}　　导出时间：{stamp:%Y-%m-%d %H:%M}"
+    subtitle = f"条件：{description or '全部'}"
     town = getattr(home_area(user), "name", "")
     f = write_ledger(hazard_rows(qs), title=f"{town}隐患排查整改台账", subtitle=subtitle,
+                     area=town, exported_by=user, exported_at=stamp,
                      columns=HAZARD_COLUMNS, sheet_title="隐患整改台账", fileobj=fileobj,
                      progress=progress)
     return f, f"隐患整改台账-{stamp:%Y%m%d%H%M}.xlsx"
@@ -96,7 +97,7 @@ def issue_rows(qs):
         ]
 
 
-def export_issues(qs, *, visit, description="", fileobj=None, progress=None):
+def export_issues(qs, *, visit, description="", fileobj=None, progress=None, user=None):
     """An issue list in the form a supervision team hands over: title with team, round and
     date. Returns (file, filename)."""
     rnd = visit.round
@@ -104,7 +105,8 @@ def export_issues(qs, *, visit, description="", fileobj=None, progress=None):
     subtitle = (f"督导对象：{visit.target_label}　督导日期：{visit.date:%Y-%m-%d}　"
                 f"参加人员：{visit.members}" + (f"　{description}" if description else ""))
     f = write_ledger(issue_rows(qs), title=title, subtitle=subtitle, columns=ISSUE_COLUMNS,
-                     sheet_title="问题清单", fileobj=fileobj, progress=progress)
+                     sheet_title="问题清单", fileobj=fileobj, progress=progress,
+                     exported_by=user)
     return f, f"{rnd.team.name}{rnd.name}-{visit.target_label}-问题清单-{visit.date:%Y%m%d}.xlsx"
 
 
@@ -118,4 +120,4 @@ def build_export(user, kind, filters, *, progress=None):
     visit = get_visit_for_user(user, filters["visit"])
     form = IssueFilterForm(filters, user=user)
     qs = form.filter(IssueItem.objects.visible_to(user).filter(visit=visit))
-    return export_issues(qs, visit=visit, progress=progress)
+    return export_issues(qs, visit=visit, progress=progress, user=user)
