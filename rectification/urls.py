@@ -44,6 +44,7 @@ urlpatterns = [
          name="issue_evidence_add"),
     path("supervision/evidence/<int:pk>/", supervision.evidence_file, name="evidence_file"),
     path("centres/", centres.centre_list, name="centre_list"),
+    path("centres/export/", centres.centre_export, name="centre_export"),
     path("centres/setup/", centres.centre_setup, name="centre_setup"),
     path("centres/<int:pk>/", centres.centre_detail, name="centre_detail"),
     path("centres/<int:pk>/checks/", centres.centre_checks, name="centre_checks"),
@@ -53,5 +54,6 @@ urlpatterns = [
     path("centres/<int:pk>/photos/", centres.centre_photo_add, name="centre_photo_add"),
     path("centre-photos/<int:pk>/", centres.centre_photo, name="centre_photo"),
     path("legal/", legal.legal_list, name="legal_list"),
+    path("legal/export/", legal.legal_export, name="legal_export"),
     path("legal/new/", legal.legal_create, name="legal_create"),
 ]
