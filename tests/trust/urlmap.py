@@ -71,10 +71,15 @@ OBJECTS = {
     "rectification:centre_demonstration": ("centre",),
     "rectification:centre_photo_add": ("centre",),
     "rectification:centre_photo": ("centre_photo",),
+    "rectification:hazard_notice": ("hazard",),
+    "rectification:issue_notice": ("issue",),
+    "cases:case_notice": ("case",),
+    "petitions:notice": ("petition",),
 }
-# Slugs for URLs with an action segment.
+# Slugs for URLs with an action segment; (name, value) for a segment named otherwise.
 SLUGS = {"cases:case_action": "escalate", "cases:case_action_form": "escalate",
-         "petitions:action": "decide"}
+         "petitions:action": "decide", "rectification:issue_notice": ("kind", "assign"),
+         "petitions:notice": ("kind", "accept")}
 
 
 def iter_named_patterns(resolver=None, ns="", prefix=""):
@@ -104,5 +109,7 @@ def url_for(name, place, *, second_from=None):
                    "agreement": "agreement_pk"}[spec[1]]
             kwargs[key] = second.pk
     if name in SLUGS:
-        kwargs["action"] = SLUGS[name]
+        slug = SLUGS[name]
+        key, value = slug if isinstance(slug, tuple) else ("action", slug)
+        kwargs[key] = value
     return reverse(name, kwargs=kwargs)
