@@ -100,3 +100,25 @@ def test_ledger_exports_are_scoped_and_refuse_a_foreign_area(login, cast, people
     assert {row[1] for row in cal[3:]} == {"孙蓝"}
     response = client.get(reverse("grids:key_person_export"), {"area": cast.xiguan.pk})
     assert response.status_code == 302  # back to the list, which says why
+
+
+def test_ledger_exports_keep_a_constant_number_of_queries(login, cast, make_household):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    category = KeyPersonCategory.objects.order_by("pk").first()
+    client = login(cast.centre)
+    counts = []
+    for batch in range(3):
+        for i in range(3):
+            household = make_household(cast.xiguan_grid, head=f"重点{batch}{i}")
+            actions.register_key_person(household.head, categories=[category])
+            actions.create_key_place(grid=cast.grids["孟河一社网格"], kind="学校",
+                                     name=f"学校{batch}{i}")
+        with CaptureQueriesContext(connection) as persons:
+            _read(client.get(reverse("grids:key_person_export")))
+        with CaptureQueriesContext(connection) as places:
+            _read(client.get(reverse("grids:key_place_export")))
+        counts.append((len(persons), len(places)))
+    # the first round loads what each process holds once (the area tree, the session)
+    assert counts[1] == counts[2]
