@@ -18,8 +18,10 @@ def _date(day):
 def hazard_notice(hazard, *, user):
     """隐患整改通知书 (交办单): what was found, where, what to do, by when, whom to report to."""
     place = " ".join(x for x in (getattr(hazard.place, "name", ""), hazard.location) if x)
+    # a hazard of the town itself has no village: its area names where it is
+    where = (hazard.village or hazard.area).name
     lines = [
-        f"经{hazard.get_source_display()}，{_date(hazard.found_date)}在{hazard.village.name}"
+        f"经{hazard.get_source_display()}，{_date(hazard.found_date)}在{where}"
         f"{place}发现{hazard.category.name}类{hazard.get_grade_display()}隐患"
         f"（编号{_dash(hazard.number)}）：{hazard.description}",
         f"请你单位（责任人：{_dash(hazard.responsible_person)}）按照以下要求落实整改："
@@ -31,7 +33,7 @@ def hazard_notice(hazard, *, user):
     return {
         "title": "隐患整改通知书",
         "number": hazard.order_no or (f"隐患编号 {hazard.number}" if hazard.number else ""),
-        "recipient": hazard.responsible_unit or hazard.village.name,
+        "recipient": hazard.responsible_unit or where,
         "body": "\n".join(lines),
         "issuer": centre_name(user),
         "date": today(),
