@@ -45,16 +45,16 @@ def ledger_rows(qs):
 
 def case_ledger_response(qs, *, user, form=None):
     now = timezone.localtime()
-    subtitle = f"{centre_name(user)}　导出时间：{now:%Y-%m-%d %H:%M}"
+    area, period = centre_name(user), "全部"
     if form is not None and form.is_bound and form.is_valid():
         data = form.cleaned_data
-        bits = []
         if data.get("village"):
-            bits.append(dict(form.fields["village"].choices)[data["village"]])
-        if data.get("start") or data.get("end"):
-            bits.append(f"{data.get('start') or ''}至{data.get('end') or ''}")
-        if bits:
-            subtitle = "　".join(bits) + "　" + subtitle
-    fileobj = write_ledger(ledger_rows(qs), title="矛盾纠纷排查化解台账", subtitle=subtitle,
+            area = dict(form.fields["village"].choices)[data["village"]]
+        start = data.get("start") or data.get("from")
+        end = data.get("end") or data.get("to")
+        if start or end:
+            period = f"{start or ''}至{end or ''}"
+    fileobj = write_ledger(ledger_rows(qs), title="矛盾纠纷排查化解台账", area=area,
+                           period=period, exported_by=user, exported_at=now,
                            columns=COLUMNS, sheet_title="矛盾纠纷台账")
     return xlsx_response(fileobj, f"矛盾纠纷台账-{now:%Y%m%d}.xlsx")

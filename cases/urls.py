@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/attachments/list/", views.case_attachments, name="case_attachments"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download,
          name="attachment_download"),
+    path("<int:pk>/notice/", views.case_notice, name="case_notice"),
     path("<int:pk>/agreements/<int:agreement_pk>/", views.agreement_print,
          name="agreement_print"),
 ]

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases import actions, exports, inbox, sources, workdays
+from cases import actions, exports, inbox, notices, sources, workdays
 from cases import forms as f
 from cases.access import (
     acceptable_levels,
@@ -15,6 +15,8 @@ from cases.access import (
     check,
     get_case_for_user,
     intake_villages,
+    is_centre,
+    is_leader,
     may,
 )
 from cases.models import Attachment, CalendarDay, Case, CaseParty, Level, Policy, Referral
@@ -23,6 +25,7 @@ from grids.access import Masker, require_role
 from grids.models import Area, Visit
 from grids.people import village_of
 from grids.positions import shown_position
+from pingxiang import gongwen
 from pingxiang.access import scoped
 from pingxiang.audit import log_access
 from pingxiang.listfilters import paginate
@@ -329,7 +332,30 @@ def _detail_context(request, case, *, shown=None):
         "current_level": Level.rung(case.level) if case.level else None,
         # Where it was registered (issue 21 §3), for the roles that may see positions.
         "position": shown_position(request.user, case, area=case.area),
+        "can_print_notice": _may_issue_notice(request.user, case),
     }
+
+
+def _may_issue_notice(user, case):
+    """A 交办单 is the centre's: its staff and the town's leaders print it."""
+    return is_centre(user, case) or is_leader(user, case)
+
+
+@scoped("area", model=Case)
+@require_http_methods(["GET", "POST"])
+def case_notice(request, pk):
+    """矛盾纠纷交办单: prefilled from the case, edited, printed as a 公文 .docx."""
+    case = get_case_for_user(request.user, pk, write=True)
+    if not _may_issue_notice(request.user, case):
+        raise PermissionDenied("交办单由综治中心或镇领导出具。")
+    parties = "、".join(CaseParty.objects.filter(case=case).order_by("pk")
+                       .values_list("resident__name", flat=True))
+    log_access(request.user, AccessEvent.Kind.VIEW, case, detail="打印矛盾纠纷交办单",
+               request=request)
+    return gongwen.notice_page(
+        request, initial=notices.case_notice(case, user=request.user, party_names=parties),
+        kind="矛盾纠纷交办单", filename=f"矛盾纠纷交办单-{case.number}.docx",
+        back_url=reverse("cases:case_detail", args=[pk]))
 
 
 @scoped("area", model=Case)

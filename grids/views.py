@@ -575,14 +575,11 @@ def campaign_coverage(request, pk):
     })
 
 
-# --- Key persons and places -----------------------------------------------------------
-@scoped("area", model=KeyPerson)
-@require_GET
-def key_person_list(request):
-    user = request.user
-    today = timezone.localdate()
+def _key_persons(request, today):
+    """The key persons the list shows for its query string: the one filter the page and its
+    ledger (key_person_export) share. Returns (form, queryset)."""
     form = filter_form(request, KeyPersonFilterForm)
-    people = KeyPerson.objects.visible_to(user)
+    people = KeyPerson.objects.visible_to(request.user)
     status = form.value("status", "")  # the active ones when not named (KeyPersonFilterForm)
     if status:
         people = people.filter(status=status)
@@ -593,6 +590,28 @@ def key_person_list(request):
     query = form.value("q", "")
     if query:
         people = people.filter(resident__name__contains=query)
+    return form, people
+
+
+@scoped("area", model=KeyPerson)
+@require_GET
+def key_person_export(request):
+    """重点人员台账 of exactly the rows the list shows for the same query string."""
+    form, people = _key_persons(request, timezone.localdate())
+    if form.is_bound and not form.is_valid():  # the list says what was refused
+        return redirect(reverse("grids:key_person_list") + "?" + request.GET.urlencode())
+    log_access(request.user, AccessEvent.Kind.EXPORT, request=request,
+               detail=f"重点人员台账 {request.GET.urlencode()}"[:500])
+    fileobj = exports.key_person_ledger(request.user, people, form=form)
+    return xlsx_response(fileobj, f"重点人员台账-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+# --- Key persons and places -----------------------------------------------------------
+@scoped("area", model=KeyPerson)
+@require_GET
+def key_person_list(request):
+    today = timezone.localdate()
+    form, people = _key_persons(request, today)
     page = _page(request, people.select_related("resident__household", "grid", "responsible")
                  .prefetch_related(Prefetch("categories", KeyPersonCategory.objects.all()))
                  .order_by("next_visit_due", "id"))
@@ -659,9 +678,9 @@ def key_person_new(request, pk):
                                                "title": f"{household} 登记重点人员"})
 
 
-@scoped("area", model=KeyPlace)
-@require_GET
-def key_place_list(request):
+def _key_places(request):
+    """The key places the list shows for its query string: the one filter the page and its
+    ledger (key_place_export) share. Returns (form, queryset)."""
     form = filter_form(request, KeyPlaceFilterForm)
     places = KeyPlace.objects.visible_to(request.user)
     kind = form.value("kind", "")
@@ -670,7 +689,26 @@ def key_place_list(request):
     query = form.value("q", "")
     if query:
         places = places.filter(name__contains=query)
-    places = form.narrow(places, area_field="grid", upto_field="created_at")
+    return form, form.narrow(places, area_field="grid", upto_field="created_at")
+
+
+@scoped("area", model=KeyPlace)
+@require_GET
+def key_place_export(request):
+    """重点场所台账 of exactly the rows the list shows for the same query string."""
+    form, places = _key_places(request)
+    if form.is_bound and not form.is_valid():  # the list says what was refused
+        return redirect(reverse("grids:key_place_list") + "?" + request.GET.urlencode())
+    log_access(request.user, AccessEvent.Kind.EXPORT, request=request,
+               detail=f"重点场所台账 {request.GET.urlencode()}"[:500])
+    fileobj = exports.key_place_ledger(request.user, places, form=form)
+    return xlsx_response(fileobj, f"重点场所台账-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@scoped("area", model=KeyPlace)
+@require_GET
+def key_place_list(request):
+    form, places = _key_places(request)
     page = _page(request, places.select_related("grid__parent").order_by("grid__path", "name"))
     return render(request, "grids/key_place_list.html", {
         "page": page, "form": form, "mask": Masker(request.user),

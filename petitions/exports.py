@@ -56,4 +56,5 @@ def ledger_rows(user, qs):
 def export_ledger(user, qs, *, subtitle):
     town = getattr(home_area(user), "name", "")
     return write_ledger(ledger_rows(user, qs), title=f"{town}信访事项台账", subtitle=subtitle,
+                        area=town, exported_by=user,
                         columns=COLUMNS, sheet_title="信访台账")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("receptions/<int:pk>/", views.reception_detail, name="reception_detail"),
     path("<int:pk>/", views.petition_detail, name="detail"),
     path("<int:pk>/letter/", views.petition_letter, name="letter"),
+    path("<int:pk>/notice/<slug:kind>/", views.petition_notice, name="notice"),
     path("<int:pk>/take/", views.petition_take, name="take"),
     path("<int:pk>/to-case/", views.petition_to_case, name="to_case"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download,

@@ -16,7 +16,7 @@ from grids.access import has_role, home_area, memberships, require_role
 from grids.filters import filter_form
 from grids.models import Area
 from grids.people import town_of
-from petitions import actions, forms, stats
+from petitions import actions, forms, notices, stats
 from petitions.access import (
     can_register,
     get_petition_for_user,
@@ -25,13 +25,14 @@ from petitions.access import (
 )
 from petitions.exports import export_ledger
 from petitions.models import Petition, ReceptionDay, deadline_state
+from pingxiang import gongwen
 from pingxiang.access import scoped
 from pingxiang.audit import log_access, timeline_list
 from pingxiang.excel import xlsx_response
 from pingxiang.listfilters import paginate
 from pingxiang.masks import mask_id_number, mask_phone
 from pingxiang.models import AccessEvent
-from pingxiang.people import display_name, full_name
+from pingxiang.people import full_name
 from pingxiang.roles import Role
 from pingxiang.uploads import serve_file
 
@@ -77,8 +78,7 @@ def petition_export(request):
     form, qs = _filtered(request)
     if form.is_bound and not form.is_valid():  # the list says what was refused
         return redirect(reverse("petitions:list") + "?" + request.GET.urlencode())
-    subtitle = f"导出人：{display_name(request.user)}　" \
-               f"导出时间：{timezone.localtime():%Y-%m-%d %H:%M}　条件：{request.GET.urlencode() or '全部'}"
+    subtitle = f"条件：{request.GET.urlencode() or '全部'}"
     log_access(request.user, AccessEvent.Kind.EXPORT, detail=f"导出信访台账 {request.GET.urlencode()}"[:500],
                request=request)
     fileobj = export_ledger(request.user, qs, subtitle=subtitle)
@@ -374,6 +374,25 @@ def petition_letter(request, pk):
     return render(request, "petitions/letter.html", {
         "p": petition, "doc": doc, "doc_title": LETTERS[doc], "text": text, "at": at,
         "co": [link.resident for link in petition.co_petitioner_links.select_related("resident")]})
+
+
+@scoped("area", model=Petition)
+@require_http_methods(["GET", "POST"])
+def petition_notice(request, pk, kind):
+    """受理告知书 / 不予受理告知书 / 处理意见书: prefilled from the petition, edited, printed as
+    a 公文 .docx by those who may read its content."""
+    if kind not in notices.KINDS:
+        raise Http404("没有这种文书。")
+    petition, readable = get_petition_for_user(request.user, pk)
+    if not readable:
+        raise PermissionDenied("信访件内容仅综治中心工作人员和包案领导可见。")
+    log_access(request.user, AccessEvent.Kind.VIEW, petition, request=request,
+               detail=f"打印{notices.KINDS[kind]}")
+    return gongwen.notice_page(
+        request, initial=notices.petition_notice(petition, kind, user=request.user),
+        kind=notices.KINDS[kind],
+        filename=f"{notices.KINDS[kind]}-{petition.number or petition.pk}.docx",
+        back_url=reverse("petitions:detail", args=[pk]))
 
 
 @scoped("area", model=Petition)

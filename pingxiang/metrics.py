@@ -79,15 +79,19 @@ class Period:
         return params
 
     def describe(self):
-        if self.label:
-            return self.label
+        """The period in words: a campaign's name with its dates ("…活动（2026-09-01 至
+        2026-10-04）"), or the dates alone."""
         if self.start and self.end:
-            return f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}"
-        if self.start:
-            return f"{self.start:%Y-%m-%d} 以来"
-        if self.end:
-            return f"截至 {self.end:%Y-%m-%d}"
-        return "全部时间"
+            dates = f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}"
+        elif self.start:
+            dates = f"{self.start:%Y-%m-%d} 以来"
+        elif self.end:
+            dates = f"截至 {self.end:%Y-%m-%d}"
+        else:
+            dates = ""
+        if self.label:
+            return f"{self.label}（{dates}）" if dates else self.label
+        return dates or "全部时间"
 
 
 @dataclass(frozen=True)

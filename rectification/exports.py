@@ -5,11 +5,12 @@ write_ledger (write-only mode) and never loads the rows into memory at once."""
 from django.utils import timezone
 
 from grids.access import home_area
+from grids.exports import describe_filters
 from pingxiang.excel import Column, write_ledger
 
 from .access import get_visit_for_user
 from .forms import HazardFilterForm, IssueFilterForm
-from .models import ExportJob, Hazard, IssueItem, today
+from .models import Centre, ExportJob, Hazard, IssueItem, today
 
 HAZARD_COLUMNS = [
     Column("隐患编号", 13), Column("发现日期", 11), Column("发现途径", 9), Column("村(社区)", 10),
@@ -61,9 +62,10 @@ def hazard_rows(qs):
 def export_hazards(qs, *, user, description="", fileobj=None, progress=None):
     """The hazard ledger of exactly the rows in qs. Returns (file, filename)."""
     stamp = timezone.localtime()
-    subtitle = f"{description or '全部'}　　导出时间：{stamp:%Y-%m-%d %H:%M}"
+    subtitle = f"条件：{description or '全部'}"
     town = getattr(home_area(user), "name", "")
     f = write_ledger(hazard_rows(qs), title=f"{town}隐患排查整改台账", subtitle=subtitle,
+                     area=town, exported_by=user, exported_at=stamp,
                      columns=HAZARD_COLUMNS, sheet_title="隐患整改台账", fileobj=fileobj,
                      progress=progress)
     return f, f"隐患整改台账-{stamp:%Y%m%d%H%M}.xlsx"
@@ -96,7 +98,7 @@ def issue_rows(qs):
         ]
 
 
-def export_issues(qs, *, visit, description="", fileobj=None, progress=None):
+def export_issues(qs, *, visit, description="", fileobj=None, progress=None, user=None):
     """An issue list in the form a supervision team hands over: title with team, round and
     date. Returns (file, filename)."""
     rnd = visit.round
@@ -104,7 +106,8 @@ def export_issues(qs, *, visit, description="", fileobj=None, progress=None):
     subtitle = (f"督导对象：{visit.target_label}　督导日期：{visit.date:%Y-%m-%d}　"
                 f"参加人员：{visit.members}" + (f"　{description}" if description else ""))
     f = write_ledger(issue_rows(qs), title=title, subtitle=subtitle, columns=ISSUE_COLUMNS,
-                     sheet_title="问题清单", fileobj=fileobj, progress=progress)
+                     sheet_title="问题清单", fileobj=fileobj, progress=progress,
+                     exported_by=user)
     return f, f"{rnd.team.name}{rnd.name}-{visit.target_label}-问题清单-{visit.date:%Y%m%d}.xlsx"
 
 
@@ -118,4 +121,58 @@ def build_export(user, kind, filters, *, progress=None):
     visit = get_visit_for_user(user, filters["visit"])
     form = IssueFilterForm(filters, user=user)
     qs = form.filter(IssueItem.objects.visible_to(user).filter(visit=visit))
-    return export_issues(qs, visit=visit, progress=progress)
+    return export_issues(qs, visit=visit, progress=progress, user=user)
+
+
+LEGAL_COLUMNS = [
+    Column("日期", 11), Column("村(社区)/镇", 12), Column("形式", 12), Column("主题", 30),
+    Column("专项整治", 20), Column("发放资料(份)", 9), Column("受众人数", 9), Column("组织人", 10),
+    Column("备注", 30),
+]
+
+
+def export_legal(qs, *, user, form, fileobj=None):
+    """普法宣传活动台账 of exactly the activities of qs (the list's filtered queryset), by date.
+    Returns (file, filename)."""
+    rows = (qs.order_by("date", "pk")
+            .values_list("date", "area__short_name", "form", "title", "campaign__name",
+                         "materials", "people_reached", "organiser", "note")
+            .iterator(chunk_size=2000))
+    data = form.applied
+    area, period = describe_filters(form, user, start=data.get("date_from"),
+                                    end=data.get("date_to"))
+    if data.get("village"):
+        area = data["village"].name
+    f = write_ledger(rows, title=f"{area}普法宣传活动台账", area=area, period=period,
+                     exported_by=user, columns=LEGAL_COLUMNS, sheet_title="普法宣传活动台账",
+                     fileobj=fileobj)
+    return f, f"普法宣传活动台账-{today():%Y%m%d}.xlsx"
+
+
+CENTRE_COLUMNS = [
+    Column("综治中心名称", 22), Column("所属", 10), Column("地址", 24), Column("面积(平方米)", 9),
+    Column("对标达标项", 10), Column("巩固提升状态", 10), Column("完成提升日期", 11),
+    Column("示范综治中心", 8), Column("评为示范日期", 11), Column("备注", 28),
+]
+
+
+def export_centres(qs, *, user, form, n_items, fileobj=None):
+    """综治中心阵地建设台账 of exactly the centres of qs (the list's filtered queryset, with
+    n_met annotated), in the list's order. Returns (file, filename)."""
+    upgrade = dict(Centre.Upgrade.choices)
+    rows = (qs.order_by("area__depth", "area__sort_order", "pk")
+            .values_list("name", "area__short_name", "address", "floor_area", "n_met",
+                         "upgrade_status", "upgraded_on", "is_demonstration",
+                         "demonstration_on", "note")
+            .iterator(chunk_size=2000))
+
+    def lines():
+        for name, area, address, floor, met, status, upgraded, demo, demo_on, note in rows:
+            yield [name, area, address, floor, f"{met}/{n_items}", upgrade.get(status, status),
+                   upgraded, demo, demo_on, note]
+
+    area, period = describe_filters(form, user)
+    f = write_ledger(lines(), title=f"{area}综治中心阵地建设台账", area=area, period=period,
+                     exported_by=user, columns=CENTRE_COLUMNS, sheet_title="阵地建设台账",
+                     fileobj=fileobj)
+    return f, f"综治中心阵地建设台账-{today():%Y%m%d}.xlsx"

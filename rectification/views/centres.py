@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from grids.access import has_role, require_role
@@ -11,6 +12,7 @@ from grids.filters import filter_form
 from grids.models import Area
 from pingxiang.access import scoped
 from pingxiang.audit import timeline_list
+from pingxiang.excel import xlsx_response
 from pingxiang.uploads import serve_file
 
 from .. import actions, forms, stats
@@ -21,17 +23,25 @@ from ..access import (
     get_centre_photo_for_user,
     holds_role_over,
 )
+from ..exports import export_centres
 from ..models import Centre, StandardItem
 from .common import run_action, town_of_user
+
+
+def _filtered(request):
+    """The centres the list shows for its query string: the one filter the page and its
+    ledger share. Returns (form, the filtered queryset, the same with n_met annotated)."""
+    form = filter_form(request, forms.CentreFilterForm)
+    listed = form.filter(Centre.objects.visible_to(request.user))
+    return form, listed, listed.annotate(
+        n_met=Count("checks", filter=Q(checks__met=True, checks__item__is_active=True)))
 
 
 @scoped("area", model=Centre)
 @require_GET
 def centre_list(request):
-    form = filter_form(request, forms.CentreFilterForm)
-    listed = form.filter(Centre.objects.visible_to(request.user))
-    qs = listed.select_related("area").annotate(
-        n_met=Count("checks", filter=Q(checks__met=True, checks__item__is_active=True)))
+    form, listed, qs = _filtered(request)
+    qs = qs.select_related("area")
     return render(request, "rectification/centre_list.html", {
         "centres": qs.order_by("area__depth", "area__sort_order"),
         # The counts above the table are of the rows in it ("共 33 处" over 5 rows was not).
@@ -39,6 +49,19 @@ def centre_list(request):
         "n_items": StandardItem.objects.filter(is_active=True).count(),
         "can_setup": has_role(request.user, *TOWN_STAFF),
     })
+
+
+@scoped("area", model=Centre)
+@require_GET
+def centre_export(request):
+    """综治中心阵地建设台账 of exactly the rows the list shows for the same query string."""
+    form, _listed, qs = _filtered(request)
+    if form.is_bound and not form.is_valid():  # the list says what was refused
+        return redirect(reverse("rectification:centre_list") + "?" + request.GET.urlencode())
+    fileobj, filename = export_centres(
+        qs, user=request.user, form=form,
+        n_items=StandardItem.objects.filter(is_active=True).count())
+    return xlsx_response(fileobj, filename)
 
 
 @scoped("role")

@@ -10,12 +10,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from grids.access import has_role, require_role
 from grids.positions import shown_position
+from pingxiang import gongwen
 from pingxiang.access import scoped
 from pingxiang.audit import timeline_list
 from pingxiang.listfilters import paginate
 from pingxiang.uploads import serve_file
 
-from .. import actions, forms
+from .. import actions, forms, notices
 from ..access import (
     REPORTERS,
     can_manage_hazard,
@@ -127,6 +128,7 @@ def _hazard_page(request, hazard, **bound):
         "self_rectified": manage and status == Hazard.Status.SUBMITTED
         and user.pk in actions.rectifiers_of(hazard),
         "can_close": manage and actions.allowed(t, "close", status),
+        "can_print_notice": manage,
         "photo_form": forms.PhotoForm() if (manage or rectify) and status != Hazard.Status.CLOSED else None,
         # Where the reporter was (issue 21 §3), for the roles that may see positions.
         "position": shown_position(user, hazard, area=hazard.area, subject=hazard.place),
@@ -140,6 +142,18 @@ def _hazard_page(request, hazard, **bound):
 @require_GET
 def hazard_detail(request, pk):
     return _hazard_page(request, get_hazard_for_user(request.user, pk))
+
+
+@scoped("area", model=Hazard)
+@require_http_methods(["GET", "POST"])
+def hazard_notice(request, pk):
+    """隐患整改通知书 (交办单): prefilled from the hazard, edited, printed as a 公文 .docx by
+    those who hand hazards out (交办)."""
+    hazard = get_hazard_for_user(request.user, pk, write="manage")
+    return gongwen.notice_page(
+        request, initial=notices.hazard_notice(hazard, user=request.user),
+        kind="隐患整改通知书", filename=f"隐患整改通知书-{hazard.number or hazard.pk}.docx",
+        back_url=reverse("rectification:hazard_detail", args=[pk]))
 
 
 @scoped("area", model=Hazard)

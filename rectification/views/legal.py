@@ -3,30 +3,50 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from grids.access import has_role, require_role
 from grids.filters import filter_form
 from grids.models import Area
 from pingxiang.access import scoped
+from pingxiang.excel import xlsx_response
 from pingxiang.listfilters import paginate
 
 from .. import actions, forms, stats
 from ..access import LEGAL_RECORDERS, holds_role_over
 from ..actions import ActionError
+from ..exports import export_legal
 from ..models import LegalActivity
+
+
+def _filtered(request):
+    """The activities the list shows for its query string: the one filter the page and its
+    ledger share. Returns (form, queryset)."""
+    form = filter_form(request, forms.LegalFilterForm)
+    return form, form.filter(LegalActivity.objects.visible_to(request.user))
 
 
 @scoped("area", model=LegalActivity)
 @require_GET
 def legal_list(request):
-    form = filter_form(request, forms.LegalFilterForm)
-    qs = form.filter(LegalActivity.objects.visible_to(request.user).select_related(
-        "village", "area"))
+    form, qs = _filtered(request)
+    qs = qs.select_related("village", "area")
     return render(request, "rectification/legal_list.html", {
         "page": paginate(request, qs), "totals": stats.legal_totals(qs), "form": form,
         "can_create": has_role(request.user, *LEGAL_RECORDERS),
     })
+
+
+@scoped("area", model=LegalActivity)
+@require_GET
+def legal_export(request):
+    """普法宣传活动台账 of exactly the rows the list shows for the same query string."""
+    form, qs = _filtered(request)
+    if form.is_bound and not form.is_valid():  # the list says what was refused
+        return redirect(reverse("rectification:legal_list") + "?" + request.GET.urlencode())
+    fileobj, filename = export_legal(qs, user=request.user, form=form)
+    return xlsx_response(fileobj, filename)
 
 
 @scoped("role")

@@ -5,18 +5,20 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grids.access import require_role
+from pingxiang import gongwen
 from pingxiang.access import scoped
 from pingxiang.audit import timeline_list
 from pingxiang.listfilters import paginate
 from pingxiang.redirects import safe_next
 from pingxiang.uploads import serve_file
 
-from .. import actions, forms, stats
+from .. import actions, forms, notices, stats
 from ..access import (
     TOWN_STAFF,
     can_report_issue,
@@ -214,6 +216,7 @@ def _issue_page(request, item, **bound):
             and not self_reported else None),
         "self_reported": supervise and status == IssueItem.Status.REPORTED and self_reported,
         "can_close": supervise and actions.allowed(t, "close", status),
+        "can_print_notice": supervise,
         "evidence_form": forms.EvidenceForm() if supervise and status != IssueItem.Status.CLOSED else None,
     }
     return render(request, "rectification/issue_detail.html", context)
@@ -223,6 +226,21 @@ def _issue_page(request, item, **bound):
 @require_GET
 def issue_detail(request, pk):
     return _issue_page(request, get_issue_for_user(request.user, pk))
+
+
+@scoped("area", model=IssueItem)
+@require_http_methods(["GET", "POST"])
+def issue_notice(request, pk, kind):
+    """督导问题交办单 (kind "assign") or 督办单 ("urge"): prefilled from the item, edited,
+    printed as a 公文 .docx by those who supervise it."""
+    if kind not in ("assign", "urge"):
+        raise Http404
+    item = get_issue_for_user(request.user, pk, write="supervise")
+    initial = notices.issue_notice(item, user=request.user, urge=kind == "urge")
+    return gongwen.notice_page(
+        request, initial=initial, kind=initial["title"],
+        filename=f"{initial['title']}-{item.visit.date:%Y%m%d}-{item.number}.docx",
+        back_url=reverse("rectification:issue_detail", args=[pk]))
 
 
 @scoped("area", model=IssueItem)

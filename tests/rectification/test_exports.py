@@ -72,8 +72,9 @@ def test_export_escapes_formulas(rx, ledger, login):
     response = client.get(reverse("rectification:hazard_export") + f"?category={rx.cats['道路交通'].pk}")
     ws, rows, cal = _read(b"".join(response.streaming_content))
     assert len(rows) == 4
-    assert rows[3][8].startswith("'=HYPERLINK")
-    assert cal[3][8].startswith("'=")
+    # A text cell as typed: never a formula, no apostrophe printed.
+    assert rows[3][8].startswith("=HYPERLINK") and ws.cell(4, 9).data_type == "s"
+    assert cal[3][8].startswith("=HYPERLINK")
 
 
 def test_export_is_scoped_to_the_users_area(rx, ledger, login):

@@ -95,11 +95,13 @@ MATRIX = {
     "grids:visit_new": Get("200 200 200 200 200 403 403 404 302"),
     "grids:key_person_new": Get("403 403 200 200 403 403 200 404 302"),
     "grids:key_place_list": Get("200 200 200 200 200 200 200 200 302"),
+    "grids:key_place_export": Get("200 200 200 200 200 200 200 200 302"),
     "grids:key_place_new": Get("403 403 200 200 403 403 200 403 302"),
     "grids:key_place_detail": Get("200 200 200 200 200 200 200 404 302"),
     "grids:key_place_edit": Get("403 403 200 200 403 403 200 404 302"),
     "grids:visit_new_place": Get("200 200 200 200 200 403 403 404 302"),
     "grids:key_person_list": Get("200 200 200 200 200 200 200 200 302"),
+    "grids:key_person_export": Get("200 200 200 200 200 200 200 200 302"),
     "grids:key_person_detail": Get("200 200 200 200 200 200 200 404 302"),
     "grids:key_person_status": Post(),
     "grids:key_person_edit": Get("403 403 200 200 403 403 200 404 302"),
@@ -174,6 +176,8 @@ MATRIX = {
     "cases:case_attach": Post(),
     "cases:attachment_download": Get("200 404 200 200 200 200 200 404 302"),
     "cases:agreement_print": Get("200 404 200 200 200 200 200 404 302"),
+    # A 交办单 is the centre's: its staff and the town's leaders print it.
+    "cases:case_notice": Get("403 404 403 200 200 403 403 404 302"),
     # --- petitions: existence for the area, content for centre staff only -----------------
     "petitions:list": Get("200 200 200 200 200 200 200 200 302", htmx=True,
                           queries=("?q=SECXG", "?q=SECMH", "?q=KFAR", "?q=XF")),
@@ -187,6 +191,7 @@ MATRIX = {
     "petitions:detail": Get("200 200 200 200 200 200 200 404 302"),
     # No reply written yet: the letter has nothing to print (404) even for centre staff.
     "petitions:letter": Get("403 403 403 404 403 403 403 404 302"),
+    "petitions:notice": Get("403 403 403 200 403 403 403 404 302"),
     # Only leaders may take charge: everyone else is refused before any lookup.
     "petitions:take": Post("403 403 403 403 404 403 403 403 302"),
     "petitions:to_case": Post(),
@@ -205,6 +210,8 @@ MATRIX = {
     "rectification:hazard_create": Get("200 200 200 200 200 200 403 403 302"),
     "rectification:hazard_export": Get("200 200 200 200 200 200 200 200 302"),
     "rectification:hazard_detail": Get("200 200 200 200 200 200 200 404 302"),
+    # The 整改通知书 is printed by those who hand the hazard out (交办).
+    "rectification:hazard_notice": Get("403 403 200 200 200 403 403 404 302"),
     "rectification:hazard_assign": Post(),
     "rectification:hazard_progress": Post(),
     "rectification:hazard_submit": Post(),
@@ -230,6 +237,8 @@ MATRIX = {
     "rectification:issue_export": Get("404 404 200 200 200 200 200 404 302"),
     "rectification:issue_list": Get("200 200 200 200 200 200 200 200 302"),
     "rectification:issue_detail": Get("404 404 200 200 200 200 200 404 302"),
+    # 交办单/督办单: by those who supervise the item.
+    "rectification:issue_notice": Get("404 404 403 200 200 200 403 404 302"),
     "rectification:issue_assign": Post(),
     "rectification:issue_report": Post(),
     "rectification:issue_recheck": Post(),
@@ -238,6 +247,7 @@ MATRIX = {
     "rectification:issue_evidence_add": Post(),
     "rectification:evidence_file": Get("404 404 200 200 200 200 200 404 302"),
     "rectification:centre_list": Get("200 200 200 200 200 200 200 200 302"),
+    "rectification:centre_export": Get("200 200 200 200 200 200 200 200 302"),
     "rectification:centre_setup": Post("403 403 403 302 302 403 403 403 302"),
     "rectification:centre_detail": Get("404 404 200 200 200 200 200 404 302"),
     "rectification:centre_checks": Post(),
@@ -246,6 +256,7 @@ MATRIX = {
     "rectification:centre_photo_add": Post(),
     "rectification:centre_photo": Get("404 404 200 200 200 200 200 404 302"),
     "rectification:legal_list": Get("200 200 200 200 200 200 200 200 302"),
+    "rectification:legal_export": Get("200 200 200 200 200 200 200 200 302"),
     "rectification:legal_create": Get("200 403 200 200 200 403 403 403 302"),
     # --- messaging: one's own settings; an administrator's people; centre staff's failures ----
     "messaging:settings": Get("200 200 200 200 200 200 200 200 302"),

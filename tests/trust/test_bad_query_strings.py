@@ -54,8 +54,10 @@ PARAMS = {
     "grids:household_list": [*DRILL, "q", "flag", "campaign:grid_campaign", "visited"],
     "grids:household_new": ["grid"],
     "grids:key_place_list": [*DRILL, "kind", "q"],
+    "grids:key_place_export": [*DRILL, "kind", "q"],
     "grids:key_place_new": [],
     "grids:key_person_list": [*DRILL, "status", "overdue", "q"],
+    "grids:key_person_export": [*DRILL, "status", "overdue", "q"],
     "grids:visit_list": [*DRILL, "start", "end", "mine"],
     "grids:visit_export": [*DRILL, "start", "end"],
     "grids:worklist": [], "grids:offline_bundle": [], "service_worker": [], "offline": [],
@@ -88,7 +90,9 @@ PARAMS = {
     "rectification:team_list": [], "rectification:team_create": [],
     "rectification:issue_list": [*DRILL, "status", "category"],
     "rectification:centre_list": [*DRILL, "demo", "upgrade"],
+    "rectification:centre_export": [*DRILL, "demo", "upgrade"],
     "rectification:legal_list": [*DRILL, "village", "date_from", "date_to"],
+    "rectification:legal_export": [*DRILL, "village", "date_from", "date_to"],
     "rectification:legal_create": [],
     "messaging:settings": [], "messaging:people": [*DRILL, "q", "status"],
     "messaging:failures": [*DRILL, "status", "channel", "start", "end"],
@@ -287,6 +291,7 @@ def test_the_centre_count_is_the_count_of_the_rows_listed(wdb):
     Centre.objects.filter(pk=wdb.places["xg"].centre.pk).update(is_demonstration=True)
     html = wdb.clients["centre"].get(reverse("rectification:centre_list"),
                                      {"demo": "1"}).content.decode()
-    rows = html.count("rectification/centres/") - html.count("centres/setup")
+    rows = (html.count("rectification/centres/") - html.count("centres/setup")
+            - html.count("centres/export"))
     assert "共 <strong>1</strong> 处" in html
     assert rows == 1

@@ -81,10 +81,15 @@ OBJECTS = {
     "rectification:centre_photo": ("centre_photo",),
     "dashboard_report": ("period_report",),
     "dashboard_report_download": ("period_report",),
+    "rectification:hazard_notice": ("hazard",),
+    "rectification:issue_notice": ("issue",),
+    "cases:case_notice": ("case",),
+    "petitions:notice": ("petition",),
 }
-# Slugs for URLs with an action segment.
+# Slugs for URLs with an action segment; (name, value) for a segment named otherwise.
 SLUGS = {"cases:case_action": "escalate", "cases:case_action_form": "escalate",
-         "petitions:action": "decide"}
+         "petitions:action": "decide", "rectification:issue_notice": ("kind", "assign"),
+         "petitions:notice": ("kind", "accept")}
 # Other fixed path values (one kind of import stands for all: grids.imports specs).
 KWARGS = {"grids:import_kind": {"kind": "key_persons"},
           "grids:import_kind_template": {"kind": "key_persons"}}
@@ -117,6 +122,8 @@ def url_for(name, place, *, second_from=None):
                    "agreement": "agreement_pk"}[spec[1]]
             kwargs[key] = second.pk
     if name in SLUGS:
-        kwargs["action"] = SLUGS[name]
+        slug = SLUGS[name]
+        key, value = slug if isinstance(slug, tuple) else ("action", slug)
+        kwargs[key] = value
     kwargs.update(KWARGS.get(name, {}))
     return reverse(name, kwargs=kwargs)
