@@ -29,6 +29,7 @@ from grids.account_forms import (
     UserImportForm,
 )
 from grids.filters import filter_form
+from grids.forms import errors_onto
 from grids.imports import ImportRefused, import_users, user_template_workbook
 from grids.models import Area, Membership
 from grids.people import village_of
@@ -40,17 +41,6 @@ from pingxiang.people import display_name
 from pingxiang.roles import Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _errors_to_form(form, exc):
-    """An action's ValidationError onto the form: per field where it names one."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _form_page(request, form, *, title, cancel, submit="保存", note="", status=200):
@@ -108,7 +98,7 @@ def user_new(request):
                 password=data["password"], role=data["role"], area=data["area"],
                 title=data["title"], mobile=data["mobile"], wecom_userid=data["wecom_userid"])
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, f"已建立{display_name(person)}的账号，首次登录时须修改临时密码。")
             return redirect("grids:user_detail", person.pk)
@@ -147,7 +137,7 @@ def user_edit(request, pk):
             accounts.edit_person(person, actor=request.user, name=data["name"],
                                  mobile=data["mobile"] or None, wecom_userid=data["wecom_userid"])
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, "已保存。")
             return redirect("grids:user_detail", person.pk)
@@ -234,7 +224,7 @@ def user_password(request, pk):
             accounts.reset_password(person, actor=request.user,
                                     password=form.cleaned_data["password"])
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, "已设置临时密码，本人下次登录时须修改。")
             return redirect("grids:user_detail", person.pk)
@@ -255,7 +245,7 @@ def user_handover(request, pk):
             done = accounts.hand_over(person, actor=request.user, successor=data["successor"],
                                       reason=data["reason"])
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_onto(form, exc)
         else:
             total = sum(n for _label, n in done)
             messages.success(request, f"已将{total}项工作移交给{display_name(data['successor'])}，"
@@ -313,7 +303,7 @@ def area_add(request, pk):
         try:
             area = areas.add_area(actor=request.user, parent=parent, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, f"已新建{area.name}。")
             return redirect("grids:area_detail", parent.pk)
@@ -333,7 +323,7 @@ def area_rename(request, pk):
         try:
             changed = areas.rename_area(area, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, "已改名。" if changed else "没有改动。")
             return redirect("grids:area_detail", area.pk)
@@ -385,7 +375,7 @@ def household_move(request, pk):
             try:
                 areas.move_household(household, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                errors_onto(form, exc)
             else:
                 messages.success(request, f"已调整到{form.cleaned_data['grid'].name}。")
                 return redirect("grids:household_detail", household.pk)

@@ -517,3 +517,15 @@ class EndResponsibilityForm(forms.Form):
     def __init__(self, *args, responsibilities, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["responsibility"].queryset = responsibilities
+
+
+def errors_onto(form, exc):
+    """An action's ValidationError onto the form: on its field where it names one of the
+    form's, else above the form (Django's add_error refuses a field the form lacks)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)

@@ -62,6 +62,7 @@ from grids.forms import (
     PeriodForm,
     ResponsibilityForm,
     VisitForm,
+    errors_onto,
 )
 from grids.imports import ImportRefused, run_import, template_workbook
 from grids.imports import get_spec as get_import_spec
@@ -228,22 +229,12 @@ def household_new(request):
                 head_name=data["head_name"], head_id_number=data["head_id_number"],
                 head_phone=data["head_phone"], flags=data["flags"], actor=request.user)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, f"已登记 {household.address}。")
             return redirect("grids:household_detail", household.pk)
     return render(request, "grids/form.html", {"form": form, "title": "登记新户",
                                                "submit": "保存"})
-
-
-def _form_errors(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 @scoped("area", model=Household)
@@ -257,7 +248,7 @@ def member_add(request, pk):
         try:
             match = actions.add_member(household, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_onto(form, exc)
         else:
             if match.possible_duplicates:
                 messages.warning(request, "系统中已有同名同电话的居民："
@@ -306,7 +297,7 @@ def _visit_form(request, *, household=None, key_place=None):
                 persons_met_other=data["persons_met_other"], companions=data["companions"],
                 notes=data["notes"], photo=data.get("photo"), position=data["position"])
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_onto(form, exc)
         except actions.VisitKeyUsed as exc:
             form = _visit_form_with_new_key(request, exc.visit, household=household,
                                             key_place=key_place)
@@ -670,7 +661,7 @@ def key_person_new(request, pk):
                 responsible=data["responsible"], visit_every_days=data["visit_every_days"],
                 notes=data["notes"], actor=request.user)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, f"已将 {person} 列为重点人员。")
             return redirect("grids:key_person_detail", person.pk)
@@ -843,7 +834,7 @@ def responsibility_assign(request, pk):
             actions.assign_responsibility(data["user"], data["area"], data["kind"],
                                           actor=request.user)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_onto(form, exc)
         else:
             who = data["user"]
             messages.success(request, f"已落实包抓：{display_name(who)}"
@@ -894,7 +885,7 @@ def _save_edit(request, form, save, **form_kwargs):
     try:
         return save(), form
     except ValidationError as exc:
-        _form_errors(form, exc)
+        errors_onto(form, exc)
     except actions.EditConflict as exc:
         form = _conflict_form(request, type(form), exc, **form_kwargs)
     return None, form
@@ -1066,7 +1057,7 @@ def campaign_new(request):
         try:
             campaign = actions.launch_campaign(actor=user, **form.action_kwargs())
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, f"已发起专项活动：{campaign.name}。")
             return redirect("grids:campaign_coverage", campaign.pk)

@@ -150,7 +150,7 @@ def test_command_runs_the_same_checks(cast, tmp_path):
     good.write_bytes(xlsx([row(1, "王建国"), row(1, "李芳", "配偶")]))
     out = io.StringIO()
     call_command("import_households", str(good), stdout=out)
-    assert "导入完成：1 户，2 人" in out.getvalue()
+    assert "户籍导入完成（2 行）：户 1，人 2" in out.getvalue()
 
 
 def test_ten_thousand_rows_import_in_under_a_minute(cast):

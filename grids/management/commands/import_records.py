@@ -35,7 +35,7 @@ class Command(BaseCommand):
 
 
 def run_file(spec, file, actor):
-    """The page's path for a file on disk (shared with import_households)."""
+    """The page's path for a file on disk."""
     try:
         with open(file, "rb") as fh:
             return run_import(spec, fh, size=os.path.getsize(file), actor=actor,
