@@ -12,7 +12,9 @@ from django.urls import reverse
 from grids.accounts import must_change_password
 
 SESSION_KEY = "must_change_password"
-ALLOWED = ("password_change", "logout")
+# The password form, logging out, and what every page loads on its own (the service worker
+# is fetched by the browser, which refuses one behind a redirect).
+ALLOWED = ("password_change", "logout", "service_worker", "offline")
 
 
 def mark_on_login(sender, request, user, **kwargs):

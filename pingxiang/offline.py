@@ -15,9 +15,9 @@ from django.urls import reverse
 
 # Everything a page of the grid worker loads (base.html, the visit form); htmx is
 # django-htmx's copy, as {% htmx_script %} writes it.
-SHELL_FILES = ["css/app.css", "js/app.js", "js/offline.js", "js/offline-queue.js",
-               "img/favicon.svg", "grids/grids.css", "grids/visit-form.js",
-               "django_htmx/htmx-2.min.js"]
+SHELL_FILES = ["css/app.css", "css/phone.css", "js/app.js", "js/offline.js",
+               "js/offline-queue.js", "js/geo.js", "img/favicon.svg", "grids/grids.css",
+               "grids/visit-form.js", "django_htmx/htmx-2.min.js"]
 # The pages kept for working offline (grids.offline lists which of them to fetch): URL names
 # and whether they take an id.
 KEPT_PAGES = [("home", False), ("grids:worklist", False), ("grids:household_detail", True),

@@ -73,12 +73,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "grids.middleware.PasswordChangeRequiredMiddleware",  # temporary passwords first
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pingxiang.middleware.LoginRequiredMiddleware",
     "pingxiang.middleware.DatabaseUnavailableMiddleware",
+    # Temporary passwords first; after the 503 guard, which loads the session it reads.
+    "grids.middleware.PasswordChangeRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

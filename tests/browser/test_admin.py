@@ -34,7 +34,7 @@ def test_admin_imports_households_and_adds_next_years_holidays(browser_page, cas
     page.get_by_role("link", name="Excel 导入").click()
     assert "只要有一行有误，整个文件都不导入" in main_text(page)
     with page.expect_download() as info:
-        page.get_by_role("link", name="下载导入模板").click()
+        page.get_by_role("link", name="下载户籍导入模板").click()
     assert info.value.suggested_filename == "户籍导入模板.xlsx"
     wb = openpyxl.load_workbook(io.BytesIO(open(info.value.path(), "rb").read()))
     sheet = wb.worksheets[0]
@@ -72,7 +72,7 @@ def test_admin_imports_households_and_adds_next_years_holidays(browser_page, cas
     page.wait_for_selector("text=导入成功")
     assert "共 4 行，导入 2 户、4 人" in main_text(page)
     assert Household.objects.count() == 2
-    page.get_by_role("link", name="查看住户").click()
+    page.get_by_role("link", name="查看户籍").click()
     listed = main_text(page)
     assert "杨志明 西关村高家庄社88号" in listed and "何文斌 西关村高家庄社90号" in listed
     assert "共 2 条" in listed

@@ -143,7 +143,8 @@ def test_logout_leaves_nothing_on_the_phone(browser_page, cast):
     go(page, "/")
     _ready(page)
     assert "px-pages" in page.evaluate("caches.keys()")
-    page.locator("form[data-logout] button").click()
+    page.locator(".fieldmenu summary").click()  # 退出 sits under 菜单 on a phone
+    page.locator("form[data-logout] button:visible").click()
     page.wait_for_selector("#id_username")
     assert wait_until(page, lambda: "px-pages" not in page.evaluate("caches.keys()"))
     assert page.evaluate("localStorage.getItem('pingxiang.offlineData')") is None
@@ -205,3 +206,28 @@ def test_refused_visits_are_shown_and_can_be_fixed(browser_page, cast):
     assert wait_until(page, lambda: _queued(page) == "1")
     _offline_noise(page)
     assert_clean_page(page)
+
+
+@pytest.mark.viewport(390, 844)
+def test_a_change_of_post_wipes_the_pages_kept_for_the_other_one(browser_page, cast):
+    """The same person in another post (网格员 → 村干部) keeps none of the grid's pages."""
+    from grids.models import Membership
+    from pingxiang.roles import Role
+
+    make_household(cast.xiguan_grid, head="马福禄", house=12)
+    Membership.objects.create(user=cast.grid_xiguan, area=cast.xiguan, role=Role.VILLAGE_CADRE,
+                              title="村委委员")
+    page = browser_page
+    login_in_browser(page, "grid_xiguan")
+    go(page, "/")
+    if page.input_value("#role-select") != Role.GRID_WORKER.value:
+        with page.expect_navigation():
+            page.select_option("#role-select", Role.GRID_WORKER.value)
+    _ready(page)
+    assert "px-pages" in page.evaluate("caches.keys()")
+    assert page.evaluate("localStorage.getItem('pingxiang.offlineData')") is not None
+    with page.expect_navigation():
+        page.select_option("#role-select", Role.VILLAGE_CADRE.value)
+    assert wait_until(page, lambda: "px-pages" not in page.evaluate("caches.keys()"))
+    assert page.evaluate("localStorage.getItem('pingxiang.offlineData')") is None
+    assert page.console_errors == []

@@ -76,7 +76,7 @@ def test_the_header_search_finds_a_person_and_opens_their_page(browser_page, cas
     page.wait_for_url("**/grids/search/**")
     assert "姓名拼音首字母“gcx”" in main_text(page)
     page.locator(".search-hits a", has_text="高彩霞").first.click()
-    page.wait_for_url("**/grids/people/**")
+    page.wait_for_url("**/grids/persons/**")
     text = main_text(page)
     assert "一人一档 · 高彩霞" in text and household.address in text
     assert_clean_page(page)

@@ -5,7 +5,7 @@ then the administrator hands the worker's open items to a successor in one step.
 import pytest
 from django.contrib.auth import get_user_model
 
-from .conftest import expect_message, go, log_in, log_out, main_text
+from .conftest import click_nav, expect_message, go, log_in, log_out, main_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +29,7 @@ def test_town_admin_adds_a_grid_worker_who_logs_in_then_hands_over(browser_page,
 
     # The administrator adds the worker on the pages (no Django admin).
     log_in(page, "town_admin")
-    page.locator(".mainnav a", has_text="人员与岗位").click()
+    click_nav(page, "人员与岗位")
     page.get_by_role("link", name="新建人员账号").click()
     page.fill("#id_username", "zhengwangge")
     page.fill("#id_name", "郑网格")

@@ -50,6 +50,7 @@ ADMIN = {
     "petitions.timelimit":       ("vc",   "",  None),
     "petitions.category":        ("vac",  "",  None),
     "petitions.receptionday":    ("v",    "",  "reception"),
+    "petitions.platformformat":  ("vac",  "",  None),
     # Petitions are confidential: not even the system administrator reads them here.
     "petitions.petition":        ("",     "",  "petition"),
     "rectification.policy":      ("vc",   "",  None),

@@ -176,7 +176,14 @@ def _period_report(village):
         area=village, kind=PeriodReport.Kind.MONTH, start=dt.date(2026, 10, 1),
         end=dt.date(2026, 10, 31), label="2026年10月", status=PeriodReport.Status.DONE,
         filename="月报.xlsx")
-    report.file.save("report.xlsx", SimpleUploadedFile("report.xlsx", b"PK\x03\x04 x"))
+    import io
+
+    from openpyxl import Workbook
+
+    book, out = Workbook(), io.BytesIO()
+    book.active.append(["2026年10月", village.short_name])
+    book.save(out)  # a real workbook: the mask tests read every cell of every download
+    report.file.save("report.xlsx", SimpleUploadedFile("report.xlsx", out.getvalue()))
     return report
 
 
