@@ -437,35 +437,23 @@ class CorrectForm(VersionedForm):
         return data
 
 
-class CorrectPartiesForm(VersionedForm):
+class CorrectPartiesForm(PartyForm, VersionedForm):
+    """Remove parties registered by mistake and add one: the added party is the intake's
+    PartyForm (its fields and checks), under its own labels."""
+
     remove = forms.ModelMultipleChoiceField(label="删除登记错的当事人", required=False,
                                             queryset=Resident.objects.none(),
                                             widget=forms.CheckboxSelectMultiple)
-    name = forms.CharField(label="增加当事人：姓名", max_length=50, required=False,
-                           validators=[validate_plain_text])
-    id_number = forms.CharField(label="身份证号", max_length=18, required=False,
-                                validators=[validate_plain_text])
-    phone = forms.CharField(label="联系电话", max_length=20, required=False,
-                            validators=[validate_plain_text])
-    address = forms.CharField(label="住址", max_length=200, required=False)
     reason = REASON
+    field_order = ["remove", "name", "id_number", "phone", "address", "reason"]
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["name"].label = "增加当事人：姓名"
+        self.fields["address"].help_text = ""
         field = self.fields["remove"]
         field.queryset = Resident.objects.filter(pk__in=case.party_links.values("resident"))
         field.label_from_instance = lambda r: r.name
-
-    def clean_id_number(self):
-        value = self.cleaned_data.get("id_number", "")
-        return validate_id_number(value) if value else ""
-
-    def clean(self):
-        data = super().clean()
-        if (data.get("id_number") or data.get("phone") or data.get("address")) \
-                and not data.get("name"):
-            self.add_error("name", "请填写当事人姓名。")
-        return data
 
     @staticmethod
     def added(data):
