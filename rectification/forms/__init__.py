@@ -5,7 +5,7 @@ common.py (the date input, the upload field, area choices, the assign and pass/f
 inspections.py, hazards.py, supervision.py, centres.py, legal.py.
 """
 
-from .bulk import BulkForm
+from .bulk import BulkForm, BulkOpenForm
 from .centres import CentreFilterForm, CentrePhotoForm, CentreUpgradeForm
 from .common import (
     DATE,
@@ -46,6 +46,7 @@ from .supervision import (
 __all__ = [
     "DATE",
     "BulkForm",
+    "BulkOpenForm",
     "STATUS_FILTER_EXTRA",
     "AreaChoiceField",
     "AssignForm",

@@ -9,6 +9,20 @@ from ..models import today
 from .common import DATE
 
 
+class BulkOpenForm(forms.Form):
+    """The query string that opens the bulk form: `?bulk=1` on a list draws it in the page
+    (the way without JavaScript); `params` carries the list's filters to the fragment."""
+
+    bulk = forms.BooleanField(required=False)
+    params = forms.CharField(required=False, max_length=1000)
+
+    def opened(self):
+        return self.is_valid() and self.cleaned_data["bulk"]
+
+    def list_params(self):
+        return self.cleaned_data["params"] if self.is_valid() else ""
+
+
 class BulkForm(forms.Form):
     ACTIONS = [("assign", "批量交办"), ("extend", "批量延期"), ("close", "批量销号")]
 

@@ -2,12 +2,14 @@
 checkboxes in a form, no JavaScript needed; the batch runs through rectification.actions.run_batch,
 all or none."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from grids.access import area_paths, has_role, require_role
 from pingxiang.access import scoped
@@ -19,14 +21,35 @@ from ..models import Hazard, IssueItem
 LISTS = {"hazard": "rectification:hazard_list", "issue": "rectification:issue_list"}
 
 
-def bulk_context(request, params=""):
-    """What a list adds to its context: the bulk form under its ticked rows, for the posts
-    that may hand out and close in bulk (None for everyone else)."""
+def bulk_context(request, kind, params=""):
+    """What a list adds to its context for the posts that may hand out and close in bulk
+    (None for everyone else): the ticked rows' checkboxes, and under them the bulk form,
+    which loads when its <details> opens (its handler picker is the list's dearest part)
+    or, without JavaScript, is drawn in the page by the link `?bulk=1`."""
     if not has_role(request.user, *BULK_ROLES):
-        return {"bulk_form": None}
-    return {"bulk_form": forms.BulkForm(queryset=Hazard.objects.none(),
-                                        handlers=_handlers(request.user),
-                                        initial={"params": params})}
+        return {"bulk": None}
+    opened = forms.BulkOpenForm(request.GET).opened()
+    query = f"{params}&bulk=1" if params else "bulk=1"
+    return {"bulk": {
+        "form": _blank_form(request, params) if opened else None,
+        "form_url": reverse(f"rectification:{kind}_bulk_form") + "?" + urlencode({"params": params}),
+        "open_url": reverse(LISTS[kind]) + "?" + query,
+    }}
+
+
+def _blank_form(request, params):
+    return forms.BulkForm(queryset=Hazard.objects.none(), handlers=_handlers(request.user),
+                          initial={"params": params})
+
+
+def _bulk_form(request, kind):
+    """The bulk form's fields, for the list's <details> (htmx); without htmx, the list with
+    the form drawn in it."""
+    params = forms.BulkOpenForm(request.GET).list_params()
+    if not request.htmx:
+        return redirect(bulk_context(request, kind, params)["bulk"]["open_url"])
+    return render(request, "rectification/_bulk_fields.html",
+                  {"bulk_form": _blank_form(request, params)})
 
 
 def _handlers(user):
@@ -80,3 +103,17 @@ def hazard_bulk(request):
 def issue_bulk(request):
     return _bulk(request, "issue", IssueItem.objects.visible_to(request.user).select_related(
         "visit__round__team__town", "visit__area"))
+
+
+@scoped("role")
+@require_GET
+@require_role(*BULK_ROLES)
+def hazard_bulk_form(request):
+    return _bulk_form(request, "hazard")
+
+
+@scoped("role")
+@require_GET
+@require_role(*BULK_ROLES)
+def issue_bulk_form(request):
+    return _bulk_form(request, "issue")

@@ -52,7 +52,7 @@ def hazard_list(request):
     context = {"form": form, "page": paginate(request, qs),
                "params": urlencode(form.as_params()),
                "can_register": has_role(request.user, *REPORTERS),
-               **bulk_context(request, urlencode(form.as_params()))}
+               **bulk_context(request, "hazard", urlencode(form.as_params()))}
     template = "rectification/hazard_list.html"
     return render(request, template + "#table" if request.htmx else template, context)
 

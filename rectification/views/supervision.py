@@ -193,7 +193,7 @@ def issue_list(request):
         "status", "deadline", "pk")
     return render(request, "rectification/issue_list.html", {
         "page": paginate(request, qs), "filter_form": filter_form,
-        **bulk_context(request, request.GET.urlencode()[:1000]),
+        **bulk_context(request, "issue", urlencode(filter_form.as_params())),
     })
 
 

@@ -46,6 +46,32 @@ def test_centre_hands_out_several_hazards_at_once(login, rx, make_hazard):
                                        title__startswith="隐患交办").count() == 3
 
 
+def test_the_bulk_form_loads_when_opened_and_without_javascript_in_the_list(login, rx,
+                                                                           make_hazard):
+    make_hazard()
+    client = login(rx.cast.centre)
+    page = client.get(reverse("rectification:hazard_list"), {"status": "registered"}).content.decode()
+    # The list draws a closed <details> whose fields come from the fragment URL, not the
+    # handler picker itself.
+    assert 'name="handler"' not in page
+    fragment_url = reverse("rectification:hazard_bulk_form") + "?params=status%3Dregistered"
+    assert f'hx-get="{fragment_url.replace("&", "&amp;")}"' in page
+    fragment = client.get(fragment_url, headers={"HX-Request": "true"}).content.decode()
+    assert 'name="handler"' in fragment and "<option" in fragment
+    assert 'name="params" value="status=registered"' in fragment
+    assert "<html" not in fragment
+    # Without JavaScript: the link (and the fragment URL read directly) opens the list with
+    # the form drawn under its rows, the filters kept.
+    opened = reverse("rectification:hazard_list") + "?status=registered&bulk=1"
+    assert f'href="{opened.replace("&", "&amp;")}"' in page
+    assert client.get(fragment_url)["Location"] == opened
+    page = client.get(opened).content.decode()
+    assert 'name="handler"' in page and 'name="items"' in page
+    # A grid worker may not open it.
+    assert login(rx.cast.grid_xiguan).get(
+        fragment_url, headers={"HX-Request": "true"}).status_code == 403
+
+
 def test_a_partly_refused_batch_changes_nothing_and_names_the_refused(login, rx, make_hazard,
                                                                     assigned_hazard):
     fresh = [make_hazard(description="甲"), make_hazard(description="乙")]

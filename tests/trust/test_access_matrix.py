@@ -222,6 +222,8 @@ MATRIX = {
     "rectification:hazard_withdraw": Get("403 403 403 200 403 403 403 404 302", htmx=True),
     # 批量交办/销号: centre staff and supervisors; an empty form is sent back to the list.
     "rectification:hazard_bulk": Post("403 403 403 302 403 302 403 403 302"),
+    # Without htmx: the list with the form drawn in it (its htmx fragment: test_bulk.py).
+    "rectification:hazard_bulk_form": Get("403 403 403 302 403 302 403 403 302"),
     "rectification:hazard_photo_add": Post(),
     "rectification:hazard_photo": Get("200 200 200 200 200 200 200 404 302"),
     "rectification:export_status": Get("200 200 200 200 200 200 200 200 302", htmx=True),
@@ -244,6 +246,8 @@ MATRIX = {
     "rectification:issue_recheck": Post(),
     "rectification:issue_close": Post(),
     "rectification:issue_bulk": Post("403 403 403 302 403 302 403 403 302"),
+    # Without htmx: the list with the form drawn in it (its htmx fragment: test_bulk.py).
+    "rectification:issue_bulk_form": Get("403 403 403 302 403 302 403 403 302"),
     "rectification:issue_evidence_add": Post(),
     "rectification:evidence_file": Get("404 404 200 200 200 200 200 404 302"),
     "rectification:centre_list": Get("200 200 200 200 200 200 200 200 302"),

@@ -36,7 +36,7 @@ KINDS = {
     "stage": WORDS, "due": WORDS, "doc": WORDS, "sort": WORDS, "dir": WORDS, "metric": WORDS,
     "visited": NUMBERS, "mine": NUMBERS, "overdue": NUMBERS, "demo": NUMBERS,
     "upgrade": WORDS, "distinct": WORDS, "source": WORDS, "user": WORDS, "log": WORDS,
-    "unread": NUMBERS, "field": WORDS, "role": WORDS,
+    "unread": NUMBERS, "field": WORDS, "role": WORDS, "bulk": NUMBERS, "params": WORDS,
 }
 DRILL = ["area", "from", "to", "page"]
 # Every GET view without path arguments, with the parameters it reads (grep request.GET and
@@ -84,11 +84,13 @@ PARAMS = {
     "rectification:inspection_list": [*DRILL, "campaign", "kind", "distinct"],
     "rectification:inspection_create": ["place", "campaign"],
     "rectification:hazard_list": [*DRILL, "village", "category", "campaign", "status",
-                                  "date_from", "date_to"],
+                                  "date_from", "date_to", "bulk"],
+    "rectification:hazard_bulk_form": ["params"],
+    "rectification:issue_bulk_form": ["params"],
     "rectification:hazard_export": [*DRILL, "village", "campaign", "date_from", "date_to"],
     "rectification:hazard_create": ["inspection", "visit", "place", "area", "campaign"],
     "rectification:team_list": [], "rectification:team_create": [],
-    "rectification:issue_list": [*DRILL, "status", "category"],
+    "rectification:issue_list": [*DRILL, "status", "category", "bulk"],
     "rectification:centre_list": [*DRILL, "demo", "upgrade"],
     "rectification:centre_export": [*DRILL, "demo", "upgrade"],
     "rectification:legal_list": [*DRILL, "village", "date_from", "date_to"],
