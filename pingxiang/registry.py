@@ -61,6 +61,13 @@ class NavMenu:
     daily: tuple
     groups: tuple
 
+    @property
+    def cache_key(self):
+        """What the header's links depend on, for its fragment cache ({% cache %} in
+        base.html): the same entries draw the same links, for every user of the role."""
+        items = [*self.daily, *(i for g in self.groups for i in g.items)]
+        return "|".join(f"{i.group}:{i.url_name}:{i.label}:{i in self.daily}" for i in items)
+
 
 _NAV: list[NavItem] = []
 _PANELS: list[tuple[int, frozenset, object]] = []
