@@ -13,7 +13,8 @@ from pingxiang import gongwen
 from pingxiang.access import scoped
 from pingxiang.metrics import share
 
-AREA_WORD = {Area.Kind.COUNTY: "全县", Area.Kind.TOWN: "全镇", Area.Kind.VILLAGE: "全村"}
+AREA_WORD = {Area.Kind.CITY: "全市", Area.Kind.COUNTY: "全县", Area.Kind.TOWN: "全镇",
+             Area.Kind.VILLAGE: "全村"}
 
 
 def _pct(value):

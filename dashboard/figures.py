@@ -40,33 +40,46 @@ class Figures:
     def unit_is_town(self):
         return bool(self.units) and self.units[0].kind == "town"
 
+    @property
+    def unit_label(self):
+        """What a row of the per-unit table is: a county's rows are towns, a city's are its
+        counties (县(区)), a town's or village's are villages."""
+        return UNIT_LABEL.get(self.units[0].kind, "村(社区)") if self.units else "村(社区)"
 
-def _town_of(path):
-    """The town id inside a materialised path ("/county/town/village/")."""
-    parts = path.strip("/").split("/")
-    return int(parts[1]) if len(parts) > 1 else None
+
+UNIT_LABEL = {Area.Kind.TOWN: "乡镇", Area.Kind.COUNTY: "县(区)"}
+# The rows of a table for an area above the towns: one per area of the level below it.
+UNIT_KIND = {Area.Kind.CITY: Area.Kind.COUNTY, Area.Kind.COUNTY: Area.Kind.TOWN}
 
 
 def _units(figures):
-    """A county's table has one row per town (its villages and its own records summed);
-    a town's or village's table one row per village. 330 village rows are no use to a
-    county leader, who opens a town for its villages."""
+    """A county's table has one row per town (its villages and its own records summed), a
+    city's one per county; a town's or village's table one row per village. 330 village
+    rows are no use to a county leader, who opens a town for its villages."""
     area = figures.area
-    if area.kind != Area.Kind.COUNTY:
+    if area.kind not in UNIT_KIND:
         return figures.villages, figures.per_village
-    towns = list(Area.objects.under(area).filter(kind=Area.Kind.TOWN).order_by("path"))
-    town_ids = {t.pk for t in towns}
-    owner_town = {v.pk: _town_of(v.path) for v in figures.villages}
-    owner_town.update({pk: pk for pk in town_ids})
+    units = list(Area.objects.under(area).filter(kind=UNIT_KIND[area.kind]).order_by("path"))
+    # Each owning area (a village, or a town or county for its own records) counts in the
+    # unit its path passes through at the level below the area.
+    level = area.depth + 1
+    paths = [(v.pk, v.path) for v in figures.villages]
+    paths += Area.objects.under(area).filter(
+        kind__in=[Area.Kind.COUNTY, Area.Kind.TOWN]).values_list("pk", "path")
+    owner_unit = {}
+    for pk, path in paths:
+        parts = path.strip("/").split("/")
+        if len(parts) > level:
+            owner_unit[pk] = int(parts[level])
     per_unit = {}
     for code, values in figures.owned.items():
         sums = {}
         for owner, n in values.items():
-            town = owner_town.get(owner)
-            if town is not None:
-                sums[town] = sums.get(town, 0) + n
+            unit = owner_unit.get(owner)
+            if unit is not None:
+                sums[unit] = sums.get(unit, 0) + n
         per_unit[code] = sums
-    return towns, per_unit
+    return units, per_unit
 
 
 def compute(area, period, codes=None):

@@ -128,15 +128,16 @@ def first_working_day(year, month):
 
 
 def monthly_reports(today):
-    """On the first working day of a month: the previous month's report for every town and
-    county, once. Returns the reports queued by this call ([] on any other day, or when
+    """On the first working day of a month: the previous month's report for every town,
+    county and city, once. Returns the reports queued by this call ([] on any other day, or when
     they were queued already)."""
     if today != first_working_day(today.year, today.month):
         return []
     previous = today.replace(day=1) - dt.timedelta(days=1)
     start, end, label = month_period(previous.year, previous.month)
     queued = []
-    for area in Area.objects.filter(kind__in=[Area.Kind.COUNTY, Area.Kind.TOWN]).order_by("path"):
+    for area in Area.objects.filter(
+            kind__in=[Area.Kind.CITY, Area.Kind.COUNTY, Area.Kind.TOWN]).order_by("path"):
         report = request_report(area=area, kind=PeriodReport.Kind.MONTH, start=start, end=end,
                                 label=label, automatic=True)
         if report is not None:
@@ -304,7 +305,7 @@ def _summary(ws, figures, title, subtitle):
 
 
 def _module_sheet(ws, figures, group, tables, subtitle):
-    unit_label = "乡镇" if figures.unit_is_town else "村(社区)"
+    unit_label = figures.unit_label
     columns = [("metric", m) for m in metrics() if m.group == group]
     columns += [("ratio", r) for r in ratios() if r.group == group and r.code in figures.rates]
     width = len(columns) + 2

@@ -32,7 +32,7 @@ from pingxiang.roles import Role
 
 DASHBOARD_ROLES = (Role.LEADER, Role.CENTRE_STAFF, Role.VILLAGE_CADRE, Role.SUPERVISOR,
                    Role.ADMIN)
-_KINDS = (Area.Kind.COUNTY, Area.Kind.TOWN, Area.Kind.VILLAGE)
+_KINDS = (Area.Kind.CITY, Area.Kind.COUNTY, Area.Kind.TOWN, Area.Kind.VILLAGE)
 
 
 def dashboard_areas(user):

@@ -120,6 +120,8 @@ def q_under_area(area, field="area", *, town=None, village=None):
         return Q(**{field: area.pk}) | Q(**{f"{village}__in": _child_ids(area)})
     if kind == Area.Kind.COUNTY and town:
         return Q(**{f"{town}__in": _child_ids(area)})
+    if kind == Area.Kind.CITY and town:
+        return Q(**{f"{town}__in": [t for c in _child_ids(area) for t in _child_ids(c)]})
     if kind == Area.Kind.COUNTY and village:
         # The county itself, one of its towns, or under one of its villages.
         towns = _child_ids(area)

@@ -36,6 +36,7 @@ from pingxiang.uploads import validate_upload
 
 CHILD_KIND = {
     None: Area.Kind.COUNTY,
+    Area.Kind.CITY: Area.Kind.COUNTY,
     Area.Kind.COUNTY: Area.Kind.TOWN,
     Area.Kind.TOWN: Area.Kind.VILLAGE,
     Area.Kind.VILLAGE: Area.Kind.GROUP,
@@ -129,9 +130,11 @@ def create_area(*, parent, kind, name, short_name="", code="", is_community=Fals
     already (so seeding twice changes nothing)."""
     kind = Area.Kind(kind)
     expected = CHILD_KIND[parent.kind if parent else None]
-    # A grid may hang directly under a village that has no 社/小区 level.
+    # A grid may hang directly under a village that has no 社/小区 level; a city may stand
+    # at the top above its counties.
     if kind != expected and not (kind == Area.Kind.GRID and parent and
-                                 parent.kind == Area.Kind.VILLAGE):
+                                 parent.kind == Area.Kind.VILLAGE) \
+            and not (kind == Area.Kind.CITY and parent is None):
         raise AreaError(f"{parent or '顶层'}下只能建立“{expected.label}”，不能建立“{kind.label}”。")
     existing = Area.objects.filter(parent=parent, name=name).first()
     if existing:

@@ -39,7 +39,8 @@ class AreaQuerySet(models.QuerySet):
 
 
 class Area(models.Model):
-    """A node of 县 → 镇 → 村(社区) → 社/小区 → 网格.
+    """A node of (市 →) 县 → 镇 → 村(社区) → 社/小区 → 网格: one installation may carry a
+    city's counties (市域社会治理, issue 22) or a single county at the top.
 
     `path` is the materialised path of primary keys ("/1/2/35/"), so "everything under
     this node" is one `LIKE 'path%'` on an index with varchar_pattern_ops. It is set by
@@ -47,6 +48,7 @@ class Area(models.Model):
     """
 
     class Kind(models.TextChoices):
+        CITY = "city", "市"
         COUNTY = "county", "县"
         TOWN = "town", "镇"
         VILLAGE = "village", "村(社区)"

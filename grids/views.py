@@ -1039,7 +1039,7 @@ def key_person_edit(request, pk):
 
 def _campaign_areas(user):
     return (Area.objects.under_paths(area_paths(user, roles=CAMPAIGN_ROLES))
-            .filter(kind__in=[Area.Kind.COUNTY, Area.Kind.TOWN, Area.Kind.VILLAGE])
+            .filter(kind__in=[Area.Kind.CITY, Area.Kind.COUNTY, Area.Kind.TOWN, Area.Kind.VILLAGE])
             .select_related("parent").order_by("path"))
 
 
