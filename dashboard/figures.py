@@ -59,7 +59,8 @@ def _units(figures):
     area = figures.area
     if area.kind not in UNIT_KIND:
         return figures.villages, figures.per_village
-    units = list(Area.objects.under(area).filter(kind=UNIT_KIND[area.kind]).order_by("path"))
+    units = list(Area.objects.under(area).filter(kind=UNIT_KIND[area.kind])
+                 .order_by("sort_order", "path"))
     # Each owning area (a village, or a town or county for its own records) counts in the
     # unit its path passes through at the level below the area.
     level = area.depth + 1

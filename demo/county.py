@@ -20,6 +20,7 @@ case counters moved past them.
 import datetime as dt
 import random
 import uuid
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -75,6 +76,22 @@ PASSWORD = "bench-pass-2026"
 SYLLABLES = "安宝柏北川大东丰福高古何河红华黄吉家金井康李柳龙芦马梅孟南蒲青泉三山上石双水寺松唐桃天田王西下湘新杏阳杨油榆玉园张赵中"
 SUFFIX = "村"
 GROUP_SUFFIXES = "庄湾岔坪沟山川堡台河"
+
+
+@dataclass(frozen=True)
+class TownSpec:
+    """One town to generate: its name and code, the county it lies in, where its users'
+    names start (t01_centre…), its place in the county, its number in the whole run (seeds
+    and reference numbers) and whether it takes the real villages of 平襄镇."""
+
+    name: str
+    county: object
+    user_prefix: str
+    sort_order: int
+    run_index: int
+    code: str = ""
+    real_villages: bool = False
+    case_prefix: str = ""
 
 
 def _aware(day, hour=9, minute=0):
@@ -157,6 +174,8 @@ def _copy_dicts(model, rows, now):
 # --- areas and people ------------------------------------------------------------------
 
 def _county():
+    if Area.objects.filter(parent__isnull=True, kind=Area.Kind.CITY).exists():
+        raise ValueError("这个数据库的顶层是一个市（generate_city 的数据），不能再生成县级数据。")
     county = Area.objects.filter(parent__isnull=True, name=COUNTY[1]).first()
     if county:
         return county
@@ -165,11 +184,11 @@ def _county():
                        short_name=COUNTY[2])
 
 
-def _village_names(rng, n, town_index):
-    if town_index == 0:
+def _village_names(rng, n, spec):
+    if spec.real_villages:
         return [(code, name, short, community) for code, name, short, community in VILLAGES]
     names, seen = [], set()
-    town_short = TOWNS[town_index].removesuffix("镇").removesuffix("乡")
+    town_short = spec.name.removesuffix("镇").removesuffix("乡")
     names.append(("", f"{town_short}社区居民委员会", f"{town_short}社区", True))
     while len(names) < n:
         short = rng.choice(SYLLABLES) + rng.choice(SYLLABLES) + SUFFIX
@@ -180,25 +199,24 @@ def _village_names(rng, n, town_index):
     return names
 
 
-def _areas(town_index, n_villages, county, rng, now):
+def _areas(spec, n_villages, rng, now):
     """Town, villages, 社/小区 and one grid per 社: ids reserved, paths computed here."""
-    name = TOWNS[town_index]
-    code = TOWN[0] if name == TOWN[1] else ""
-    villages = _village_names(rng, n_villages, town_index)
+    name, code, county = spec.name, spec.code, spec.county
+    villages = _village_names(rng, n_villages, spec)
     n_groups = len(villages) * GROUPS_PER_VILLAGE
     first = reserve(Area, 1 + len(villages) + 2 * n_groups)
     ids = iter(range(first, first + 1 + len(villages) + 2 * n_groups))
     rows = []
     town_id = next(ids)
     town_path = f"{county.path}{town_id}/"
-    rows.append((town_id, county.pk, Area.Kind.TOWN, code, name, name, False, town_path, 1,
-                 town_index))
+    rows.append((town_id, county.pk, Area.Kind.TOWN, code, name, name, False, town_path,
+                 county.depth + 1, spec.sort_order))
     out = {"town": town_id, "town_path": town_path, "villages": [], "grids": []}
     for v, (vcode, vname, vshort, community) in enumerate(villages):
         vid = next(ids)
         vpath = f"{town_path}{vid}/"
         rows.append((vid, town_id, Area.Kind.VILLAGE, vcode, vname, vshort, community, vpath,
-                     2, v))
+                     county.depth + 2, v))
         out["villages"].append((vid, vshort, community))
         used = set()
         for g in range(GROUPS_PER_VILLAGE):
@@ -210,22 +228,23 @@ def _areas(town_index, n_villages, county, rng, now):
                     break
             gid, grid_id = next(ids), next(ids)
             gpath = f"{vpath}{gid}/"
-            rows.append((gid, vid, Area.Kind.GROUP, "", gname, gname, False, gpath, 3, g))
+            rows.append((gid, vid, Area.Kind.GROUP, "", gname, gname, False, gpath,
+                         county.depth + 3, g))
             rows.append((grid_id, gid, Area.Kind.GRID, "", f"{gname}网格", f"{gname}网格",
-                         False, f"{gpath}{grid_id}/", 4, 0))
+                         False, f"{gpath}{grid_id}/", county.depth + 4, 0))
             out["grids"].append((grid_id, vid, f"{vshort}{gname}"))
     copy_rows(Area, ["id", "parent", "kind", "code", "name", "short_name", "is_community",
                      "path", "depth", "sort_order"], rows, now)
     return out
 
 
-def _users(town_index, areas, password, now, county):
+def _users(spec, areas, password, now):
     """Per town: centre staff, a leader (also 包村领导 of every village), a supervisor; a
     cadre per village; a grid worker per grid. Usernames t01_centre, t01v03_cadre,
     t01g0007_grid... Returns {role key: user id}."""
 
     User = get_user_model()
-    t = f"t{town_index + 1:02d}"
+    t = spec.user_prefix
     wanted = [(f"{t}_centre", Role.CENTRE_STAFF, areas["town"]),
               (f"{t}_leader", Role.LEADER, areas["town"]),
               (f"{t}_super", Role.SUPERVISOR, areas["town"])]
@@ -233,11 +252,12 @@ def _users(town_index, areas, password, now, county):
                for j, (vid, _s, _c) in enumerate(areas["villages"])]
     wanted += [(f"{t}g{k + 1:04d}_grid", Role.GRID_WORKER, gid)
                for k, (gid, _v, _n) in enumerate(areas["grids"])]
-    rng = random.Random(town_index)
+    rng = random.Random(spec.run_index)
     User.objects.bulk_create([
         User(username=u, password=password, last_name=rng.choice(SURNAMES),
              first_name=rng.choice(GIVEN)) for u, _r, _a in wanted], batch_size=2000)
-    ids = dict(User.objects.filter(username__startswith=f"{t}").values_list("username", "id"))
+    ids = dict(User.objects.filter(username__in=[u for u, _r, _a in wanted])
+               .values_list("username", "id"))
     Membership.objects.bulk_create([
         Membership(user_id=ids[u], area_id=a, role=r) for u, r, a in wanted], batch_size=2000)
     Through = User.groups.through
@@ -260,15 +280,17 @@ def _users(town_index, areas, password, now, county):
     }
 
 
-def county_users(county, password):
-    """cty_leader (领导), cty_centre (综治中心), cty_admin (系统管理员) on the county."""
+def county_users(county, password, prefix="cty", word="县"):
+    """cty_leader (领导), cty_centre (综治中心), cty_admin (系统管理员) on the county (or
+    another prefix, on a city's county or on the city itself)."""
 
     User = get_user_model()
     out = {}
-    for username, role in (("cty_leader", Role.LEADER), ("cty_centre", Role.CENTRE_STAFF),
-                           ("cty_admin", Role.ADMIN)):
+    for username, role in ((f"{prefix}_leader", Role.LEADER),
+                           (f"{prefix}_centre", Role.CENTRE_STAFF),
+                           (f"{prefix}_admin", Role.ADMIN)):
         user, _ = User.objects.get_or_create(
-            username=username, defaults={"password": password, "last_name": "县",
+            username=username, defaults={"password": password, "last_name": word,
                                          "first_name": role.label})
         grant_membership(user, county, role)
         out[username] = user.pk
@@ -368,8 +390,7 @@ def _cases(n, areas, people, users, county_ids, rng, today, now):
     top = max(rungs)
     categories = list(CaseCategory.objects.filter(is_active=True).values_list("pk", "name"))
     policy = CasePolicy.current()
-    town_name = TOWNS[areas["town_index"]]
-    prefix = town_name.removesuffix("镇")
+    prefix = areas["case_prefix"]
     grids = areas["grids"]
     first = reserve(Case, n)
     statuses = [s for s, w in CASE_MIX for _ in range(w)]
@@ -380,7 +401,7 @@ def _cases(n, areas, people, users, county_ids, rng, today, now):
 
     def handler_for(level, gid, vid):
         return {1: users["grid"][gid], 2: users["cadre"][vid], 3: users["centre"],
-                4: users["leader"], 5: county_ids["cty_leader"]}[level]
+                4: users["leader"], 5: county_ids["leader"]}[level]
 
     for i in range(n):
         pk = first + i
@@ -492,7 +513,7 @@ def _petitions(n, areas, people, users, rng, today, now):
     r_lo, r_hi = people["residents"]
     first = reserve(Petition, n)
     rows, ratings = [], []
-    t = areas["town_index"] + 1
+    t = areas["run_index"] + 1
     for i in range(n):
         pk = first + i
         gid, vid, _g = grids[rng.randrange(len(grids))]
@@ -664,7 +685,48 @@ def _supervision(n, areas, users, rng, today, now):
     return len(rows)
 
 
-# --- the whole county ----------------------------------------------------------------------
+# --- one town, the whole county ------------------------------------------------------------
+
+def generate_town(spec, share, n_villages, county_ids, password, ids, *, seed, log):
+    """One town in one transaction, skipped when its county has it already (so a run can
+    be resumed). `share` is its count of each kind of record. Returns its counts or None."""
+    if Area.objects.filter(parent=spec.county, name=spec.name).exists():
+        log(f"{spec.county.name}{spec.name}: already there, skipped")
+        return None
+    rng = random.Random(seed * 100 + spec.run_index)
+    now = timezone.now()
+    today = timezone.localdate()
+    started = timezone.now()
+    with transaction.atomic():
+        areas = _areas(spec, n_villages, rng, now)
+        areas["run_index"] = spec.run_index
+        areas["case_prefix"] = spec.case_prefix or spec.name.removesuffix("镇")
+        users = _users(spec, areas, password, now)
+        people = _households(share["households"], areas, rng, ids, now)
+        counts = {"villages": len(areas["villages"]), "grids": len(areas["grids"]),
+                  "households": share["households"]}
+        counts["visits"] = _visits(share["visits"], areas, people, users, rng, today, now)
+        counts["cases"] = _cases(share["cases"], areas, people, users, county_ids, rng,
+                                 today, now)
+        counts["petitions"] = _petitions(share["petitions"], areas, people, users, rng,
+                                         today, now)
+        counts["hazards"] = _hazards(share["hazards"], areas, users, rng, today, now)
+        counts["issues"] = _supervision(share["issues"], areas, users, rng, today, now)
+    counts["seconds"] = round((timezone.now() - started).total_seconds(), 1)
+    log(f"{spec.county.name}{spec.name}: {counts}")
+    return counts
+
+
+def vacuum():
+    """VACUUM as well as ANALYZE: after millions of COPYed rows the visibility map is empty,
+    so every index-only scan (the dashboard's visit counts) would still read the table
+    until autovacuum got round to it; a live system's tables are vacuumed."""
+    with connection.cursor() as cursor:
+        if not connection.in_atomic_block:
+            cursor.execute("VACUUM (ANALYZE)")
+        else:  # inside a test's transaction VACUUM is not allowed
+            cursor.execute("ANALYZE")
+
 
 def generate(towns=18, *, seed=20261129, log=print):
     """Generate the first `towns` towns of 通渭县. Returns {town name: counts}."""
@@ -674,44 +736,19 @@ def generate(towns=18, *, seed=20261129, log=print):
     password = make_password(PASSWORD)
     with transaction.atomic():
         county = _county()
-        county_ids = county_users(county, password)
+        county_ids = {"leader": county_users(county, password)["cty_leader"]}
     n_villages = _split(FULL["villages"] - len(VILLAGES), len(TOWNS) - 1)
+    share = {k: v // len(TOWNS) for k, v in FULL.items()}
     report = {}
     ids = IdNumbers(random.Random(seed))
     for t in range(towns):
         name = TOWNS[t]
-        if Area.objects.filter(parent=county, name=name).exists():
-            log(f"{name}: already there, skipped")
-            continue
-        rng = random.Random(seed * 100 + t)
-        now = timezone.now()
-        today = timezone.localdate()
-        share = {k: v // len(TOWNS) for k, v in FULL.items()}
-        started = timezone.now()
-        with transaction.atomic():
-            areas = _areas(t, len(VILLAGES) if t == 0 else n_villages[t - 1], county, rng, now)
-            areas["town_index"] = t
-            users = _users(t, areas, password, now, county)
-            people = _households(share["households"], areas, rng, ids, now)
-            counts = {"villages": len(areas["villages"]), "grids": len(areas["grids"]),
-                      "households": share["households"]}
-            counts["visits"] = _visits(share["visits"], areas, people, users, rng, today, now)
-            counts["cases"] = _cases(share["cases"], areas, people, users, county_ids, rng,
-                                     today, now)
-            counts["petitions"] = _petitions(share["petitions"], areas, people, users, rng,
-                                             today, now)
-            counts["hazards"] = _hazards(share["hazards"], areas, users, rng, today, now)
-            counts["issues"] = _supervision(share["issues"], areas, users, rng, today, now)
-        counts["seconds"] = round((timezone.now() - started).total_seconds(), 1)
-        report[name] = counts
-        log(f"{name}: {counts}")
-    # VACUUM as well as ANALYZE: after millions of COPYed rows the visibility map is empty,
-    # so every index-only scan (the dashboard's visit counts) would still read the table
-    # until autovacuum got round to it; a live system's tables are vacuumed.
-    if not connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM (ANALYZE)")
-    else:  # inside a test's transaction VACUUM is not allowed
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        spec = TownSpec(name=name, county=county, user_prefix=f"t{t + 1:02d}", sort_order=t,
+                        run_index=t, code=TOWN[0] if name == TOWN[1] else "",
+                        real_villages=t == 0)
+        counts = generate_town(spec, share, len(VILLAGES) if t == 0 else n_villages[t - 1],
+                               county_ids, password, ids, seed=seed, log=log)
+        if counts is not None:
+            report[name] = counts
+    vacuum()
     return report
