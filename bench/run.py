@@ -45,7 +45,7 @@ def targets():
     from django.utils import timezone
 
     from cases.models import Case
-    from grids.models import Household, Membership
+    from grids.models import Area, Household, Membership
     from pingxiang.roles import Role
 
     def user_of(role, kind=None):
@@ -62,6 +62,14 @@ def targets():
     body = urlencode({"visited_on": (timezone.localdate() - dt.timedelta(days=1)).isoformat(),
                       "visit_type": "常规走访", "findings": "无异常", "notes": "基准测试走访"})
     surname = household.head.name[:1]
+    # 走访台账 for one town over a campaign's three months (issue 22 §3's slow page).
+    town = Area.objects.get(pk=Membership.objects.get(user__username=centre).area_id)
+    ledger = "/grids/visits/?" + urlencode({
+        "area": town.pk, "from": (timezone.localdate() - dt.timedelta(days=91)).isoformat(),
+        "to": timezone.localdate().isoformat()})
+    extra = []
+    if Membership.objects.filter(user__username="city_leader").exists():  # generate_city
+        extra.append(("dashboard: city", "city_leader", "GET", "/dashboard/", None))
     return [
         ("login page", None, "GET", "/account/login/", None),
         ("home: grid worker", grid_user, "GET", "/", None),
@@ -81,6 +89,8 @@ def targets():
         ("visit POST", grid_user, "POST", f"/grids/households/{household.pk}/visit/", body),
         ("petition list", centre, "GET", "/petitions/", None),
         ("hazard list", centre, "GET", "/rectification/hazards/", None),
+        ("visit ledger (town, 3 months)", centre, "GET", ledger, None),
+        *extra,
         ("floor view", centre, "GET", "/bench/floor/", None),
     ]
 
