@@ -1,6 +1,7 @@
 """The benchmark driver (issue 8). See bench/README.md.
 
     .venv/bin/python -m bench.run [--workers 4] [--duration 4] [--skip-jobs] [--label NAME]
+                                  [--mixed 20]   # pages measured while 20 writes/s go in
 
 1. Finds the users and objects to request in the generated county (generate_county).
 2. Runs the in-process probe (bench.probe) for queries per page and the jobs (export,
@@ -185,6 +186,24 @@ def wrk(port, path, cookie, *, connections, duration, method="GET", body=None):
             "socket_errors": data["socket_errors"]}
 
 
+def start_writers(port, rate, out):
+    """bench.mixed in its own process, once its users are logged in."""
+    proc = subprocess.Popen([PY, "-m", "bench.mixed", "--port", str(port), "--rate", str(rate),
+                             "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    line = proc.stdout.readline()
+    if line.strip() != "ready":
+        proc.kill()
+        raise RuntimeError(f"bench.mixed did not start: {line!r}")
+    return proc
+
+
+def stop_writers(proc, out):
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+    return json.loads(Path(out).read_text(encoding="utf-8"))
+
+
 # --- main ------------------------------------------------------------------------------------
 
 def main():
@@ -194,6 +213,9 @@ def main():
     ap.add_argument("--duration", type=int, default=4)
     ap.add_argument("--label", default="")
     ap.add_argument("--skip-jobs", action="store_true")
+    ap.add_argument("--mixed", type=float, default=0,
+                    help="writes per second (bench.mixed: grid workers' visits and centre "
+                         "staff's disputes) while the pages are measured; 0 = none")
     ap.add_argument("--only", default="",
                     help="comma-separated parts of page names: 'case,floor' runs every case "
                          "page and the floor view")
@@ -232,7 +254,10 @@ def main():
     if probe.returncode:
         print(probe.stderr[-3000:], file=sys.stderr)
     proc = start_server(args.port, args.workers)
+    writers = None
     try:
+        if args.mixed:
+            writers = start_writers(args.port, args.mixed, out_dir / f"{label}-mixed.json")
         jars = {}
         for name, user, method, path, body in pages:
             cookie = ""
@@ -256,6 +281,9 @@ def main():
                   f"c1 p50={row['c1']['p50_ms']} p95={row['c1']['p95_ms']} "
                   f"c8 p95={row['c8']['p95_ms']} rps={row['c8']['rps']}", flush=True)
     finally:
+        if writers is not None:
+            result["mixed"] = stop_writers(writers, out_dir / f"{label}-mixed.json")
+            print("mixed writers:", result["mixed"], flush=True)
         stop_server(proc)
     floor = result["pages"].get("floor view")
     if floor:
@@ -284,6 +312,11 @@ def table(result):
             f"| {name} | {r['queries']} | {r['c1']['p50_ms']} | {r['c1']['p95_ms']} | "
             f"{r['c1']['rps']} | {r['c8']['p50_ms']} | {r['c8']['p95_ms']} | {r['c8']['rps']} | "
             f"{r.get('ratio_to_floor_c8_p95', '')} |")
+    if result.get("mixed"):
+        m = result["mixed"]
+        lines += ["", f"Under mixed load: {m['achieved_rate']} writes/s asked {m['asked_rate']} "
+                      f"({m['writers']} grid workers, {m['centres']} centres; answers "
+                      f"{m['statuses']}; p50 {m['p50_ms']} ms, p95 {m['p95_ms']} ms)."]
     return "\n".join(lines)
 
 
