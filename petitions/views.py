@@ -429,9 +429,16 @@ def petition_stats(request):
     qs = forms.period(Petition.objects.visible_to(request.user).counted(), start, end)
     if "channel" in base:
         qs = qs.filter(channel=channel)
+    # ?area: the dashboard's drill-down, as on the list (its numbers open the list with it).
+    qs = form.narrow(qs, area_field="village", village="village")
+    area = (form.drill() or {}).get("area")
+    if area is not None:
+        base["area"] = area.pk
     total = stats.totals(qs)
     total["links"] = _links(total, base)
     by_channel = stats.by(qs, "channel")
+    order = {c.value: i for i, c in enumerate(Petition.Channel)}
+    by_channel.sort(key=lambda r: order[r["channel"]])  # as declared, as the dashboard shows
     for row in by_channel:
         row["label"] = Petition.Channel(row["channel"]).label
         row["links"] = _links(row, {**base, "channel": row["channel"]})

@@ -100,3 +100,25 @@ def test_period_filter_counts_by_received_date(cast, login, make_petition):
 
 def test_grid_workers_have_no_stats_page(cast, login):
     assert login(cast.grid_xiguan).get(reverse("petitions:stats")).status_code == 403
+
+
+def test_stats_follow_the_dashboards_area_and_channel_order(cast, login, article_year):
+    """?area= from the dashboard narrows every figure to that village, and its numbers open
+    the list narrowed the same way; channels come in the dashboard's order."""
+    client = login(cast.centre)
+    asked = {"date_from": f"{article_year:%Y-%m-%d}", "area": cast.menghe.pk}
+    page = client.get(reverse("petitions:stats"), asked).content.decode()
+    received = re.search(r'id="total-received" href="([^"]+)">(\d+)</a>', page)
+    assert received.group(2) == "5"  # the five online petitions of 孟河村, nothing else
+    listing = client.get(received.group(1).replace("&amp;", "&"),
+                         headers={"HX-Request": "true"}).content.decode()
+    assert re.search(r'data-total="(\d+)"', listing).group(1) == "5"
+    whole = client.get(reverse("petitions:stats"),
+                       {"date_from": f"{article_year:%Y-%m-%d}"}).content.decode()
+    table = whole[whole.index("<h2>按渠道</h2>"):whole.index("<h2>按村(社区)</h2>")]
+    shown = sorted((table.index(c.label), c) for c in Petition.Channel if c.label in table)
+    # 网上信访 (online) is declared before 民生信息平台 (livelihood) but sorts after it by code.
+    assert [c for _i, c in shown] == [Petition.Channel.ONLINE, Petition.Channel.LIVELIHOOD]
+    # Another county's area is refused and counts nothing.
+    other = client.get(reverse("petitions:stats"), {**asked, "area": 999999}).content.decode()
+    assert re.search(r'id="total-received" href="[^"]+">0</a>', other)
