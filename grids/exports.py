@@ -35,17 +35,22 @@ POSITION_COLUMNS = [Column("纬度", 12), Column("经度", 12), Column("定位�
 
 
 def visit_ledger(user, *, area=None, start=None, end=None, title_area="", fileobj=None,
-                 positions=False):
+                 positions=False, visits=None, scope=""):
     """Write the ledger of visits the user can see. Returns (file object, row count-free).
 
+    `visits`: the rows the list page shows (its filters applied), else every visit the
+    user can see in the area and dates; `scope` a word on what narrowed them (只看我的).
     positions=True (asked for on the export form) adds where each visit was recorded and
     how far from its household: only for the roles that may see positions."""
     mask = Masker(user)
     positions = positions and can_see_positions(user)
-    visits = visit_ledger_queryset(user, area=area, start=start, end=end)
+    if visits is None:
+        visits = visit_ledger_queryset(user, area=area, start=start, end=end)
+    visits = visits.order_by("visited_on", "id")
     extra = ()
     if positions:
-        visits = visits.with_distance()
+        if "distance_m" not in visits.query.annotations:  # the list's far filter has it
+            visits = visits.with_distance()
         extra = ("latitude", "longitude", "accuracy", "distance_m")
     rows = (
         visits
@@ -75,7 +80,8 @@ def visit_ledger(user, *, area=None, start=None, end=None, title_area="", fileob
         f"{start:%Y-%m-%d} 起" if start else (f"截至 {end:%Y-%m-%d}" if end else "全部日期"))
     town = title_area or getattr(home_area(user), "name", "")
     return write_ledger(lines(), title=f"{town}走访台账",
-                        area=title_area or "本人全部辖区", period=f"走访时间 {period}",
+                        area=(title_area or "本人全部辖区") + (f"（{scope}）" if scope else ""),
+                        period=f"走访时间 {period}",
                         exported_by=user,
                         columns=LEDGER_COLUMNS + (POSITION_COLUMNS if positions else []),
                         sheet_title="走访台账", fileobj=fileobj)

@@ -445,29 +445,33 @@ def _period_filter(request):
     return form, form.applied
 
 
-@scoped("area", model=Visit)
-@require_GET
-def visit_list(request):
-    form, data = _period_filter(request)
+def _visits(request, form, data):
+    """The visits the ledger page shows and its export writes: the same filters for both."""
     visits = exports.visit_ledger_queryset(request.user, area=data.get("area"),
                                            start=data.get("start"), end=data.get("end"))
     visits = form.narrow(visits, area_field="village", village="village",
                          date_field="visited_on")
-    mine = form.value("mine", False)
-    if mine:
+    if form.value("mine", False):
         visits = visits.filter(visitor=request.user)
     # The distance column and the "far from the household" filter exist for the roles that
     # see positions only (the form has no such field for the others).
-    positions = "far" in form.fields
-    if positions:
+    if "far" in form.fields:
         visits = visits.with_distance()
         far = form.value("far")
         if far:
             visits = visits.filter(distance_m__gt=far)
-    page = _page(request, visits.select_related(
+    return visits
+
+
+@scoped("area", model=Visit)
+@require_GET
+def visit_list(request):
+    form, data = _period_filter(request)
+    page = _page(request, _visits(request, form, data).select_related(
         "household", "key_place", "area", "visitor").order_by("-visited_on", "-id"))
-    return render(request, "grids/visit_list.html", {"form": form, "page": page, "mine": mine,
-                                                     "positions": positions})
+    return render(request, "grids/visit_list.html", {
+        "form": form, "page": page, "mine": form.value("mine", False),
+        "positions": "far" in form.fields})
 
 
 @scoped("area", model=Visit)
@@ -479,11 +483,15 @@ def visit_export(request):
         # log a console error, and nothing here needs to detect the refusal from a script.
         return render(request, "grids/visit_list.html", {"form": form, "page": None})
     area = data.get("area")
+    mine = form.value("mine", False)
     log_access(request.user, AccessEvent.Kind.EXPORT, area, request=request,
-               detail=f"走访台账 {data.get('start') or ''}~{data.get('end') or ''}")
+               detail=f"走访台账 {data.get('start') or ''}~{data.get('end') or ''}"
+                      + (" 只看我的" if mine else ""))
     fileobj = exports.visit_ledger(request.user, area=area, start=data.get("start"),
                                    end=data.get("end"), title_area=area.name if area else "",
-                                   positions=bool(data.get("positions")))
+                                   positions=bool(data.get("positions")),
+                                   visits=_visits(request, form, data),
+                                   scope="只看我的" if mine else "")
     stamp = timezone.localdate().strftime("%Y%m%d")
     return xlsx_response(fileobj, f"走访台账-{area.short_name if area else '全部'}-{stamp}.xlsx")
 

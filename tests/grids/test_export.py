@@ -87,3 +87,21 @@ def test_ledger_export_queries_stay_constant(login, cast, make_household, visit)
         h = make_household(cast.menghe_grid if n % 2 else cast.xiguan_grid)
         visit(h, cast.centre)
     assert count() == before
+
+
+def test_the_export_holds_the_rows_the_list_shows_only_mine_included(login, cast,
+                                                                     make_household, visit):
+    """只看我的 on the ledger page: the export writes the same rows, and says so."""
+    household = make_household(cast.xiguan_grid, head="同一户")
+    visit(household, cast.grid_xiguan, notes="网格员走访")
+    visit(household, cast.cadre_xiguan, notes="村干部走访")
+    client = login(cast.cadre_xiguan)
+    assert "共 1 条" in client.get(reverse("grids:visit_list"), {"mine": "on"}).content.decode()
+    assert "共 2 条" in client.get(reverse("grids:visit_list")).content.decode()
+    ws = _sheet(client.get(reverse("grids:visit_export"), {"mine": "on"}))
+    notes = [ws.cell(row=r, column=13).value for r in range(4, ws.max_row + 1)]
+    assert notes == ["村干部走访"]
+    assert "只看我的" in ws["A2"].value
+    everything = _sheet(client.get(reverse("grids:visit_export")))
+    assert sorted(everything.cell(row=r, column=13).value
+                  for r in range(4, everything.max_row + 1)) == ["村干部走访", "网格员走访"]
