@@ -143,14 +143,29 @@ def village_options(user, *, order=("sort_order", "path")):
     return [(a.pk, str(a)) for a in village_rows(user, order=order)]
 
 
+def _town_on_path(area):
+    """The town at or above this area (from the tree held in memory), None above the towns."""
+    ids = [int(i) for i in area.path.strip("/").split("/")]
+    return next((a for a in areatree.get_many(ids).values() if a.kind == Area.Kind.TOWN), None)
+
+
 def home_area(user):
     """The town the user works in (at or above their highest area), or their county when
     they answer for a whole county; None for a user without areas."""
     for m in memberships(user):  # in path order: the highest area first
-        ids = [int(i) for i in m.area.path.strip("/").split("/")]
-        town = next((a for a in areatree.get_many(ids).values()
-                     if a.kind == Area.Kind.TOWN), None)
-        return town or m.area
+        return _town_on_path(m.area) or m.area
+    return None
+
+
+def post_town(user, roles):
+    """The town of the user's first post (in path order) with one of these roles: the town
+    its centre staff or leader acts for when they set up a campaign, a supervision team or
+    a reception day. None for a post on a county or city, which has no one town."""
+    for m in memberships(user):
+        if m.role in roles:
+            town = _town_on_path(m.area)
+            if town is not None:
+                return town
     return None
 
 

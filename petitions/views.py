@@ -12,10 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from grids.access import has_role, home_area, memberships, require_role
+from grids.access import has_role, home_area, post_town, require_role
 from grids.filters import filter_form
 from grids.models import Area
-from grids.people import town_of
 from petitions import actions, forms, notices, stats
 from petitions.access import (
     can_register,
@@ -456,15 +455,6 @@ def petition_stats(request):
 
 # --- 公开接访 --------------------------------------------------------------------------
 
-def _user_town(user):
-    for m in memberships(user):
-        if m.role in (Role.CENTRE_STAFF, Role.LEADER):
-            town = town_of(m.area)
-            if town is not None:
-                return town
-    return None
-
-
 def _schedule(request):
     form = filter_form(request, forms.YearForm)
     year = form.value("year", timezone.localdate().year)
@@ -481,7 +471,7 @@ def reception_list(request):
     year, days, year_form = _schedule(request)
     form = forms.ReceptionForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        town = _user_town(request.user)
+        town = post_town(request.user, (Role.CENTRE_STAFF, Role.LEADER))
         try:
             if town is None:
                 raise actions.PetitionError("您不属于任何镇，不能安排公开接访。")

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from grids.access import has_role, require_role
+from grids.access import has_role, post_town, require_role
 from grids.filters import filter_form
 from grids.models import Area
 from pingxiang.access import scoped
@@ -25,7 +25,7 @@ from ..access import (
 )
 from ..exports import export_centres
 from ..models import Centre, StandardItem
-from .common import run_action, town_of_user
+from .common import run_action
 
 
 def _filtered(request):
@@ -69,7 +69,7 @@ def centre_export(request):
 @require_role(*TOWN_STAFF)
 def centre_setup(request):
     """Create the centre records of the town and each of its villages (idempotent)."""
-    town = town_of_user(request.user)
+    town = post_town(request.user, TOWN_STAFF)
     if town is None or not holds_role_over(request.user, town, TOWN_STAFF):
         raise PermissionDenied("只有镇综治中心或镇领导可以建立阵地档案。")
     before = Centre.objects.count()

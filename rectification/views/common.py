@@ -6,8 +6,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 
-from grids.models import Area
-
 from ..actions import ActionError
 from ..models import Policy, today
 
@@ -27,10 +25,6 @@ def users_under(area):
     return (get_user_model().objects.filter(
         is_active=True, memberships__is_active=True, memberships__area__path__startswith=area.path)
         .distinct().order_by("last_name", "first_name", "username"))
-
-
-def town_of_user(user):
-    return Area.objects.visible_to(user).filter(kind=Area.Kind.TOWN).first()
 
 
 def default_deadline():

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from grids.access import require_role
+from grids.access import post_town, require_role
 from grids.filters import filter_form
 from grids.models import Area
 from pingxiang.access import scoped
@@ -23,7 +23,6 @@ from ..access import (
 )
 from ..actions import ActionError
 from ..models import Campaign, Hazard, Inspection
-from .common import town_of_user
 
 
 @scoped("area", model=Hazard)
@@ -42,7 +41,7 @@ def campaign_list(request):
                  .annotate(n_inspections=Count("inspections", distinct=True),
                            n_hazards=Count("hazards", distinct=True))
                  .order_by("-start_date", "pk"))
-    town = town_of_user(request.user)
+    town = post_town(request.user, TOWN_STAFF)
     return render(request, "rectification/campaign_list.html", {
         "campaigns": campaigns,
         "can_create": bool(town) and holds_role_over(request.user, town, TOWN_STAFF),
@@ -53,7 +52,7 @@ def campaign_list(request):
 @require_http_methods(["GET", "POST"])
 @require_role(*TOWN_STAFF)
 def campaign_create(request):
-    town = town_of_user(request.user)
+    town = post_town(request.user, TOWN_STAFF)
     if town is None or not holds_role_over(request.user, town, TOWN_STAFF):
         raise Http404
     scopes = Area.objects.filter(Q(pk=town.pk) | Q(parent=town, kind=Area.Kind.VILLAGE)).order_by(

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from grids.access import require_role
+from grids.access import post_town, require_role
 from pingxiang import gongwen
 from pingxiang.access import scoped
 from pingxiang.audit import timeline_list
@@ -33,7 +33,7 @@ from ..access import (
 from ..actions import ActionError
 from ..models import ExportJob, IssueItem, SupervisionTeam
 from .bulk import bulk_context
-from .common import default_deadline, run_action, town_of_user, users_under
+from .common import default_deadline, run_action, users_under
 from .exports import export_or_queue
 
 
@@ -42,7 +42,7 @@ from .exports import export_or_queue
 def team_list(request):
     teams = (SupervisionTeam.objects.visible_to(request.user).distinct().select_related("town")
              .prefetch_related("members", "rounds").order_by("name"))
-    town = town_of_user(request.user)
+    town = post_town(request.user, TOWN_STAFF)
     can_create = bool(town) and holds_role_over(request.user, town, TOWN_STAFF)
     return render(request, "rectification/team_list.html", {
         "teams": teams, "figures": stats.issue_counts(IssueItem.objects.visible_to(request.user)),
@@ -55,7 +55,7 @@ def team_list(request):
 @require_role(*TOWN_STAFF)
 def team_create(request):
     """Town centre staff and leaders set up a supervision team; members are added on its page."""
-    town = town_of_user(request.user)
+    town = post_town(request.user, TOWN_STAFF)
     if town is None or not holds_role_over(request.user, town, TOWN_STAFF):
         raise PermissionDenied("只有镇综治中心或镇领导可以组建督导组。")
     form = forms.TeamForm(request.POST)
