@@ -47,6 +47,7 @@ class WeakLink:
         self.rate = rate_bits / 8
         self.port = None
         self.connections = 0
+        self.bytes_down = self.bytes_up = 0
         self._writers = set()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -59,6 +60,7 @@ class WeakLink:
 
     def stop(self):
         self._call(self._close_all())
+        self._call(self._cancel_rest())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
 
@@ -66,6 +68,9 @@ class WeakLink:
         """Close every open connection, as the server's keep-alive timeout does when the
         phone has been idle a while: the next request pays the handshake again."""
         self._call(self._close_all())
+
+    def reset_counts(self):
+        self.bytes_down = self.bytes_up = self.connections = 0
 
     def _call(self, coro):
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(30)
@@ -82,9 +87,24 @@ class WeakLink:
             writer.close()
         self._writers.clear()
 
+    async def _cancel_rest(self):
+        rest = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in rest:
+            task.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)
+
     async def _handle(self, client_reader, client_writer):
         loop = asyncio.get_running_loop()
         ready = loop.time() + self.handshake
+        # Only the app goes over the link: Chromium's own traffic to Google (autofill, CONNECT
+        # to :443) is refused here rather than counted.
+        first = await client_reader.read(self.CHUNK)
+        line = first.split(b"\r\n", 1)[0].split(b" ")
+        if len(line) < 2 or not line[1].startswith(b"http://localhost:%d/" % self.upstream[1]):
+            client_writer.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n"
+                                b"Connection: close\r\n\r\n")
+            client_writer.close()
+            return
         self.connections += 1
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.upstream)
@@ -93,14 +113,14 @@ class WeakLink:
             return
         self._writers.update((client_writer, up_writer))
         try:
-            await asyncio.gather(self._pipe(client_reader, up_writer, self.up, ready),
+            await asyncio.gather(self._pipe(client_reader, up_writer, self.up, ready, first),
                                  self._pipe(up_reader, client_writer, self.down, 0.0))
         finally:
             for writer in (client_writer, up_writer):
                 self._writers.discard(writer)
                 writer.close()
 
-    async def _pipe(self, reader, writer, pipe, not_before):
+    async def _pipe(self, reader, writer, pipe, not_before, first=b""):
         loop = asyncio.get_running_loop()
         queue = asyncio.Queue()
 
@@ -123,13 +143,17 @@ class WeakLink:
         try:
             while True:
                 try:
-                    chunk = await reader.read(self.CHUNK)
+                    chunk, first = (first or await reader.read(self.CHUNK)), b""
                 except (ConnectionError, OSError):
                     chunk = b""
                 now = max(loop.time(), not_before)
                 if not chunk:
                     queue.put_nowait((now + pipe.delay, None))
                     break
+                if pipe is self.down:
+                    self.bytes_down += len(chunk)
+                else:
+                    self.bytes_up += len(chunk)
                 queue.put_nowait((pipe.arrival(len(chunk), now), chunk))
             await delivering
         finally:
