@@ -18,7 +18,8 @@ connection (the phone was idle), so each step pays its handshakes.
   browser: bytes transferred (compressed, as on the wire) and time until it is usable
   (the `load` event: styles and scripts in, the form's script attached);
 - the visit form opened again (the service worker and the HTTP cache have the shell);
-- a visit submitted: from the tap to the saved visit's page.
+- a visit submitted, 5 s after the form opened (the user fills it): from the tap to the
+  saved visit's page.
 
 Figures go to stdout as a Markdown table (copied into bench/results.md by hand); nothing is
 asserted."""
@@ -153,7 +154,7 @@ def _fresh(browser, base, username, password):
     return context
 
 
-def measure(base, username, password, targets, link=None):
+def measure(base, username, password, targets, link=None, verbose=False):
     """`link`: the WeakLink every request goes through; None: DevTools emulation instead."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
@@ -178,6 +179,11 @@ def measure(base, username, password, targets, link=None):
             context = _fresh(browser, base, username, password)
             page = context.new_page()
             meter = Meter(page, emulate=link is None)
+            if verbose:
+                began = time.monotonic()
+                context.on("requestfinished", lambda r, began=began: print(
+                    f"  {time.monotonic() - began:7.2f} {r.method} {r.url[len(base):]}"
+                    f"{' (worker)' if r.service_worker else ''}", file=sys.stderr))
             idle()
             started = time.monotonic()
             page.goto(base + path, wait_until="load")
@@ -199,6 +205,7 @@ def measure(base, username, password, targets, link=None):
                 rows.append(("visit form, again", time.monotonic() - started, meter.bytes,
                              meter.requests) + on_link())
                 page.check("input[name=findings][value=无异常]")
+                page.wait_for_timeout(5000)  # filling the form: what the page began settles
                 idle()
                 started = time.monotonic()
                 page.click("form[data-offline-form] button[type=submit]")
@@ -224,12 +231,14 @@ def main():
                              "worker's requests; for comparison with earlier figures)")
     parser.add_argument("--handshake-rtts", type=int, default=2,
                         help="round trips to open a connection (2: TCP + TLS 1.3)")
+    parser.add_argument("--verbose", action="store_true",
+                        help="every finished request on stderr, with its time")
     args = parser.parse_args()
     targets = _targets(args.user)
     with server() as (base, port):
         link = None if args.cdp else WeakLink(port, handshake_rtts=args.handshake_rtts).start()
         try:
-            rows = measure(base, args.user, args.password, targets, link)
+            rows = measure(base, args.user, args.password, targets, link, args.verbose)
         finally:
             if link:
                 link.stop()
