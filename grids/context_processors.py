@@ -27,7 +27,8 @@ def shell(request):
         "nav_menu": nav_menu(role) if role else None,
         "unread_count": unread_count,  # evaluated lazily, once, where the header uses it
         "centre_name": lambda: centre_name(user),  # the footer's; lazy like unread_count
-        # Grid workers and visitors keep their grid on the phone (grids.offline).
-        "offline_bundle_url": reverse("grids:offline_bundle")
-        if any(m.role in FIELD_ROLES for m in memberships(user)) else "",
+        # Grid workers and visitors keep their grid on the phone (grids.offline), in that
+        # post only: a change of post wipes the phone's copies, and another post's pages
+        # would fill it again.
+        "offline_bundle_url": reverse("grids:offline_bundle") if role in FIELD_ROLES else "",
     }

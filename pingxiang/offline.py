@@ -55,4 +55,8 @@ def settings_for_worker():
         "offline_url": reverse("offline"),
         "static_prefix": settings.STATIC_URL,  # static("") has no manifest entry
         "keep_patterns": json.dumps(patterns),
+        # POSTs after which no kept page may be answered (another user, another post); the
+        # login page first: a redirect to it means the session ended.
+        "wipe_on": json.dumps([reverse("login"), reverse("logout"), reverse("switch_role")]),
+        "session_ms": settings.SESSION_COOKIE_AGE * 1000,
     }

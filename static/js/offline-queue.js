@@ -112,6 +112,23 @@
     });
   }
 
+  // The CSRF token the server expects now: its cookie (Django's CSRF_COOKIE_NAME, left at its
+  // default; not HttpOnly). A page kept by the service worker, or a queued visit, carries the
+  // token of when it was drawn. A page reads document.cookie; the service worker cookieStore
+  // where the browser has it.
+  var CSRF_COOKIE = "csrftoken";
+  function csrfToken() {
+    if (root.document) {
+      var m = new RegExp("(?:^|;\\s*)" + CSRF_COOKIE + "=([^;]+)").exec(root.document.cookie);
+      return Promise.resolve(m ? decodeURIComponent(m[1]) : null);
+    }
+    if (root.cookieStore && root.cookieStore.get) {
+      return root.cookieStore.get(CSRF_COOKIE).then(function (c) { return c ? c.value : null; },
+                                                     function () { return null; });
+    }
+    return Promise.resolve(null);
+  }
+
   function keyOf(pairs) {
     var hit = (pairs || []).filter(function (p) { return p[0] === "idempotency_key"; })[0];
     return hit ? hit[1] : null;
@@ -123,7 +140,9 @@
   function send(item, token) {
     var photo = item.photo ? photoFor(item.key).catch(function () { return null; })
                            : Promise.resolve(null);
-    return photo.then(function (file) {
+    return Promise.all([photo, token ? token : csrfToken()]).then(function (got) {
+      var file = got[0];
+      token = got[1];
       var body = new FormData();
       item.pairs.forEach(function (p) {
         body.append(p[0], p[0] === "csrfmiddlewaretoken" && token ? token : p[1]);
@@ -216,6 +235,6 @@
   root.PingxiangQueue = {
     all: all, get: get, put: put, update: update, remove: remove, enqueue: enqueue,
     flush: flush, prune: prune, wipe: wipe, photoFor: photoFor, keepPhoto: keepPhoto,
-    dropPhoto: dropPhoto, keyOf: keyOf
+    dropPhoto: dropPhoto, keyOf: keyOf, csrfToken: csrfToken
   };
 })(typeof self !== "undefined" ? self : window);

@@ -34,9 +34,22 @@
     if (cls) { node.className = cls; }
     return node;
   }
+  // The CSRF token of now (its cookie), else the page's (a kept copy's may be older).
   function freshToken() {
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : null;
+    var fallback = input ? input.value : null;
+    return Q ? Q.csrfToken().then(function (t) { return t || fallback; }) : Promise.resolve(fallback);
+  }
+  // htmx's header on <body> too, for a page answered from the service worker's copy.
+  function freshHeaders(body) {
+    if (!Q) { return; }
+    Q.csrfToken().then(function (token) {
+      if (!token) { return; }
+      var headers = {};
+      try { headers = JSON.parse(body.getAttribute("hx-headers") || "{}"); } catch (e) { headers = {}; }
+      headers["X-CSRFToken"] = token;
+      body.setAttribute("hx-headers", JSON.stringify(headers));
+    });
   }
   function note(text) {
     var box = byId("offline-note");
@@ -117,7 +130,9 @@
       if (!items.some(function (i) { return i.state === "waiting" || i.state === "sending"; })) {
         return null;
       }
-      return Q.flush(freshToken(), function () { render(); });
+      return freshToken().then(function (token) {
+        return Q.flush(token, function () { render(); });
+      });
     }).then(function (summary) {
       flushing = null;
       told(summary);
@@ -176,14 +191,38 @@
     return sameUser ? dropCopies() : forgetUser();
   }
 
-  function dated() {
+  // A page answered from the service worker's copy at once says when it was drawn; the
+  // worker tells it when a newer copy is in (`newer`), and a tap shows that one.
+  var COPY_AFTER_MS = 60 * 1000;
+  var newerIn = false;
+  function pageAge(body) {
+    var at = Number(body.getAttribute("data-rendered-at") || 0) * 1000;
+    return at ? Date.now() - at : 0;
+  }
+  function dated(newer) {
+    newerIn = newerIn || newer === true;
+    newer = newerIn;
+    var body = document.body;
     var data = load(DATA);
     var line = byId("offline-dated");
     var net = byId("offline-net");
     if (net) { net.hidden = navigator.onLine !== false; }
-    if (line && data && data.label) {
-      line.textContent = "数据更新于 " + data.label;
+    var label = null;
+    if (body && body.getAttribute("data-rendered") && (newer || pageAge(body) > COPY_AFTER_MS)) {
+      label = body.getAttribute("data-rendered");
+    } else if (data && data.label) {
+      label = data.label;
+    }
+    if (line && label) {
+      line.textContent = "数据更新于 " + label;
       line.hidden = false;
+      if (newer) {
+        line.appendChild(document.createTextNode("，已取到新数据 "));
+        var again = el("a", "刷新");
+        again.href = window.location.href;
+        again.setAttribute("data-newer", "1");
+        line.appendChild(again);
+      }
     }
     show();
   }
@@ -272,6 +311,7 @@
     }
     checkOwner(body).then(function () {
       if (!body.getAttribute("data-offline-owner")) { return; }
+      freshHeaders(body);
       if (navigator.serviceWorker && window.isSecureContext) {
         navigator.serviceWorker.register(body.getAttribute("data-sw"), { scope: "/" })
           .then(function () { refresh(body); })
@@ -287,6 +327,9 @@
     navigator.serviceWorker.addEventListener("message", function (event) {
       var data = event.data || {};
       if (data.type === "queue") { render(); }
+      if (data.type === "page-refreshed" && data.url === window.location.href.split("#")[0]) {
+        dated(true);
+      }
       if (data.type === "flushed") {
         render();
         told(data.summary);

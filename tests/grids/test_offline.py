@@ -105,6 +105,8 @@ def test_the_service_worker_is_served_from_the_root_with_its_shell(client):
     body = response.content.decode()
     assert "/static/js/offline-queue.js" in body and "/static/grids/visit-form.js" in body
     assert "{{" not in body and "{%" not in body
+    # A login, a logout or a change of post drops the kept pages before the next page.
+    assert '["/account/login/", "/account/logout/", "/role/"]' in body
 
 
 def test_logout_tells_the_browser_to_forget_the_site(login, cast):

@@ -192,9 +192,14 @@
         if (file && file !== original) { putFile(photoInput, file); }
         var pairs = pairsOf(form);
         var key = keyField ? keyField.value : newKey();
-        return window.fetch(form.action, { method: "POST", body: new FormData(form),
-                                           credentials: "same-origin",
-                                           headers: { "X-Pingxiang-Visit": "1" } })
+        return (Q ? Q.csrfToken() : Promise.resolve(null)).then(function (token) {
+          // A form kept by the service worker carries the token of when it was drawn.
+          var tokenField = form.querySelector("input[name=csrfmiddlewaretoken]");
+          if (token && tokenField) { tokenField.value = token; }
+          return window.fetch(form.action, { method: "POST", body: new FormData(form),
+                                             credentials: "same-origin",
+                                             headers: { "X-Pingxiang-Visit": "1" } });
+        })
           .then(savedUrl)
           .then(function (url) {
             if (url) {
