@@ -148,6 +148,10 @@ CACHES = {
         "KEY_PREFIX": f"pingxiang:{DATABASES['default']['NAME']}",
         "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
     },
+    # Template fragments that depend on code only (the header's links per role): each
+    # process's own memory, so a page never waits on, or fails with, Redis.
+    "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                  "LOCATION": "fragments"},
 }
 
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)

@@ -115,8 +115,8 @@ def test_a_cached_dashboard_never_hides_a_write(login, cast):
 def test_the_dashboard_and_homes_work_and_move_with_the_cache_down(login, cast, settings):
     """The figures are cached in Redis; with the cache unreachable (a closed port) the
     dashboard and the home page compute them themselves, and still show a write at once."""
-    settings.CACHES = {"default": {**settings.CACHES["default"],
-                                   "LOCATION": "redis://127.0.0.1:1/0"}}
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"],
+                                                      "LOCATION": "redis://127.0.0.1:1/0"}}
     client = login(cast.leader)
     url = reverse("dashboard")
     found = int(_figure(client.get(url).content.decode(), "disputes_found"))

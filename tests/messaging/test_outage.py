@@ -61,7 +61,7 @@ def spare_broker(settings):
         app.amqp._producer_pool = None
 
     use(spare.url)
-    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": spare.url}}
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": spare.url}}
     yield spare
     spare.stop()
     use(old)

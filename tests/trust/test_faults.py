@@ -59,7 +59,7 @@ def spare_broker(settings):
 
     use(spare.url)
     settings.REDIS_URL = spare.url
-    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": spare.url}}
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": spare.url}}
     yield spare
     spare.stop()
     use(old)
