@@ -30,6 +30,7 @@ from pingxiang.access import scoped
 from pingxiang.audit import log_access
 from pingxiang.listfilters import paginate
 from pingxiang.models import AccessEvent
+from pingxiang.replica import replica_reads
 from pingxiang.roles import Role
 from pingxiang.uploads import serve_file
 
@@ -74,6 +75,7 @@ def case_list(request):
 
 @scoped("area", model=Case)
 @require_GET
+@replica_reads
 def case_export(request):
     form, qs = _filtered(request)
     if form.is_bound and not form.is_valid():  # the list says what was refused

@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pingxiang.replica.WriteMarkMiddleware",  # a writer reads back from the primary
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -129,6 +130,19 @@ DATABASES["default"].update(
         "OPTIONS": {"connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5, min_value=1)},
     }
 )
+# A read replica (issue 22 §4, docs/deploy.md): optional. With it, dashboards, reports,
+# exports and trends read from it (pingxiang.replica), a user's own writes still from here.
+# Its test database is the primary's test database as the replica streams it (MIRROR).
+_replica_url = env_str("DATABASE_REPLICA_URL", "")
+if _replica_url:
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **parse_database_url(_replica_url, name="DATABASE_REPLICA_URL"),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["pingxiang.replica.Router"]
+# Beyond this lag every read goes to the primary; a write shows on a dashboard within it.
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 30, min_value=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: the Celery broker and the cache ------------------------------------------
