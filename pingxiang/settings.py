@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from pingxiang.env import (
     celery_broker_url,
@@ -165,7 +166,31 @@ CACHES = {
 }
 
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
-CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "pingxiang")
+# Queues by kind (issue 22 §4, docs/deploy.md), so a county's export or monthly report never
+# waits in front of an escalation or a message: the deadline sweep (and the heartbeat, so
+# /healthz says when sweeps stall), the messaging outbox, exports, reports, and the default
+# queue for the rest. CELERY_QUEUE is the prefix of every name (installations, and test
+# runs, sharing one Redis keep apart); the default queue keeps the prefix as its name.
+_queue_prefix = env_str("CELERY_QUEUE", "pingxiang")
+TASK_QUEUES = {kind: _queue_prefix if kind == "default" else f"{_queue_prefix}.{kind}"
+               for kind in ("default", "sweeps", "notifications", "exports", "reports")}
+CELERY_TASK_DEFAULT_QUEUE = TASK_QUEUES["default"]
+# A worker consumes every queue unless started with --kinds (pingxiang/celery.py).
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in TASK_QUEUES.values()]
+CELERY_TASK_ROUTES = {
+    name: {"queue": TASK_QUEUES[kind]} for name, kind in {
+        "pingxiang.tasks.sweep_deadlines": "sweeps",
+        "pingxiang.tasks.heartbeat": "sweeps",
+        "messaging.tasks.deliver": "notifications",
+        "messaging.tasks.deliver_many": "notifications",
+        "messaging.tasks.dispatch_due": "notifications",
+        "rectification.tasks.run_export": "exports",
+        "dashboard.tasks.run_report": "reports",
+        "dashboard.tasks.monthly_reports": "reports",
+        "dashboard.tasks.nightly_statistics": "reports",
+        "pingxiang.tasks.prune_access_log": "default",
+    }.items()
+}
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
