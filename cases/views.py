@@ -23,7 +23,7 @@ from cases.models import Attachment, CalendarDay, Case, CaseParty, Level, Policy
 from cases.page import pending_pause, records
 from grids.access import Masker, require_role
 from grids.models import Area, Visit
-from grids.people import village_of
+from grids.people import county_of, village_of
 from grids.positions import shown_position
 from pingxiang import gongwen
 from pingxiang.access import scoped
@@ -228,6 +228,8 @@ def _available(user, case):
             kwargs["case"] = case
         elif name == "merge":
             kwargs.update(case=case, user=user)
+        elif name == "confirm_judicially":
+            kwargs["county"] = county_of(case.area)
         available[name] = kwargs
     return available, pending
 
