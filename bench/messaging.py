@@ -124,7 +124,7 @@ def main():
         workers.append(subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "pingxiang", "worker", "--loglevel=WARNING",
              f"--concurrency={args.concurrency}", "--without-gossip", "--without-mingle",
-             "-Q", os.environ.get("CELERY_QUEUE", "pingxiang")], cwd=BASE_DIR, env=env))
+             "--kinds=notifications"], cwd=BASE_DIR, env=env))
     try:
         time.sleep(6)  # the workers start
         # --- the morning digest ----------------------------------------------------------

@@ -267,7 +267,12 @@ class TakeChargeForm(VersionedForm):
 
 
 class JudicialForm(VersionedForm):
-    court = forms.CharField(label="法院", max_length=100, initial="通渭县人民法院")
+    court = forms.CharField(label="法院", max_length=100)
+
+    def __init__(self, *args, county=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if county is not None:  # the case's county's basic court, named from the area tree
+            self.fields["court"].initial = f"{county.name}人民法院"
     confirmed_on = forms.DateField(label="申请/确认日期", widget=DATE)
 
     def clean_confirmed_on(self):
@@ -482,7 +487,7 @@ class WithdrawForm(VersionedForm):
 
 class MergeForm(VersionedForm):
     duplicate = forms.CharField(label="重复案件编号", max_length=30,
-                                help_text="同一纠纷另行登记的案件（如 平襄-2026-0012）："
+                                help_text="同一纠纷另行登记的案件（填其案件编号）："
                                           "其当事人、附件并入本案，原案件保留并标记为已合并，只计一次")
     reason = forms.CharField(label="合并原因", max_length=500,
                              widget=forms.Textarea(attrs={"rows": 2}))

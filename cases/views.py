@@ -23,13 +23,14 @@ from cases.models import Attachment, CalendarDay, Case, CaseParty, Level, Policy
 from cases.page import pending_pause, records
 from grids.access import Masker, require_role
 from grids.models import Area, Visit
-from grids.people import village_of
+from grids.people import county_of, village_of
 from grids.positions import shown_position
 from pingxiang import gongwen
 from pingxiang.access import scoped
 from pingxiang.audit import log_access
 from pingxiang.listfilters import paginate
 from pingxiang.models import AccessEvent
+from pingxiang.replica import replica_reads
 from pingxiang.roles import Role
 from pingxiang.uploads import serve_file
 
@@ -74,6 +75,7 @@ def case_list(request):
 
 @scoped("area", model=Case)
 @require_GET
+@replica_reads
 def case_export(request):
     form, qs = _filtered(request)
     if form.is_bound and not form.is_valid():  # the list says what was refused
@@ -226,6 +228,8 @@ def _available(user, case):
             kwargs["case"] = case
         elif name == "merge":
             kwargs.update(case=case, user=user)
+        elif name == "confirm_judicially":
+            kwargs["county"] = county_of(case.area)
         available[name] = kwargs
     return available, pending
 

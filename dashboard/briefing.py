@@ -12,6 +12,7 @@ from grids.models import Area
 from pingxiang import gongwen
 from pingxiang.access import scoped
 from pingxiang.metrics import share
+from pingxiang.replica import replica_reads
 
 AREA_WORD = {Area.Kind.CITY: "全市", Area.Kind.COUNTY: "全县", Area.Kind.TOWN: "全镇",
              Area.Kind.VILLAGE: "全村"}
@@ -150,6 +151,7 @@ def _context(request):
 @scoped("area", model=Area)
 @require_GET
 @require_role(*DASHBOARD_ROLES)
+@replica_reads
 def briefing(request):
     return render(request, "dashboard/briefing.html", _context(request))
 
@@ -169,6 +171,7 @@ def briefing_document(ctx, *, issuer):
 @scoped("area", model=Area)
 @require_GET
 @require_role(*DASHBOARD_ROLES)
+@replica_reads
 def briefing_docx(request):
     ctx = _context(request)
     document = briefing_document(ctx, issuer=centre_name(request.user))

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from dashboard.models import ClosedFigure, DailyStat
 from grids.models import Area, Campaign
+from pingxiang import replica
 from pingxiang.metrics import Period, metrics
 
 SNAPSHOT, COMPUTED = "snapshot", "computed"
@@ -84,10 +85,12 @@ class ClosedBook:
         closed = ClosedFigure.objects.filter(campaign_id=period.campaign_id)
         meta = self._meta(closed)
         if not meta:
-            campaign = Campaign.objects.filter(pk=period.campaign_id).first()
-            if campaign is not None:
-                close_campaign(campaign)
-                meta = self._meta(closed)
+            # Closed here and read back where it was written (not from a lagging replica).
+            with replica.primary():
+                campaign = Campaign.objects.filter(pk=period.campaign_id).first()
+                if campaign is not None:
+                    close_campaign(campaign)
+                    meta = self._meta(closed)
         self.closed_codes = {code for code, _source, _at in meta}
         self.sources = {code: source for code, source, _at in meta}
         self.computed_at = max((at for _code, _source, at in meta), default=None)

@@ -27,7 +27,7 @@ from openpyxl.utils import get_column_letter
 from dashboard.figures import compute
 from dashboard.models import PeriodReport
 from grids.models import Area, Membership
-from pingxiang import registry
+from pingxiang import registry, replica
 from pingxiang.excel import escape_formula
 from pingxiang.metrics import Period, breakdowns, metrics, ratios, share
 from pingxiang.notify import notify
@@ -169,7 +169,9 @@ def run_report(report_id):
     mine = PeriodReport.objects.filter(pk=report_id, status=PeriodReport.Status.RUNNING,
                                        started_at=now)
     try:
-        fileobj = build_workbook(report, progress=lambda n: mine.update(progress=n))
+        # The figures may come from the read replica; the requester's own writes do not.
+        with replica.reads(user=report.requested_by_id):
+            fileobj = build_workbook(report, progress=lambda n: mine.update(progress=n))
         filename = f"{report.area.name}{report.label}综治工作报表.xlsx"
         name = report.file.field.generate_filename(report, "report.xlsx")
         saved = report.file.storage.save(name, File(fileobj))

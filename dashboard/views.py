@@ -28,6 +28,7 @@ from pingxiang.figurecache import cached, cached_html
 from pingxiang.listfilters import DATE
 from pingxiang.metrics import Period, breakdowns, get_metric, metrics, ratios
 from pingxiang.periods import campaign_choices
+from pingxiang.replica import replica_reads
 from pingxiang.roles import Role
 
 DASHBOARD_ROLES = (Role.LEADER, Role.CENTRE_STAFF, Role.VILLAGE_CADRE, Role.SUPERVISOR,
@@ -278,6 +279,7 @@ def _village_rows(figures, sort, direction):
 @scoped("area", model=Area)
 @require_GET
 @require_role(*DASHBOARD_ROLES)
+@replica_reads
 def dashboard(request):
     area = selected_area(request)
     period = selected_period(request)
@@ -313,6 +315,7 @@ def _figures_html(partial, area, period, sort, direction):
 @scoped("area", model=Area)
 @require_GET
 @require_role(*DASHBOARD_ROLES)
+@replica_reads
 def trends(request):
     form = dashboard_filters(request, TrendsFilterForm)
     area = selected_area(request)

@@ -44,11 +44,11 @@ from cases.models import (
     Policy as CasePolicy,
 )
 from demo.scale import GIVEN, RELATIONS, SURNAMES, IdNumbers
+from demo.villages import COUNTY, TOWN, VILLAGES
 from grids.actions import create_area, grant_membership
 from grids.models import Area, Household, Membership, Resident, Responsibility, Visit
 from grids.roles import group_for, sync_role_groups
 from grids.textsearch import household_search_text
-from grids.villages import COUNTY, TOWN, VILLAGES
 from petitions.actions import deadline_after
 from petitions.models import Category as PetitionCategory
 from petitions.models import Petition, Rating, TimeLimit

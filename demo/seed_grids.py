@@ -2,6 +2,7 @@
 and one demo login per role. Goes through the same actions users use; idempotent."""
 
 from demo.scale import seed_scale
+from demo.villages import COUNTY, DEMO_GROUPS, TOWN, VILLAGES
 from grids.actions import create_area, ensure_user, grant_membership
 from grids.models import (
     Area,
@@ -14,7 +15,6 @@ from grids.models import (
     Visit,
 )
 from grids.roles import sync_role_groups
-from grids.villages import COUNTY, DEMO_GROUPS, TOWN, VILLAGES
 from pingxiang.roles import Role
 
 DEMO_USERS = [

@@ -921,7 +921,7 @@ class KeyPlaceSpec(ImportSpec):
         Column("场所名称", True, "顺达物流有限公司", 100, plain=True),
         Column("类别", True, "物流企业"),
         Column("地址", False, "西关村高家庄社12号", 200),
-        Column("责任单位", False, "平襄镇安监站", 100),
+        Column("责任单位", False, "镇安监站", 100),
         Column("负责人", False, "李明", 50, plain=True),
         Column("联系电话", False, "13800001234", 20, plain=True),
     )

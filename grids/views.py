@@ -88,6 +88,7 @@ from pingxiang.listfilters import paginate
 from pingxiang.models import AccessEvent
 from pingxiang.people import display_name
 from pingxiang.registry import visit_followups
+from pingxiang.replica import replica_reads
 from pingxiang.roles import Role
 from pingxiang.uploads import serve_file
 
@@ -476,6 +477,7 @@ def visit_list(request):
 
 @scoped("area", model=Visit)
 @require_GET
+@replica_reads
 def visit_export(request):
     form, data = _period_filter(request)
     if not form.is_valid():
@@ -594,6 +596,7 @@ def _key_persons(request, today):
 
 @scoped("area", model=KeyPerson)
 @require_GET
+@replica_reads
 def key_person_export(request):
     """重点人员台账 of exactly the rows the list shows for the same query string."""
     form, people = _key_persons(request, timezone.localdate())
@@ -693,6 +696,7 @@ def _key_places(request):
 
 @scoped("area", model=KeyPlace)
 @require_GET
+@replica_reads
 def key_place_export(request):
     """重点场所台账 of exactly the rows the list shows for the same query string."""
     form, places = _key_places(request)

@@ -32,6 +32,7 @@ from pingxiang.listfilters import paginate
 from pingxiang.masks import mask_id_number, mask_phone
 from pingxiang.models import AccessEvent
 from pingxiang.people import full_name
+from pingxiang.replica import replica_reads
 from pingxiang.roles import Role
 from pingxiang.uploads import serve_file
 
@@ -73,6 +74,7 @@ def petition_list(request):
 
 @scoped("area", model=Petition)
 @require_GET
+@replica_reads
 def petition_export(request):
     form, qs = _filtered(request)
     if form.is_bound and not form.is_valid():  # the list says what was refused

@@ -1,7 +1,8 @@
 import logging
 import os
 
-from celery import Celery
+import click
+from celery import Celery, bootsteps
 from celery.schedules import crontab
 from celery.signals import beat_init
 
@@ -12,6 +13,40 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pingxiang.settings")
 app = Celery("pingxiang", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+# `celery -A pingxiang worker --kinds=sweeps,notifications,default`: a worker for some kinds
+# of work (settings.TASK_QUEUES; docker-compose.yml runs one per group). Kinds, not queue
+# names, so the command is the same whatever CELERY_QUEUE prefixes the names with. Without
+# it a worker consumes every queue (`make run`).
+app.user_options["worker"].add(click.Option(
+    ["--kinds"], default="", help="Comma-separated kinds of work: "
+    "default, sweeps, notifications, exports, reports (default: all)."))
+
+
+class SelectKinds(bootsteps.Step):
+    """Narrows the worker's queues to its kinds (after -Q, which it replaces)."""
+
+    def __init__(self, parent, kinds="", **options):
+        super().__init__(parent, **options)
+        if kinds:
+            parent.app.amqp.queues.select(queues_for(kinds))
+
+
+def queues_for(kinds):
+    """"sweeps,notifications" -> their queue names; an unknown kind stops the worker."""
+    from django.conf import settings  # lazy: read when a worker starts, after settings load
+
+    names = []
+    for kind in (k.strip() for k in kinds.split(",")):
+        if kind not in settings.TASK_QUEUES:
+            raise click.BadParameter(f"unknown kind {kind!r}; known: "
+                                     f"{', '.join(settings.TASK_QUEUES)}", param_hint="--kinds")
+        names.append(settings.TASK_QUEUES[kind])
+    return names
+
+
+app.steps["worker"].add(SelectKinds)
 
 # The whole beat schedule, in one place. Exactly one beat process runs it.
 app.conf.beat_schedule = {

@@ -24,9 +24,11 @@ import logging
 
 from django.apps import apps
 from django.core.cache import cache
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+
+from pingxiang import replica
 
 APPS = ("grids", "cases", "petitions", "rectification")
 TRIGGER = "pingxiang_figures_version"
@@ -42,7 +44,10 @@ _MISSING = object()
 
 
 def version():
-    with connection.cursor() as cursor:
+    # From the database the figures are read from: a replica's version goes with the replica's
+    # rows (the primary's newer version over a lagging replica's rows would keep stale
+    # figures under a fresh key).
+    with connections[replica.read_alias()].cursor() as cursor:
         cursor.execute("SELECT last_value FROM pingxiang_figures_version")
         return cursor.fetchone()[0]
 

@@ -19,6 +19,9 @@ from pingxiang.embedded import BASE_DIR, VAR_DIR, start_postgres, start_redis
 
 _handles = []  # keep embedded servers alive for as long as this process runs
 
+# `make run`'s one worker: no --kinds, so it takes every queue (settings.TASK_QUEUES).
+WORKER_ARGS = ["worker", "--loglevel=INFO", "--concurrency=2"]
+
 
 def ensure_services():
     env = dict(os.environ)
@@ -63,7 +66,7 @@ def cmd_run():
     celery = [_python(), "-m", "celery", "-A", "pingxiang"]
     commands = [
         [*manage, "runserver", "127.0.0.1:8000", "--noreload"],
-        [*celery, "worker", "--loglevel=INFO", "--concurrency=2"],
+        [*celery, *WORKER_ARGS],
         [*celery, "beat", "--loglevel=INFO", f"--schedule={VAR_DIR / 'celerybeat-schedule'}"],
     ]
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)

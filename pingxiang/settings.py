@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from pingxiang.env import (
     celery_broker_url,
@@ -72,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pingxiang.replica.WriteMarkMiddleware",  # a writer reads back from the primary
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -129,6 +131,19 @@ DATABASES["default"].update(
         "OPTIONS": {"connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5, min_value=1)},
     }
 )
+# A read replica (issue 22 §4, docs/deploy.md): optional. With it, dashboards, reports,
+# exports and trends read from it (pingxiang.replica), a user's own writes still from here.
+# Its test database is the primary's test database as the replica streams it (MIRROR).
+_replica_url = env_str("DATABASE_REPLICA_URL", "")
+if _replica_url:
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **parse_database_url(_replica_url, name="DATABASE_REPLICA_URL"),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["pingxiang.replica.Router"]
+# Beyond this lag every read goes to the primary; a write shows on a dashboard within it.
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 30, min_value=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: the Celery broker and the cache ------------------------------------------
@@ -155,7 +170,31 @@ CACHES = {
 }
 
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
-CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "pingxiang")
+# Queues by kind (issue 22 §4, docs/deploy.md), so a county's export or monthly report never
+# waits in front of an escalation or a message: the deadline sweep (and the heartbeat, so
+# /healthz says when sweeps stall), the messaging outbox, exports, reports, and the default
+# queue for the rest. CELERY_QUEUE is the prefix of every name (installations, and test
+# runs, sharing one Redis keep apart); the default queue keeps the prefix as its name.
+_queue_prefix = env_str("CELERY_QUEUE", "pingxiang")
+TASK_QUEUES = {kind: _queue_prefix if kind == "default" else f"{_queue_prefix}.{kind}"
+               for kind in ("default", "sweeps", "notifications", "exports", "reports")}
+CELERY_TASK_DEFAULT_QUEUE = TASK_QUEUES["default"]
+# A worker consumes every queue unless started with --kinds (pingxiang/celery.py).
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in TASK_QUEUES.values()]
+CELERY_TASK_ROUTES = {
+    name: {"queue": TASK_QUEUES[kind]} for name, kind in {
+        "pingxiang.tasks.sweep_deadlines": "sweeps",
+        "pingxiang.tasks.heartbeat": "sweeps",
+        "messaging.tasks.deliver": "notifications",
+        "messaging.tasks.deliver_many": "notifications",
+        "messaging.tasks.dispatch_due": "notifications",
+        "rectification.tasks.run_export": "exports",
+        "dashboard.tasks.run_report": "reports",
+        "dashboard.tasks.monthly_reports": "reports",
+        "dashboard.tasks.nightly_statistics": "reports",
+        "pingxiang.tasks.prune_access_log": "default",
+    }.items()
+}
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

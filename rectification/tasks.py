@@ -19,6 +19,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from pingxiang import replica
+
 from . import exports
 from .models import ExportJob
 
@@ -64,8 +66,10 @@ def run_export(job_id):
     try:
         # The same filters as the page. Called through the module, so a test can stand in
         # for it (tests/trust/test_worker_killed.py).
-        fileobj, filename = exports.build_export(job.requested_by, job.kind, job.filters,
-                                         progress=progress)
+        # The rows may come from the read replica; the requester's own writes do not.
+        with replica.reads(user=job.requested_by):
+            fileobj, filename = exports.build_export(job.requested_by, job.kind, job.filters,
+                                                     progress=progress)
         saved = storage.save(name, File(fileobj))
         if not mine.update(file=saved, filename=filename, status=ExportJob.Status.DONE,
                            finished_at=timezone.now()):

@@ -13,6 +13,7 @@ from grids.models import Area
 from pingxiang.access import scoped
 from pingxiang.audit import timeline_list
 from pingxiang.excel import xlsx_response
+from pingxiang.replica import replica_reads
 from pingxiang.uploads import serve_file
 
 from .. import actions, forms, stats
@@ -53,6 +54,7 @@ def centre_list(request):
 
 @scoped("area", model=Centre)
 @require_GET
+@replica_reads
 def centre_export(request):
     """综治中心阵地建设台账 of exactly the rows the list shows for the same query string."""
     form, _listed, qs = _filtered(request)

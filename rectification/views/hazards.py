@@ -14,6 +14,7 @@ from pingxiang import gongwen
 from pingxiang.access import scoped
 from pingxiang.audit import timeline_list
 from pingxiang.listfilters import paginate
+from pingxiang.replica import replica_reads
 from pingxiang.uploads import serve_file
 
 from .. import actions, forms, notices
@@ -238,6 +239,7 @@ def hazard_photo(request, pk):
 
 @scoped("area", model=Hazard)
 @require_GET
+@replica_reads
 def hazard_export(request):
     form, qs = _hazard_filter(request)
     if not form.is_valid():  # the list says what was refused

@@ -12,6 +12,7 @@ from grids.models import Area
 from pingxiang.access import scoped
 from pingxiang.excel import xlsx_response
 from pingxiang.listfilters import paginate
+from pingxiang.replica import replica_reads
 
 from .. import actions, forms, stats
 from ..access import LEGAL_RECORDERS, holds_role_over
@@ -40,6 +41,7 @@ def legal_list(request):
 
 @scoped("area", model=LegalActivity)
 @require_GET
+@replica_reads
 def legal_export(request):
     """普法宣传活动台账 of exactly the rows the list shows for the same query string."""
     form, qs = _filtered(request)

@@ -16,6 +16,7 @@ from pingxiang.access import scoped
 from pingxiang.audit import timeline_list
 from pingxiang.listfilters import paginate
 from pingxiang.redirects import safe_next
+from pingxiang.replica import replica_reads
 from pingxiang.uploads import serve_file
 
 from .. import actions, forms, notices, stats
@@ -172,6 +173,7 @@ def issue_create(request, pk):
 
 @scoped("area", model=IssueItem)
 @require_GET
+@replica_reads
 def issue_export(request, pk):
     visit = get_visit_for_user(request.user, pk)
     filter_form = forms.IssueFilterForm(request.GET, user=request.user)

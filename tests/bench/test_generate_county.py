@@ -82,8 +82,8 @@ def test_one_town_is_consistent_on_any_date(at):
 def assert_generated_town(now):
     from cases.models import Case, LevelStint
     from demo.county import FULL
+    from demo.villages import VILLAGES
     from grids.models import Area, Household, Resident, Visit
-    from grids.villages import VILLAGES
     from petitions.models import Petition
     from rectification.models import Hazard, IssueItem
 

@@ -31,7 +31,7 @@ def _test_database_url():
 
 def _queue_length():
     client = redis.Redis.from_url(settings.REDIS_URL)
-    return client.llen(settings.CELERY_TASK_DEFAULT_QUEUE)
+    return client.llen(settings.TASK_QUEUES["sweeps"])  # the heartbeat's queue
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def celery_worker_process():
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "pingxiang", "worker", "--pool=solo",
          "--concurrency=1", "--without-gossip", "--without-mingle", "--loglevel=WARNING",
-         "-Q", settings.CELERY_TASK_DEFAULT_QUEUE],
+         "-Q", settings.TASK_QUEUES["sweeps"]],
         cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     yield proc
@@ -55,7 +55,7 @@ def celery_worker_process():
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_task_is_sent_only_after_commit_and_runs_in_a_real_worker(celery_worker_process):
-    redis.Redis.from_url(settings.REDIS_URL).delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+    redis.Redis.from_url(settings.REDIS_URL).delete(settings.TASK_QUEUES["sweeps"])
 
     # Rolled back: nothing reaches the broker.
     with pytest.raises(RuntimeError):

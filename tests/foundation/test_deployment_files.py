@@ -22,7 +22,8 @@ def app_services():
 
 
 def test_services_are_the_deployment_we_describe():
-    assert {"postgres", "redis", "web", "worker", "beat", "migrate"} <= set(COMPOSE["services"])
+    assert {"postgres", "redis", "web", "worker-realtime", "worker-background", "beat",
+            "migrate"} <= set(COMPOSE["services"])
     assert "pgdata" in COMPOSE["volumes"] and "media" in COMPOSE["volumes"]
     assert COMPOSE["services"]["beat"]["deploy"]["replicas"] == 1
 

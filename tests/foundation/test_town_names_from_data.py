@@ -82,3 +82,13 @@ def test_ledgers_are_titled_with_the_users_town(second_town):
     assert _title(export_ledger(second_town, Petition.objects.none(), subtitle="")) == "常河镇信访事项台账"
     hazards, _name = export_hazards(Hazard.objects.none(), user=second_town)
     assert _title(hazards) == "常河镇隐患排查整改台账"
+
+
+def test_judicial_confirmation_offers_the_cases_own_county_court(cast):
+    from cases.forms import JudicialForm
+    from grids.people import county_of
+
+    court = JudicialForm(county=county_of(cast.xiguan)).fields["court"]
+    assert court.initial == f"{cast.county.name}人民法院"
+    other = create_area(parent=None, kind=Area.Kind.COUNTY, name="陇西县", short_name="陇西县")
+    assert JudicialForm(county=other).fields["court"].initial == "陇西县人民法院"

@@ -81,9 +81,9 @@ def test_a_broker_outage_loses_nothing_and_doubles_nothing(
 
         ids = run_dispatch(timezone.now() + dt.timedelta(hours=1))
         # Both in one task (tasks carry up to messaging.tasks.BATCH deliveries).
-        assert ids["enqueued"] == 2 and queue.llen(settings.CELERY_TASK_DEFAULT_QUEUE) == 1
+        assert ids["enqueued"] == 2 and queue.llen(settings.TASK_QUEUES["notifications"]) == 1
         run_dispatch(timezone.now() + dt.timedelta(hours=1))  # handed out once, not again
-        assert queue.llen(settings.CELERY_TASK_DEFAULT_QUEUE) == 1
+        assert queue.llen(settings.TASK_QUEUES["notifications"]) == 1
         for row in rows:  # the worker takes them; a redelivered task finds them sent
             assert sending.deliver(row.pk)[0] == "sent"
             assert sending.deliver(row.pk)[0] == "skipped"

@@ -50,7 +50,7 @@ def start_worker(gw, corp_id):
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "pingxiang", "worker", "--pool=solo",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING",
-         "-Q", settings.CELERY_TASK_DEFAULT_QUEUE],
+         "--kinds=notifications"],
         cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
@@ -93,7 +93,7 @@ def setup(settings):
     test runs), the cast reachable by 企业微信 only, no quiet hours (workers run on the
     real clock) and a short lease."""
     queue = redis.Redis.from_url(settings.REDIS_URL)
-    queue.delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+    queue.delete(settings.TASK_QUEUES["notifications"])
     for tag in _unacked(queue):  # a killed worker's message from an earlier run
         queue.hdel("unacked", tag)
         queue.zrem("unacked_index", tag)
@@ -147,7 +147,7 @@ def test_a_worker_killed_mid_send_loses_nothing_and_doubles_nothing(setup):
             for tag in orphaned:
                 conn.default_channel.qos.restore_by_tag(tag, leftmost=True)
         wait_for("the redelivered task to be taken", lambda: queue.llen(
-            settings.CELERY_TASK_DEFAULT_QUEUE) == 0 and not _unacked(queue, [first.pk]), worker)
+            settings.TASK_QUEUES["notifications"]) == 0 and not _unacked(queue, [first.pk]), worker)
         # The sweep, past the lease: the gateway may have it, so a person decides.
         run_dispatch(timezone.now() + timezone.timedelta(seconds=5))
         time.sleep(0.5)
@@ -177,7 +177,7 @@ def test_two_workers_handed_every_task_three_times_send_each_message_once(setup)
         wait_for("every delivery", lambda: Delivery.objects.filter(
             status=Status.SENT).count() == 40, *workers)
         wait_for("the queue to drain", lambda: queue.llen(
-            settings.CELERY_TASK_DEFAULT_QUEUE) == 0, *workers)
+            settings.TASK_QUEUES["notifications"]) == 0, *workers)
     finally:
         for worker in workers:
             stop(worker)

@@ -107,5 +107,5 @@ def test_redis_down_loses_no_work_and_pages_keep_working(spare_broker, login, ca
 def _queue():
     from django.conf import settings
 
-    return settings.CELERY_TASK_DEFAULT_QUEUE
+    return settings.TASK_QUEUES["exports"]  # the export's queue
 

@@ -46,7 +46,7 @@ def start_worker(media_root):
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "pingxiang", "worker", "--pool=solo",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING",
-         "-Q", settings.CELERY_TASK_DEFAULT_QUEUE],
+         "--kinds=exports"],
         cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
@@ -112,7 +112,7 @@ def test_worker_killed_mid_export_the_job_is_built_exactly_once_after_restart(
 
     settings.MEDIA_ROOT = str(tmp_path)
     queue = redis.Redis.from_url(settings.REDIS_URL)
-    queue.delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+    queue.delete(settings.TASK_QUEUES["exports"])
     # A run of this test that died half-way (the machine's Redis outlives test runs) left
     # its killed worker's message unacked; job ids start again in each test database.
     for tag in _unacked_tags_of_exports():
@@ -147,7 +147,7 @@ def test_worker_killed_mid_export_the_job_is_built_exactly_once_after_restart(
 
     # The dead worker's message is neither acked nor back in the queue; the job is stuck.
     assert _status(job) == "running"
-    assert queue.llen(settings.CELERY_TASK_DEFAULT_QUEUE) == 0
+    assert queue.llen(settings.TASK_QUEUES["exports"]) == 0
     orphaned = _unacked_tags(job.pk)
     assert len(orphaned) == 1
     assert _files(tmp_path) == []
@@ -169,7 +169,7 @@ def test_worker_killed_mid_export_the_job_is_built_exactly_once_after_restart(
             for tag in orphaned:
                 qos.restore_by_tag(tag, leftmost=True)
         wait_for("the redelivered message to be taken and acknowledged",
-                 lambda: queue.llen(settings.CELERY_TASK_DEFAULT_QUEUE) == 0
+                 lambda: queue.llen(settings.TASK_QUEUES["exports"]) == 0
                  and not _unacked_tags(job.pk), worker)
     finally:
         stop(worker)
