@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from grids import areatree
+from grids.access import area_paths
 from grids.models import Area, Household, KeyPlace, Membership
 from pingxiang.access import scoped
 from pingxiang.people import display_name
@@ -127,7 +128,7 @@ class PickForm(forms.Form):
     """?field=<the form field's name>&<field>__q=<typed text>, and the narrowing values."""
 
     field = forms.RegexField(regex=r"^[a-z_][a-z0-9_]{0,40}$", required=False)
-    kind = forms.ChoiceField(choices=[("", "")] + Area.Kind.choices, required=False)
+    kind = forms.MultipleChoiceField(choices=Area.Kind.choices, required=False)  # ?kind=a&kind=b
     role = forms.ChoiceField(choices=[("", "")] + Role.choices, required=False)
     village = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     area = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
@@ -151,11 +152,17 @@ def _options(request, rows, label):
 
 
 def _narrow_area(user, pk):
-    """?village= / ?area= as one of the user's areas; False for any other (the answer is
-    then empty), None when not given."""
+    """?village= / ?area= as an area at, beneath or above one of the user's areas (a grid
+    worker's form names their village); False for any other (the answer is then empty),
+    None when not given. It only narrows: what is answered is still what the user sees."""
     if not pk:
         return None
-    return Area.objects.visible_to(user).filter(pk=pk).first() or False
+    area = areatree.get(pk)
+    paths = area_paths(user)
+    if area is None or not any(area.path.startswith(p) or p.startswith(area.path)
+                               for p in paths):
+        return False
+    return area
 
 
 @scoped("area", model=Area)
@@ -164,7 +171,7 @@ def pick_area(request):
     form, text, data = _pick(request)
     qs = Area.objects.visible_to(request.user)
     if data.get("kind"):
-        qs = qs.filter(kind=data["kind"])
+        qs = qs.filter(kind__in=data["kind"])
     within = _narrow_area(request.user, data.get("village"))
     if within is False:
         qs = qs.none()
