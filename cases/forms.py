@@ -19,12 +19,11 @@ from cases.models import (
     Source,
     Status,
 )
-from grids import areatree
 from grids.access import village_options
 from grids.filters import ListFilterForm
 from grids.idcard import validate_id_number
 from grids.models import Area, Resident
-from grids.pickers import AreaPickerField, village_name
+from grids.pickers import AreaPickerField, village_area_label
 from pingxiang.bounds import BoundedDateField
 from pingxiang.geo import PositionFormMixin
 from pingxiang.personal import validate_plain_text
@@ -49,20 +48,7 @@ class IntakeAreaField(AreaPickerField):
                          params={"kind": [Area.Kind.GROUP, Area.Kind.GRID]}, **kwargs)
 
     def label_from_instance(self, obj):
-        return intake_label(obj)
-
-
-def intake_label(area):
-    """西关村 · 高家庄社第一网格; 西关村 · 一社 · 东片网格 where the grid's name does not
-    already say its 社."""
-    parts = [village_name(area)]
-    if area.kind == Area.Kind.GRID:
-        group = areatree.get(area.parent_id)
-        if group is not None and group.kind == Area.Kind.GROUP and \
-                not str(area).startswith(str(group)):
-            parts.append(str(group))
-    parts.append(str(area))
-    return " · ".join(p for p in parts if p)
+        return village_area_label(obj)
 
 
 def areas_for_intake(village_ids):

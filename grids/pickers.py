@@ -45,6 +45,19 @@ def area_label(area):
     return f"{prefix}{area.name}（{area.get_kind_display()}）"
 
 
+def village_area_label(area):
+    """西关村 · 高家庄社第一网格 (西关村 · 一社 · 东片网格 where the grid's name does not
+    already say its 社): a 社 or 网格 told apart across villages, whose names repeat."""
+    parts = [village_name(area)]
+    if area.kind == Area.Kind.GRID:
+        group = areatree.get(area.parent_id)
+        if group is not None and group.kind == Area.Kind.GROUP and \
+                not str(area).startswith(str(group)):
+            parts.append(str(group))
+    parts.append(str(area))
+    return " · ".join(p for p in parts if p)
+
+
 def person_label(user):
     """高彩霞 · 网格员 · 西关村: two people of one name told apart by post and village."""
     memberships = [m for m in getattr(user, "picker_memberships", []) if m.is_active]
@@ -179,7 +192,9 @@ def pick_area(request):
         qs = qs.filter(path__startswith=within.path)
     if text:
         qs = qs.filter(Q(name__contains=text) | Q(short_name__contains=text))
-    return _options(request, qs.order_by("path"), area_label)
+    # 社 and 网格 only (a case's place): labelled with their village, as the form draws them.
+    below = data.get("kind") and set(data["kind"]) <= {Area.Kind.GROUP, Area.Kind.GRID}
+    return _options(request, qs.order_by("path"), village_area_label if below else area_label)
 
 
 @scoped("area", model=Area)
