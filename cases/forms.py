@@ -23,6 +23,7 @@ from grids.access import village_options
 from grids.filters import ListFilterForm
 from grids.idcard import validate_id_number
 from grids.models import Area, Resident
+from grids.pickers import AreaPickerField, village_area_label
 from pingxiang.bounds import BoundedDateField
 from pingxiang.geo import PositionFormMixin
 from pingxiang.personal import validate_plain_text
@@ -37,18 +38,17 @@ def _not_future(value, what):
     return value
 
 
-class AreaSelect(forms.Select):
-    """A <select> of 社/网格 grouped by village, each option carrying its village's id
-    (data-village) so static/js/app.js can keep only the chosen village's options."""
+class IntakeAreaField(AreaPickerField):
+    """The 社/小区 or 网格 of a case (issue 19 §4): the area picker, searching within the
+    form's chosen village (depends), each place labelled with its village ("西关村 ·
+    高家庄社第一网格"): across 32 villages names like 一社 repeat."""
 
-    village_of = {}
+    def __init__(self, **kwargs):
+        super().__init__(depends=("village",),
+                         params={"kind": [Area.Kind.GROUP, Area.Kind.GRID]}, **kwargs)
 
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        village = self.village_of.get(value)
-        if village is not None:
-            option["attrs"]["data-village"] = str(village)
-        return option
+    def label_from_instance(self, obj):
+        return village_area_label(obj)
 
 
 def areas_for_intake(village_ids):
@@ -58,36 +58,13 @@ def areas_for_intake(village_ids):
             ).order_by("path")
 
 
-def area_choices(villages):
-    """社/小区 and 网格 of `villages` as optgroups per village, each labelled with its village
-    ("西关村 · 高家庄社", "西关村 · 高家庄社第一网格"): across 32 villages names like 一社
-    repeat, and a bare name does not say where it is.
-    Returns (choices, {area pk: village pk})."""
-    villages = list(villages)
-    by_pk = {v.pk: v for v in villages}
-    areas = list(areas_for_intake(by_pk))
-    names = {a.pk: str(a) for a in areas}
-    grouped, village_of = {v.pk: [] for v in villages}, {}
-    for area in areas:
-        village = next(by_pk[i] for i in area.ancestor_ids() if i in by_pk)
-        label = f"{village} · {area}"
-        group = names.get(area.parent_id, "")
-        if area.kind == Area.Kind.GRID and group and not str(area).startswith(group):
-            label = f"{village} · {group} · {area}"
-        grouped[village.pk].append((area.pk, label))
-        village_of[area.pk] = village.pk
-    choices = [("", "（不细分）")] + [(str(by_pk[pk]), opts) for pk, opts in grouped.items() if opts]
-    return choices, village_of
-
-
 class CaseForm(PositionFormMixin):
     village = forms.ModelChoiceField(label="村(社区)", queryset=Area.objects.none(),
-                                     empty_label="请选择",
-                                     widget=forms.Select(attrs={"data-narrows": "id_area"}))
-    area = forms.ModelChoiceField(label="社/小区或网格", queryset=Area.objects.none(),
-                                  required=False, empty_label="（不细分）", widget=AreaSelect,
-                                  help_text="已知所在网格时请选择，网格员将直接收到。"
-                                            "选定村(社区)后只列出该村的社和网格。")
+                                     empty_label="请选择")
+    area = IntakeAreaField(label="社/小区或网格", queryset=Area.objects.none(),
+                           required=False, empty_label="（不细分）",
+                           help_text="已知所在网格时请选择，网格员将直接收到。"
+                                     "选定村(社区)后输入社或网格的名称查找。")
     category = forms.ModelChoiceField(label="纠纷类别",
                                       queryset=Category.objects.filter(is_active=True),
                                       empty_label="请选择")
@@ -113,11 +90,8 @@ class CaseForm(PositionFormMixin):
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = villages
         village_ids = list(villages.values_list("pk", flat=True))
-        area = self.fields["area"]
-        # Validation uses the queryset (only places under the user's villages); the widget
-        # shows the grouped, village-labelled choices.
-        area.queryset = areas_for_intake(village_ids)
-        area.choices, area.widget.village_of = area_choices(villages)
+        # Only places under the user's villages are valid (and drawn without JavaScript).
+        self.fields["area"].queryset = areas_for_intake(village_ids)
         self.fields["known_parties"].queryset = residents if residents is not None else \
             Resident.objects.none()
 
@@ -411,8 +385,8 @@ class CorrectForm(VersionedForm):
 
     village = forms.ModelChoiceField(label="村(社区)", queryset=Area.objects.none(),
                                      empty_label="请选择")
-    area = forms.ModelChoiceField(label="社/小区或网格", queryset=Area.objects.none(),
-                                  required=False, empty_label="（不细分）", widget=AreaSelect)
+    area = IntakeAreaField(label="社/小区或网格", queryset=Area.objects.none(),
+                           required=False, empty_label="（不细分）")
     category = forms.ModelChoiceField(label="纠纷类别", queryset=Category.objects.all(),
                                       empty_label="请选择")
     description = forms.CharField(label="简要情况", widget=forms.Textarea(attrs={"rows": 4}),
@@ -425,10 +399,7 @@ class CorrectForm(VersionedForm):
         super().__init__(*args, **kwargs)
         villages = villages.filter(path__startswith=case.town.path)
         self.fields["village"].queryset = villages
-        self.fields["village"].widget.attrs["data-narrows"] = self.auto_id % "area"
-        area = self.fields["area"]
-        area.queryset = areas_for_intake(list(villages.values_list("pk", flat=True)))
-        area.choices, area.widget.village_of = area_choices(villages)
+        self.fields["area"].queryset = areas_for_intake(list(villages.values_list("pk", flat=True)))
         self.initial = {"village": case.village_id,
                         "area": case.area_id if case.area_id != case.village_id else None,
                         "category": case.category_id, "description": case.description,

@@ -6,6 +6,7 @@ from django.utils import timezone
 from cases import inbox, workdays
 from cases.models import Case, CaseParty
 from grids.access import active_role
+from grids.models import Resident
 from pingxiang.registry import (
     SearchGroup,
     SearchHit,
@@ -60,7 +61,8 @@ def search_cases(user, query):
     hits = [SearchHit(c.number, reverse("cases:case_detail", args=[c.pk]), "案件编号相符",
                       c.get_status_display()) for c in by_number]
     if not query.digits:
-        parties = (CaseParty.objects.filter(case__in=visible, resident__name__contains=query.text)
+        named = Resident.objects.name_contains(query.text).values("pk")  # by index, any length
+        parties = (CaseParty.objects.filter(case__in=visible, resident__in=named)
                    .exclude(case__in=[c.pk for c in by_number])
                    .select_related("case", "resident").order_by("-case__received_at", "-pk")[:LIMIT])
         hits += [SearchHit(p.case.number, reverse("cases:case_detail", args=[p.case_id]),

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -59,15 +58,20 @@ def case_list(request):
           .only("number", "received_at", "risk", "level", "resolved_level", "status",
                 "deadline", "paused_at", "village", "category__name"))
     page = paginate(request, qs)
-    # The parties' names for this page only: aggregating them in the list query grouped every
-    # matching case (and made the count a subquery) before the page was cut.
-    names = dict(CaseParty.objects.filter(case__in=[c.pk for c in page])
-                 .values("case").annotate(n=StringAgg("resident__name", "、", distinct=True))
-                 .values_list("case", "n"))
+    # The parties for this page only: aggregating them in the list query grouped every
+    # matching case (and made the count a subquery) before the page was cut. Each name links
+    # to the person page, which every viewer of the case may open: a party of a case the
+    # user sees is someone they may look up (cases.nav.case_parties, grids.access
+    # q_resident_visible), so the link needs no check of its own.
+    parties = {}
+    for case_id, pk, name in (CaseParty.objects.filter(case__in=[c.pk for c in page])
+                              .order_by("case", "resident__name", "resident")
+                              .values_list("case", "resident", "resident__name")):
+        parties.setdefault(case_id, []).append((pk, name))
     warn = Policy.current().warn_hours
     for case in page:
         case._warn_hours = warn
-        case.party_names = names.get(case.pk, "")
+        case.listed_parties = parties.get(case.pk, [])
     template = "cases/case_list.html#table" if request.htmx else "cases/case_list.html"
     return render(request, template, {"form": form, "page": page,
                                       "can_register": can_register(request.user)})

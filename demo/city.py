@@ -26,10 +26,10 @@ from demo.county import (
     vacuum,
 )
 from demo.scale import IdNumbers
+from demo.villages import COUNTY, TOWN, VILLAGES
 from grids.actions import create_area
 from grids.models import Area
 from grids.roles import sync_role_groups
-from demo.villages import COUNTY, TOWN, VILLAGES
 
 CITY = ("621100", "定西市", "定西市")
 # (statistical code, name, username prefix, towns), in the order of their codes.

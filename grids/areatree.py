@@ -7,7 +7,7 @@ reads that one number, once, and the process reloads the areas when it has moved
 and the version are read in one statement, so the copy and its version always agree.
 
 Code that wants areas from memory asks for them here by name: `get(pk)`, `get_many(pks)`,
-`child_ids(area)`, `root_ids()`, `villages_under(paths)`. Callers get copies, so nothing
+`child_ids(area)`, `root_ids()`, `villages_under(paths)`, `ids_under(paths)`. Callers get copies, so nothing
 done to one can reach another request."""
 
 import copy
@@ -98,3 +98,9 @@ def villages_under(paths, *, order=("sort_order", "path")):
     rows = [a for a in _tree().villages if a.path.startswith(paths)] if paths else []
     rows.sort(key=lambda a: tuple(getattr(a, name) for name in order))
     return [copy.copy(a) for a in rows]
+
+
+def ids_under(paths):
+    """Keys of every area at or beneath any of these paths (a town: a few hundred)."""
+    paths = tuple(paths)
+    return [pk for pk, a in _tree().by_pk.items() if a.path.startswith(paths)] if paths else []

@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from grids import areatree
+from grids.access import area_paths
 from grids.models import Area, Household, KeyPlace, Membership
 from pingxiang.access import scoped
 from pingxiang.people import display_name
@@ -42,6 +43,19 @@ def area_label(area):
     parent = areatree.get(area.parent_id) if area.kind == Area.Kind.GRID else None
     prefix = f"{parent.short_name or parent.name} · " if parent is not None else ""
     return f"{prefix}{area.name}（{area.get_kind_display()}）"
+
+
+def village_area_label(area):
+    """西关村 · 高家庄社第一网格 (西关村 · 一社 · 东片网格 where the grid's name does not
+    already say its 社): a 社 or 网格 told apart across villages, whose names repeat."""
+    parts = [village_name(area)]
+    if area.kind == Area.Kind.GRID:
+        group = areatree.get(area.parent_id)
+        if group is not None and group.kind == Area.Kind.GROUP and \
+                not str(area).startswith(str(group)):
+            parts.append(str(group))
+    parts.append(str(area))
+    return " · ".join(p for p in parts if p)
 
 
 def person_label(user):
@@ -127,7 +141,7 @@ class PickForm(forms.Form):
     """?field=<the form field's name>&<field>__q=<typed text>, and the narrowing values."""
 
     field = forms.RegexField(regex=r"^[a-z_][a-z0-9_]{0,40}$", required=False)
-    kind = forms.ChoiceField(choices=[("", "")] + Area.Kind.choices, required=False)
+    kind = forms.MultipleChoiceField(choices=Area.Kind.choices, required=False)  # ?kind=a&kind=b
     role = forms.ChoiceField(choices=[("", "")] + Role.choices, required=False)
     village = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     area = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
@@ -151,11 +165,17 @@ def _options(request, rows, label):
 
 
 def _narrow_area(user, pk):
-    """?village= / ?area= as one of the user's areas; False for any other (the answer is
-    then empty), None when not given."""
+    """?village= / ?area= as an area at, beneath or above one of the user's areas (a grid
+    worker's form names their village); False for any other (the answer is then empty),
+    None when not given. It only narrows: what is answered is still what the user sees."""
     if not pk:
         return None
-    return Area.objects.visible_to(user).filter(pk=pk).first() or False
+    area = areatree.get(pk)
+    paths = area_paths(user)
+    if area is None or not any(area.path.startswith(p) or p.startswith(area.path)
+                               for p in paths):
+        return False
+    return area
 
 
 @scoped("area", model=Area)
@@ -164,7 +184,7 @@ def pick_area(request):
     form, text, data = _pick(request)
     qs = Area.objects.visible_to(request.user)
     if data.get("kind"):
-        qs = qs.filter(kind=data["kind"])
+        qs = qs.filter(kind__in=data["kind"])
     within = _narrow_area(request.user, data.get("village"))
     if within is False:
         qs = qs.none()
@@ -172,7 +192,9 @@ def pick_area(request):
         qs = qs.filter(path__startswith=within.path)
     if text:
         qs = qs.filter(Q(name__contains=text) | Q(short_name__contains=text))
-    return _options(request, qs.order_by("path"), area_label)
+    # 社 and 网格 only (a case's place): labelled with their village, as the form draws them.
+    below = data.get("kind") and set(data["kind"]) <= {Area.Kind.GROUP, Area.Kind.GRID}
+    return _options(request, qs.order_by("path"), village_area_label if below else area_label)
 
 
 @scoped("area", model=Area)

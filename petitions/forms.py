@@ -13,6 +13,7 @@ from grids.access import area_paths, centre_name, village_options
 from grids.filters import ListFilterForm
 from grids.idcard import validate_id_number
 from grids.models import Area
+from grids.pickers import AreaPickerField
 from petitions.access import readable_by, registrable_paths, search_q
 from petitions.models import Category, Petition, Rating, ReceptionDay, Satisfaction, TimeLimit
 from petitions.stats import STAGES
@@ -116,7 +117,9 @@ class RegisterForm(forms.Form):
     channel_ref = forms.CharField(label="渠道编号", max_length=60, required=False,
                                   help_text="网上信访件号、民生平台工单号、12345 工单号；来访、来信可不填")
     received_at = dt_field("收到时间")
-    area = forms.ModelChoiceField(label="所属村(社区)/网格", queryset=Area.objects.none())
+    # A town's villages and grids, hundreds in a county: the area picker (grids.pickers).
+    area = AreaPickerField(label="所属村(社区)/网格", queryset=Area.objects.none(),
+                           params={"kind": [Area.Kind.VILLAGE, Area.Kind.GRID]})
     reception = forms.ModelChoiceField(label="公开接访日（来访时）", required=False,
                                        queryset=ReceptionDay.objects.none())
     name = forms.CharField(label="信访人姓名", max_length=50, validators=[validate_plain_text])
@@ -145,8 +148,6 @@ class RegisterForm(forms.Form):
         self.fields["area"].queryset = (
             Area.objects.under_paths(paths)
             .filter(kind__in=[Area.Kind.VILLAGE, Area.Kind.GRID]).order_by("path"))
-        self.fields["area"].label_from_instance = (
-            lambda a: a.short_name if a.kind == Area.Kind.VILLAGE else f"　{a.name}")
         today = timezone.localdate()
         self.fields["reception"].queryset = (
             ReceptionDay.objects.filter(town__in=Area.objects.under_paths(paths))

@@ -2,6 +2,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from grids.models import Resident
 from petitions.access import readable_by
 from petitions.models import CoPetitioner, Petition, deadline_state
 from pingxiang.metrics import counts
@@ -74,9 +75,9 @@ def search_petitions(user, query):
         who = Q(petitioner__id_number__endswith=query.digits)
         why = f"信访人身份证号末{len(query.digits)}位相符"
     else:
-        who = (Q(petitioner__name__contains=query.text)
-               | Q(pk__in=CoPetitioner.objects.filter(resident__name__contains=query.text)
-                   .values("petition_id")))
+        named = Resident.objects.name_contains(query.text).values("pk")  # by index, any length
+        who = (Q(petitioner__in=named)
+               | Q(pk__in=CoPetitioner.objects.filter(resident__in=named).values("petition_id")))
         why = f"信访人姓名含“{query.text}”"
     hits += [SearchHit(p.number or "（未编号）", reverse("petitions:detail", args=[p.pk]), why,
                        p.get_status_display())

@@ -12,6 +12,7 @@ into one page. `depends` names other fields of the form whose values narrow the 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.http import urlencode
 
 NO_SCRIPT_LIMIT = 500
 
@@ -57,7 +58,7 @@ class SearchSelect(forms.Select):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        query = "&".join(f"{k}={v}" for k, v in self.params.items())
+        query = urlencode(self.params, doseq=True)  # {"kind": ["group", "grid"]} repeats it
         context["widget"].update({
             "url": reverse(self.url_name), "query": query, "depends": self.depends,
             "search_name": f"{name}__q",

@@ -194,8 +194,8 @@ class HazardCorrectForm(forms.Form):
     grade = forms.ChoiceField(label="隐患等级", choices=Hazard.Grade.choices)
     area = AreaChoiceField(label="村(社区)/网格", queryset=Area.objects.none(), required=False,
                            help_text="选了重点场所时可不填")
-    place = forms.ModelChoiceField(label="重点场所", queryset=KeyPlace.objects.none(),
-                                   required=False)
+    place = KeyPlacePickerField(label="重点场所", queryset=KeyPlace.objects.none(),
+                                required=False, village_field="area")
     location = forms.CharField(label="具体位置", max_length=120, required=False)
     reason = forms.CharField(label="更正原因", max_length=500,
                              widget=forms.Textarea(attrs={"rows": 2}), help_text="必填，记入办理记录")
@@ -209,7 +209,6 @@ class HazardCorrectForm(forms.Form):
             a.short_name if a.kind == Area.Kind.VILLAGE else f"　{a.name}")
         self.fields["place"].queryset = KeyPlace.objects.filter(grid__in=visible).order_by(
             "kind", "name")
-        self.fields["place"].label_from_instance = lambda p: f"{p.kind}·{p.name}"
         if not may_regrade:
             self.fields["grade"].disabled = True
             self.fields["grade"].help_text = "隐患等级由镇综治中心工作人员调整"

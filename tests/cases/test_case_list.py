@@ -42,3 +42,24 @@ def test_case_list_htmx_request_gets_only_the_table(login, cast, make_case):
     html = login(cast.centre).get(reverse("cases:case_list"),
                                   headers={"HX-Request": "true"}).content.decode()
     assert 'id="case-table"' in html and "<html" not in html and "筛选" not in html
+
+
+def test_each_party_on_the_case_list_links_to_a_person_page_the_viewer_may_open(
+        login, cast, make_case):
+    # issue 19 §3: a name links to the person page wherever it appears; for every viewer of
+    # the list (the town's centre, the village's grid worker) each link opens, and the other
+    # village's worker neither sees the row nor may open the page.
+    from cases.models import CaseParty
+
+    case = make_case(parties=[{"name": "王大山"}, {"name": "李小河"}])
+    people = [p.resident for p in CaseParty.objects.filter(case=case).select_related("resident")]
+    for user in [cast.centre, cast.grid_xiguan]:
+        client = login(user)
+        html = client.get(reverse("cases:case_list")).content.decode()
+        for person in people:
+            href = reverse("grids:person", args=[person.pk])
+            assert f'<a href="{href}">{person.name}</a>' in html
+            assert client.get(href).status_code == 200
+    outsider = login(cast.grid_menghe)
+    assert "王大山" not in outsider.get(reverse("cases:case_list")).content.decode()
+    assert outsider.get(reverse("grids:person", args=[people[0].pk])).status_code == 404

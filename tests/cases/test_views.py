@@ -367,14 +367,23 @@ def _intake_post(cast, **overrides):
 
 def test_intake_lists_each_villages_places_under_its_name(login, cast):
     html = login(cast.centre).get(reverse("cases:case_create")).content.decode()
-    assert '<optgroup label="西关村">' in html and '<optgroup label="孟河村">' in html
-    assert f'value="{cast.xiguan_grid.pk}" data-village="{cast.xiguan.pk}"' in html
     assert ">西关村 · 高家庄社第一网格</option>" in html
     assert ">孟河村 · 孟河一社</option>" in html
-    assert 'data-narrows="id_area"' in html and "cases/case_form" in html
+    # The area picker (grids.pickers): a plain select, and a search box asking the area
+    # autocomplete for 社 and 网格 within the chosen village.
+    pick = reverse("grids:pick_area") + "?field=area&amp;kind=group&amp;kind=grid"
+    assert f'hx-get="{pick}"' in html and "[name='village']" in html
     # A grid worker of 西关村 is offered 西关村's places only.
-    html = login(cast.grid_xiguan).get(reverse("cases:case_create")).content.decode()
+    client = login(cast.grid_xiguan)
+    html = client.get(reverse("cases:case_create")).content.decode()
     assert "西关村 · 高家庄社第一网格" in html and "孟河" not in html
+    answer = client.get(reverse("grids:pick_area"), {
+        "field": "area", "kind": ["group", "grid"], "village": cast.xiguan.pk, "area__q": "高家庄"})
+    assert f'value="{cast.xiguan_grid.pk}"' in answer.content.decode()
+    assert f'value="{cast.xiguan.pk}"' not in answer.content.decode()  # not the village itself
+    answer = client.get(reverse("grids:pick_area"), {
+        "field": "area", "kind": ["group", "grid"], "village": cast.menghe.pk})
+    assert "没有相符的选项" in answer.content.decode() and "孟河" not in answer.content.decode()
 
 
 def test_intake_refuses_a_grid_of_another_village(login, cast):

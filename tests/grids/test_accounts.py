@@ -409,6 +409,49 @@ def test_import_users_all_or_nothing(cast, town_admin):
     assert len(again.errors) == 3 and User.objects.filter(username="liwei").count() == 1
 
 
+def test_import_records_users_runs_the_pages_import_from_the_command_line(
+        cast, town_admin, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    def write(name, rows):
+        fileobj, _size = _sheet(rows)
+        path = tmp_path / name
+        path.write_bytes(fileobj.getvalue())
+        return str(path)
+
+    secret = tmp_path / "password.txt"
+    secret.write_text(PASSWORD + "\n", encoding="utf-8")
+    good = [("liwei", "李伟", "网格员", "西关村", "高家庄社", "高家庄社第一网格", "", "", ""),
+            ("zhoujie", "周杰", "综治中心工作人员", "", "", "", "干事", "", "")]
+    bad = write("bad.xlsx", good + [("bad", "坏行", "系统管理员", "", "", "", "", "", ""),
+                                    ("x y", "空格", "网格员", "不存在村", "", "", "", "", "")])
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="共 2 处错误，未导入任何数据"):
+        call_command("import_records", "users", bad, "--user", "town_admin",
+                     "--password-file", str(secret), stderr=err)
+    assert "第4行：" in err.getvalue() and "第5行：" in err.getvalue()  # every bad row named
+    assert "不存在村" in err.getvalue()
+    assert not User.objects.filter(username__in=["liwei", "zhoujie"]).exists()  # none at all
+    # Only an administrator, named, imports accounts, within their own areas.
+    good_file = write("good.xlsx", good)
+    for who, refusal in [((), "--user"), (("--user", "cadre_xiguan"), "系统管理员")]:
+        with pytest.raises(CommandError, match=refusal):
+            call_command("import_records", "users", good_file, *who,
+                         "--password-file", str(secret))
+    weak = tmp_path / "weak.txt"
+    weak.write_text("123\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="临时密码不符合要求"):
+        call_command("import_records", "users", good_file, "--user", "town_admin",
+                     "--password-file", str(weak))
+    out = io.StringIO()
+    call_command("import_records", "users", good_file, "--user", "town_admin",
+                 "--password-file", str(secret), stdout=out)
+    assert "新建账号 2，授予岗位 2" in out.getvalue()
+    liwei = User.objects.get(username="liwei")
+    assert liwei.check_password(PASSWORD) and accounts.must_change_password(liwei)
+    assert liwei.memberships.get().area == cast.xiguan_grid
+
+
 # --- Pages ----------------------------------------------------------------------------------
 def test_people_list_searches_by_name_role_and_village(cast, town_admin, login):
     client = login(town_admin)

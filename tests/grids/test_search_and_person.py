@@ -122,6 +122,25 @@ def test_person_page_shows_household_key_person_and_visits_masked_by_role(
     assert url in household_page
 
 
+def test_the_key_person_list_and_the_household_page_link_names_to_person_pages(
+        cast, login, household):
+    head = household.head
+    category = KeyPersonCategory.objects.filter(is_active=True).first()
+    actions.register_key_person(head, categories=[category], actor=cast.cadre_xiguan)
+    href = reverse("grids:person", args=[head.pk])
+    for user in [cast.grid_xiguan, cast.cadre_xiguan, cast.centre]:
+        client = login(user)
+        listing = client.get(reverse("grids:key_person_list")).content.decode()
+        assert href in listing and head.name in listing
+        household_page = client.get(
+            reverse("grids:household_detail", args=[household.pk])).content.decode()
+        assert f'<a href="{href}">{head.name}</a>' in household_page  # the head, named at the top
+        assert client.get(href).status_code == 200
+    outsider = login(cast.grid_menghe)
+    assert href not in outsider.get(reverse("grids:key_person_list")).content.decode()
+    assert outsider.get(href).status_code == 404
+
+
 def test_the_search_and_person_pages_refuse_other_methods(cast, login, household):
     client = login(cast.centre)
     assert client.post(reverse("grids:search")).status_code == 405
@@ -137,6 +156,37 @@ def test_the_search_page_answers_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(30):
         body = search(client, "高")
     assert body.count("姓名含“高”") >= 16
+
+
+def test_two_characters_find_a_name_anywhere_in_it_for_a_county_leader(cast, login,
+                                                                        make_household):
+    # Two characters make no trigram: they are answered by the names' two-character pieces
+    # (grids.models.Bigrams), which must find what LIKE '%王建%' finds, and the county
+    # leader's scope ("every household") must still hide a person known to no record.
+    from grids.actions import ensure_user, grant_membership
+    from grids.models import Resident
+    from pingxiang.roles import Role
+
+    leader = ensure_user("county_leader", full_name="周县长", password="x")
+    grant_membership(leader, cast.county, Role.LEADER)
+    middle = make_household(cast.xiguan_grid, head="李王建")
+    start = make_household(cast.menghe_grid, head="王建华", members=[("王小建", "子")])
+    stranger = Resident.objects.create(name="王建明")  # no household, no case: no one's
+    client = login(leader)
+    body = search(client, "王建")
+    for household in (middle, start):
+        assert reverse("grids:person", args=[household.head.pk]) in body
+        assert reverse("grids:household_detail", args=[household.pk]) in body
+    assert "姓名含“王建”" in body
+    assert reverse("grids:person", args=[stranger.pk]) not in body
+    assert "王小建" not in body  # has 王 and 建, not 王建
+    body = search(client, "wj")
+    assert reverse("grids:person", args=[start.head.pk]) in body
+    assert "姓名拼音首字母“wj”" in body
+    # Within a village the same query keeps to it.
+    body = search(login(cast.cadre_xiguan), "王建")
+    assert reverse("grids:person", args=[middle.head.pk]) in body
+    assert reverse("grids:person", args=[start.head.pk]) not in body
 
 
 def test_valid_id_fixture_is_a_real_number():

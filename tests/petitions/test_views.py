@@ -36,7 +36,10 @@ def form_data(cast, **extra):
 def test_register_a_livelihood_work_order_with_attachment_and_joint_petitioners(
         cast, login, django_capture_on_commit_callbacks):
     client = login(cast.centre)
-    assert "登记信访件" in client.get(reverse("petitions:register")).content.decode()
+    page = client.get(reverse("petitions:register")).content.decode()
+    assert "登记信访件" in page
+    # The village/grid is the area picker (issue 19 §4), searching villages and grids.
+    assert reverse("grids:pick_area") + "?field=area&amp;kind=village&amp;kind=grid" in page
     data = form_data(cast, co_petitioners=f"马二 {id_number(701)} 13900000001\n马三",
                      headcount=3)
     data["attachments"] = [SimpleUploadedFile("照片.png", PNG, "image/png")]

@@ -188,3 +188,21 @@ def test_the_correction_forms_load_lazily_on_the_hazard_page(rx, make_hazard, lo
     assert 'id="action-correct"' in page and 'id="action-withdraw"' not in page
     grade = cadre.get(reverse("rectification:hazard_correct", args=[hazard.pk]))
     assert grade.context["form"].fields["grade"].disabled
+
+
+def test_the_correction_form_picks_the_place_with_the_key_place_picker(rx, make_hazard, login):
+    # issue 19 §4: a town's key places run to hundreds; the correction searches them within
+    # the chosen village/grid, and two places of one name are told apart by their address.
+    hazard = make_hazard(area=rx.cast.xiguan_grid)
+    client = login(rx.cast.centre)
+    page = client.get(reverse("rectification:hazard_correct", args=[hazard.pk])).content.decode()
+    assert f'hx-get="{reverse("grids:pick_place")}?field=place"' in page
+    assert "[name='area']" in page  # follows the village/grid chosen above
+    school = rx.places.school_menghe
+    answer = client.get(reverse("grids:pick_place"), {
+        "field": "place", "area": rx.cast.menghe.pk, "place__q": school.name}).content.decode()
+    assert f'value="{school.pk}"' in answer
+    # A grid worker of 西关村 is never offered 孟河村's places.
+    answer = login(rx.cast.grid_xiguan).get(reverse("grids:pick_place"), {
+        "field": "place", "place__q": school.name}).content.decode()
+    assert f'value="{school.pk}"' not in answer
