@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from grids.access import q_under_user_areas
+from pingxiang.periods import PeriodKind
 from pingxiang.uploads import UploadTo
 
 
@@ -69,12 +70,7 @@ class PeriodReport(models.Model):
     archive. Monthly reports made by the beat are `automatic`, one per area and month
     (a unique constraint: the beat may run twice)."""
 
-    class Kind(models.TextChoices):
-        MONTH = "month", "月报"
-        QUARTER = "quarter", "季报"
-        YEAR = "year", "年报"
-        CAMPAIGN = "campaign", "专项活动"
-        DATES = "dates", "自定期间"
+    Kind = PeriodKind  # the kernel's, shared with the ledgers' period picker
 
     class Status(models.TextChoices):
         QUEUED = "queued", "排队中"
