@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
@@ -56,6 +57,32 @@ class ClosedFigure(models.Model):
 
     def __str__(self):
         return f"{self.campaign_id} {self.metric} {self.value}"
+
+
+class ClosedTable(models.Model):
+    """A finished campaign's breakdown table (disputes by level, category and source,
+    petitions by channel, hazards by category...) for one area, as it stood at the campaign's
+    end: written with its ClosedFigure rows for the campaign's area, the areas above it and
+    every town and village beneath it (the first time it is asked for, for any other area),
+    then read instead of computing again. A table is not a sum of owners' values (its rows
+    are categories), so it is kept per area whole, as the dashboard draws it."""
+
+    campaign = models.ForeignKey("grids.Campaign", on_delete=models.CASCADE,
+                                 related_name="+", verbose_name="专项活动")
+    area = models.ForeignKey("grids.Area", on_delete=models.CASCADE, related_name="+",
+                             verbose_name="范围")
+    code = models.CharField("分类统计表", max_length=64)
+    table = models.JSONField("表格", encoder=DjangoJSONEncoder)
+    computed_at = models.DateTimeField("计算时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "活动结束时分类统计表"
+        verbose_name_plural = "活动结束时分类统计表"
+        constraints = [models.UniqueConstraint(fields=["campaign", "area", "code"],
+                                               name="closedtable_once")]
+
+    def __str__(self):
+        return f"{self.campaign_id} {self.area_id} {self.code}"
 
 
 class PeriodReportQuerySet(models.QuerySet):

@@ -23,6 +23,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from dashboard import closing
 from dashboard.figures import compute
 from dashboard.models import PeriodReport
 from grids.models import Area, Membership
@@ -209,7 +210,8 @@ def build_workbook(report, *, progress=None, today=None):
     period = period_of(report)
     area = report.area
     figures = compute(area, period)
-    tables = {b.code: (b, b.func(area, period)) for b in breakdowns()}
+    computed = closing.tables(area, period)
+    tables = {b.code: (b, computed.get(b.code)) for b in breakdowns()}
     done = 1
     if progress:
         progress(done)
