@@ -37,9 +37,12 @@ def _campaign_period(campaign):
                   campaign_id=campaign.pk)
 
 
-def close_campaign(campaign):
-    """Write the campaign's closed figures (idempotent: rows already there are kept).
-    Returns the number of rows written."""
+def close_campaign(campaign, *, tables=True):
+    """Write the campaign's closed figures (idempotent: rows already there are kept), and
+    with `tables` its breakdown tables for every area it is drawn for (the nightly task; a
+    page that closes a missed campaign leaves them to each area's first view, so as not to
+    compute a county's 350 areas in one request). Returns the number of figure rows
+    written."""
     period = _campaign_period(campaign)
     roots = list(Area.objects.filter(parent__isnull=True))
     snap = {}
@@ -64,7 +67,8 @@ def close_campaign(campaign):
                                      value=0, source=source, computed_at=now))
     with transaction.atomic():
         created = ClosedFigure.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
-        _close_tables(campaign, period, _table_areas(campaign))
+        if tables:
+            _close_tables(campaign, period, _table_areas(campaign))
     return len(created)
 
 
@@ -142,7 +146,7 @@ class ClosedBook:
         if not meta:
             campaign = Campaign.objects.filter(pk=period.campaign_id).first()
             if campaign is not None:
-                close_campaign(campaign)
+                close_campaign(campaign, tables=False)
                 meta = self._meta(closed)
         self.closed_codes = {code for code, _source, _at in meta}
         self.sources = {code: source for code, source, _at in meta}

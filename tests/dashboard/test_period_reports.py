@@ -312,12 +312,19 @@ def test_a_finished_campaigns_figures_do_not_move(cast, data, login):
 
 def test_a_campaign_closed_late_is_closed_on_first_view(cast, data):
     period = Period(CAMPAIGN_START, CAMPAIGN_END, label=data.name, campaign_id=data.pk)
+    from dashboard.closing import tables
+    from rectification.models import Hazard
+
     with _at(dt.date(2026, 10, 10)):
         before = compute(cast.town, period).totals
+        tables_before = tables(cast.town, period)  # closed for this area on its first view
     assert ClosedFigure.objects.filter(campaign=data).exists()
+    assert tables_before["hazards_by_category"]["rows"]
     with _at(TODAY):
         _records(cast, TODAY, 1, tag="晚")
+        Hazard.objects.update(status=Hazard.Status.CLOSED)
         assert compute(cast.town, period).totals == before
+        assert tables(cast.town, period) == tables_before
 
 
 def test_trend_charts_tell_daily_from_cumulative_and_show_values(cast, login):
