@@ -396,6 +396,8 @@ class LedgerPeriodForm(PeriodForm):
     PREFIXED = ("kind", "year", "month", "quarter", "campaign", "start", "end")
 
     def __init__(self, *args, user, **kwargs):
+        # Drawn on the list page beside the list's filters, which have a start and end too.
+        kwargs.setdefault("auto_id", "ledger_%s")
         super().__init__(*args, user=user, optional=True, **kwargs)
         self.fields["kind"].label = "按期间"
         self.fields["kind"].choices = [("", "按上面的筛选"), ("month", "某月"), ("quarter", "某季度"),
