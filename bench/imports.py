@@ -71,6 +71,9 @@ def main():
     users = get_user_model().objects
     cadre, centre = users.get(username="cadre_xiguan"), users.get(username="centre")
     ids = [valid_id(seq=i) for i in range(n)]
+    # The work orders' petitioners are people not on file yet, as on a town's first import
+    # of its platform orders (each one a new 一人一档 record).
+    petitioners = [valid_id(seq=n + i) for i in range(n)]
     grids = ["高家庄社第一网格", "高家庄社第二网格"]
     print(f"{n} rows each")
     rows = [["西关村", "高家庄社", grids[i % 2], str(i // 3 + 1), f"王{i}",
@@ -85,7 +88,7 @@ def main():
                "平襄镇安监站", "李明", "13800001234"] for i in range(n)]
     received = (timezone.localtime() - dt.timedelta(days=30)).replace(tzinfo=None)
     orders = [["民生信息平台", f"MS2026{i:05d}", "求助", "西关村", "", "", received,
-               f"王{i}", ids[i], "", "自来水管道破裂", "村口自来水管道破裂", "城乡建设",
+               f"李{i}", petitioners[i], "", "自来水管道破裂", "村口自来水管道破裂", "城乡建设",
                received + dt.timedelta(days=1), received + dt.timedelta(days=5), "已修复",
                "满意", "满意", "电话回访", received + dt.timedelta(days=6)]
               for i in range(n)]

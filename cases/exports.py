@@ -43,9 +43,11 @@ def ledger_rows(qs):
         ]
 
 
-def case_ledger_response(qs, *, user, form=None):
+def case_ledger_response(qs, *, user, form=None, period=None):
+    """`period`: (start, end, label) chosen with the ledger's period picker, named in the
+    subtitle ("2026年第四季度（2026-10-01 至 2026-12-31）"); else the list's dates."""
     now = timezone.localtime()
-    area, period = centre_name(user), "全部"
+    area, shown = centre_name(user), "全部"
     if form is not None and form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data.get("village"):
@@ -53,8 +55,12 @@ def case_ledger_response(qs, *, user, form=None):
         start = data.get("start") or data.get("from")
         end = data.get("end") or data.get("to")
         if start or end:
-            period = f"{start or ''}至{end or ''}"
+            shown = f"{start or ''}至{end or ''}"
+    if period is not None:
+        start, end, label = period
+        # "（截至 …）" of a period still running is said by the dates themselves.
+        shown = f"{label.split('（')[0]}（{start:%Y-%m-%d} 至 {end:%Y-%m-%d}）"
     fileobj = write_ledger(ledger_rows(qs), title="矛盾纠纷排查化解台账", area=area,
-                           period=period, exported_by=user, exported_at=now,
+                           period=shown, exported_by=user, exported_at=now,
                            columns=COLUMNS, sheet_title="矛盾纠纷台账")
     return xlsx_response(fileobj, f"矛盾纠纷台账-{now:%Y%m%d}.xlsx")

@@ -20,7 +20,7 @@ from cases.models import (
     Status,
 )
 from grids.access import village_options
-from grids.filters import ListFilterForm
+from grids.filters import ListFilterForm, PeriodForm
 from grids.idcard import validate_id_number
 from grids.models import Area, Resident
 from grids.pickers import AreaPickerField, village_area_label
@@ -366,6 +366,36 @@ class CaseFilterForm(ListFilterForm):
             qs = qs.filter(Q(number__icontains=data["q"]) | Q(description__icontains=data["q"])
                            | Exists(parties))
         return qs
+
+
+class LedgerPeriodForm(PeriodForm):
+    """The 矛盾纠纷排查化解台账's period picker: a month, quarter, year, campaign or dates
+    (the period reports' own form). Empty ?kind: the list's own dates."""
+
+    PREFIXED = ("kind", "year", "month", "quarter", "campaign", "start", "end")
+
+    def __init__(self, *args, user, **kwargs):
+        # Drawn on the list page beside the list's filters, which have a start and end too.
+        kwargs.setdefault("auto_id", "ledger_%s")
+        super().__init__(*args, user=user, optional=True, **kwargs)
+        self.fields["kind"].label = "按期间"
+        self.fields["kind"].choices = [("", "按上面的筛选"), ("month", "某月"), ("quarter", "某季度"),
+                                       ("year", "某年"), ("campaign", "专项活动"),
+                                       ("dates", "起止日期")]
+        if not self.is_bound:
+            today = timezone.localdate()
+            last_month = today.replace(day=1) - dt.timedelta(days=1)
+            self.initial.update(year=last_month.year, month=last_month.month)
+
+    def list_query(self, query):
+        """The list's query string with the period's dates as its own ?start=&end=, so the
+        ledger holds exactly the rows the list shows for that period."""
+        query = query.copy()
+        for name in self.PREFIXED:
+            query.pop(name, None)
+        start, end, _label = self.cleaned_data["period"]
+        query["start"], query["end"] = start.isoformat(), end.isoformat()
+        return query
 
 
 class SeenVersionForm(forms.Form):

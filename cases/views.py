@@ -36,10 +36,11 @@ from pingxiang.uploads import serve_file
 WORK_ROLES = (Role.GRID_WORKER, Role.VILLAGE_CADRE, Role.CENTRE_STAFF, Role.LEADER)
 
 
-def _filtered(request):
-    form = f.CaseFilterForm(request.GET, user=request.user)
+def _filtered(request, query=None):
+    query = request.GET if query is None else query
+    form = f.CaseFilterForm(query, user=request.user)
     qs = Case.objects.visible_to(request.user)
-    if request.GET:
+    if query:
         qs = form.filter(qs)
     qs = form.counted_only(qs)
     # ?area/from/to: the dashboard's drill-down (same query as the number it came from).
@@ -74,19 +75,33 @@ def case_list(request):
         case.listed_parties = parties.get(case.pk, [])
     template = "cases/case_list.html#table" if request.htmx else "cases/case_list.html"
     return render(request, template, {"form": form, "page": page,
-                                      "can_register": can_register(request.user)})
+                                      "can_register": can_register(request.user),
+                                      "ledger_form": f.LedgerPeriodForm(user=request.user),
+                                      # the list's other filters, kept by the ledger's form
+                                      "ledger_carry": [form[name] for name in form.fields
+                                                       if name not in ("start", "end")]})
 
 
 @scoped("area", model=Case)
 @require_GET
 @replica_reads
 def case_export(request):
-    form, qs = _filtered(request)
+    """The ledger of the list's rows; with ?kind= (and its year/month/quarter/campaign or
+    dates) the rows of that period, the period named in the subtitle."""
+    period_form = f.LedgerPeriodForm(request.GET, user=request.user)
+    if not period_form.is_valid():
+        for errors in period_form.errors.values():
+            for error in errors:
+                messages.error(request, f"台账未导出：{error}")
+        return redirect(reverse("cases:case_list") + "?" + request.GET.urlencode())
+    period = period_form.cleaned_data["period"]
+    query = period_form.list_query(request.GET) if period else request.GET
+    form, qs = _filtered(request, query)
     if form.is_bound and not form.is_valid():  # the list says what was refused
         return redirect(reverse("cases:case_list") + "?" + request.GET.urlencode())
     log_access(request.user, AccessEvent.Kind.EXPORT, detail=f"矛盾纠纷台账 {request.GET.urlencode()}"[:500],
                request=request)
-    return exports.case_ledger_response(qs, user=request.user, form=form)
+    return exports.case_ledger_response(qs, user=request.user, form=form, period=period)
 
 
 @scoped("area", model=Case)

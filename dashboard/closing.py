@@ -7,16 +7,22 @@ figures are the sum of its owners' rows and nothing moves when today's data does
 figure (pingxiang.metrics `stock`: registered households, overdue key persons, centres)
 comes from the nightly snapshot of the end date (DailyStat) where there is one; the other
 figures are computed for the campaign's dates. Re-closing a campaign never changes its rows.
+
+The breakdown tables (pingxiang.metrics `breakdown`: disputes by level, category and source,
+petitions by channel, hazards by category, inspections by place kind) are closed the same
+night, whole per area (ClosedTable): for the campaign's area, the areas above it and every
+town and village beneath it; an area asked for later (a 社 or grid, or one added since) is
+closed the first time it is asked for, and says when.
 """
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from dashboard.models import ClosedFigure, DailyStat
+from dashboard.models import ClosedFigure, ClosedTable, DailyStat
 from grids.models import Area, Campaign
 from pingxiang import replica
-from pingxiang.metrics import Period, metrics
+from pingxiang.metrics import Period, breakdowns, metrics
 
 SNAPSHOT, COMPUTED = "snapshot", "computed"
 
@@ -32,9 +38,12 @@ def _campaign_period(campaign):
                   campaign_id=campaign.pk)
 
 
-def close_campaign(campaign):
-    """Write the campaign's closed figures (idempotent: rows already there are kept).
-    Returns the number of rows written."""
+def close_campaign(campaign, *, tables=True):
+    """Write the campaign's closed figures (idempotent: rows already there are kept), and
+    with `tables` its breakdown tables for every area it is drawn for (the nightly task; a
+    page that closes a missed campaign leaves them to each area's first view, so as not to
+    compute a county's 350 areas in one request). Returns the number of figure rows
+    written."""
     period = _campaign_period(campaign)
     roots = list(Area.objects.filter(parent__isnull=True))
     snap = {}
@@ -59,7 +68,58 @@ def close_campaign(campaign):
                                      value=0, source=source, computed_at=now))
     with transaction.atomic():
         created = ClosedFigure.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+        if tables:
+            _close_tables(campaign, period, _table_areas(campaign))
     return len(created)
+
+
+def _table_areas(campaign):
+    """The areas a closed campaign's dashboard is drawn for: its own, those above it, and
+    every town and village beneath it."""
+    area = campaign.area
+    above = [int(pk) for pk in area.path.strip("/").split("/") if pk]
+    return list(Area.objects.filter(pk__in=above)) + list(
+        Area.objects.filter(path__startswith=area.path,
+                            kind__in=[Area.Kind.COUNTY, Area.Kind.TOWN, Area.Kind.VILLAGE])
+        .exclude(pk=area.pk))
+
+
+def _close_tables(campaign, period, areas, codes=None):
+    now = timezone.now()
+    rows = [ClosedTable(campaign=campaign, area=area, code=b.code,
+                        table=b.func(area, period) or {}, computed_at=now)
+            for area in areas for b in breakdowns() if codes is None or b.code in codes]
+    ClosedTable.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+
+
+def closed_tables(period, area):
+    """A finished campaign's breakdown tables for `area`, {code: table}, as they stood when
+    the campaign was closed (closed now for an area not closed yet), and when that was."""
+    campaign = Campaign.objects.filter(pk=period.campaign_id).first()
+    if campaign is None:
+        return {}, None
+    rows = ClosedTable.objects.filter(campaign=campaign, area=area)
+    have = set(rows.values_list("code", flat=True))
+    missing = {b.code for b in breakdowns()} - have
+    if missing:
+        _close_tables(campaign, _campaign_period(campaign), [area], missing)
+    found = list(rows.values_list("code", "table", "computed_at"))
+    return ({code: table for code, table, _at in found},
+            max((at for _code, _table, at in found), default=None))
+
+
+def tables_closed_at(period, area):
+    """When the area's tables of a finished campaign were closed (None: not yet)."""
+    return (ClosedTable.objects.filter(campaign_id=period.campaign_id, area=area)
+            .aggregate(at=Max("computed_at"))["at"])
+
+
+def tables(area, period):
+    """The breakdown tables the dashboard and the reports show, {code: table}: a finished
+    campaign's from its closed book, any other period's computed now."""
+    if is_closed(period):
+        return closed_tables(period, area)[0]
+    return {b.code: b.func(area, period) for b in breakdowns()}
 
 
 def close_finished_campaigns(today=None):
@@ -89,7 +149,7 @@ class ClosedBook:
             with replica.primary():
                 campaign = Campaign.objects.filter(pk=period.campaign_id).first()
                 if campaign is not None:
-                    close_campaign(campaign)
+                    close_campaign(campaign, tables=False)
                     meta = self._meta(closed)
         self.closed_codes = {code for code, _source, _at in meta}
         self.sources = {code: source for code, source, _at in meta}

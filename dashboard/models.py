@@ -1,8 +1,10 @@
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
 from grids.access import q_under_user_areas
+from pingxiang.periods import PeriodKind
 from pingxiang.uploads import UploadTo
 
 
@@ -57,6 +59,32 @@ class ClosedFigure(models.Model):
         return f"{self.campaign_id} {self.metric} {self.value}"
 
 
+class ClosedTable(models.Model):
+    """A finished campaign's breakdown table (disputes by level, category and source,
+    petitions by channel, hazards by category...) for one area, as it stood at the campaign's
+    end: written with its ClosedFigure rows for the campaign's area, the areas above it and
+    every town and village beneath it (the first time it is asked for, for any other area),
+    then read instead of computing again. A table is not a sum of owners' values (its rows
+    are categories), so it is kept per area whole, as the dashboard draws it."""
+
+    campaign = models.ForeignKey("grids.Campaign", on_delete=models.CASCADE,
+                                 related_name="+", verbose_name="专项活动")
+    area = models.ForeignKey("grids.Area", on_delete=models.CASCADE, related_name="+",
+                             verbose_name="范围")
+    code = models.CharField("分类统计表", max_length=64)
+    table = models.JSONField("表格", encoder=DjangoJSONEncoder)
+    computed_at = models.DateTimeField("计算时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "活动结束时分类统计表"
+        verbose_name_plural = "活动结束时分类统计表"
+        constraints = [models.UniqueConstraint(fields=["campaign", "area", "code"],
+                                               name="closedtable_once")]
+
+    def __str__(self):
+        return f"{self.campaign_id} {self.area_id} {self.code}"
+
+
 class PeriodReportQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Reports of the areas the user sees (their own area and below)."""
@@ -69,12 +97,7 @@ class PeriodReport(models.Model):
     archive. Monthly reports made by the beat are `automatic`, one per area and month
     (a unique constraint: the beat may run twice)."""
 
-    class Kind(models.TextChoices):
-        MONTH = "month", "月报"
-        QUARTER = "quarter", "季报"
-        YEAR = "year", "年报"
-        CAMPAIGN = "campaign", "专项活动"
-        DATES = "dates", "自定期间"
+    Kind = PeriodKind  # the kernel's, shared with the ledgers' period picker
 
     class Status(models.TextChoices):
         QUEUED = "queued", "排队中"

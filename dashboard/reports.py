@@ -9,7 +9,6 @@ polls) and kept as the area's report archive. The beat asks `monthly_reports` ev
 on the first working day of a month it makes the previous month's report for every town and
 county once (a unique constraint), and each finished report tells the centre's staff."""
 
-import calendar
 import datetime as dt
 import logging
 import tempfile
@@ -24,6 +23,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from dashboard import closing
 from dashboard.figures import compute
 from dashboard.models import PeriodReport
 from grids.models import Area, Membership
@@ -31,65 +31,18 @@ from pingxiang import registry, replica
 from pingxiang.excel import escape_formula
 from pingxiang.metrics import Period, breakdowns, metrics, ratios, share
 from pingxiang.notify import notify
+from pingxiang.periods import month_period
 from pingxiang.roles import Role
 from pingxiang.tasks import send_on_commit
 
 log = logging.getLogger(__name__)
 
-MAX_YEARS = 5
 LEASE = dt.timedelta(minutes=30)  # a RUNNING report older than this had a worker that died
 
 
-class ReportError(ValueError):
-    """A period that cannot be reported, said in Chinese."""
-
-
 # --- Periods ---------------------------------------------------------------------------
-
-def month_period(year, month):
-    last = calendar.monthrange(year, month)[1]
-    return dt.date(year, month, 1), dt.date(year, month, last), f"{year}年{month}月"
-
-
-def quarter_period(year, quarter):
-    first = 3 * (quarter - 1) + 1
-    last = calendar.monthrange(year, first + 2)[1]
-    return (dt.date(year, first, 1), dt.date(year, first + 2, last),
-            f"{year}年第{'一二三四'[quarter - 1]}季度")
-
-
-def year_period(year):
-    return dt.date(year, 1, 1), dt.date(year, 12, 31), f"{year}年"
-
-
-def _years_later(day, years):
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def check_period(kind, start, end, label, *, today=None):
-    """The period as it will be reported: refused when it lies in the future or spans more
-    than five years; a month, quarter, year or campaign still running is reported up to
-    today (and says so). Returns (start, end, label)."""
-    today = today or timezone.localdate()
-    if start > end:
-        start, end = end, start
-    if start > today:
-        raise ReportError(f"报表期间（{start:%Y-%m-%d} 起）在今天（{today:%Y-%m-%d}）之后，"
-                          "尚未发生的期间不能出报表。")
-    if end > today:
-        if kind == PeriodReport.Kind.DATES:
-            raise ReportError(f"结束日期 {end:%Y-%m-%d} 晚于今天（{today:%Y-%m-%d}），"
-                              "尚未发生的日期不能出报表。")
-        end = today
-        label = f"{label}（截至 {today:%Y-%m-%d}）"
-    if end >= _years_later(start, MAX_YEARS):
-        raise ReportError(f"报表期间 {start:%Y-%m-%d} 至 {end:%Y-%m-%d} 超过五年，"
-                          "请缩短期间（最长五年）。")
-    return start, end, label
-
+# Which periods may be reported is the kernel's (pingxiang.periods, through the form
+# grids.filters.PeriodForm), shared with the ledgers.
 
 def period_of(report):
     return Period(report.start, report.end, label=report.label,
@@ -260,7 +213,8 @@ def build_workbook(report, *, progress=None, today=None):
     period = period_of(report)
     area = report.area
     figures = compute(area, period)
-    tables = {b.code: (b, b.func(area, period)) for b in breakdowns()}
+    computed = closing.tables(area, period)
+    tables = {b.code: (b, computed.get(b.code)) for b in breakdowns()}
     done = 1
     if progress:
         progress(done)

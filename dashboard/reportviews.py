@@ -9,26 +9,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dashboard.models import PeriodReport
-from dashboard.reports import (
-    ReportError,
-    check_period,
-    month_period,
-    quarter_period,
-    request_report,
-    year_period,
-)
+from dashboard.reports import request_report
 from dashboard.views import DASHBOARD_ROLES, dashboard_areas, default_area
 from grids.access import require_role
-from grids.filters import ListFilterForm
-from grids.models import Campaign
+from grids.filters import ListFilterForm, PeriodForm
 from pingxiang.access import scoped
 from pingxiang.audit import log_access
-from pingxiang.bounds import BoundedDateField
-from pingxiang.listfilters import DATE, paginate
+from pingxiang.listfilters import paginate
 from pingxiang.models import AccessEvent
 from pingxiang.uploads import serve_file
-
-Kind = PeriodReport.Kind
 
 
 class AreaChoiceField(forms.ModelChoiceField):
@@ -36,68 +25,22 @@ class AreaChoiceField(forms.ModelChoiceField):
         return f"{obj.short_name}（{obj.get_kind_display()}）"
 
 
-class ReportRequestForm(forms.Form):
-    """Which area and period to report: a month, quarter or year by number, a campaign, or
-    free dates. `clean` turns them into (start, end, label) and refuses a period in the
-    future or longer than five years, in Chinese."""
+class ReportRequestForm(PeriodForm):
+    """Which area and period to report (grids.filters.PeriodForm: a month, quarter or year
+    by number, a campaign, or free dates; never in the future, at most five years)."""
 
     area = AreaChoiceField(label="范围", queryset=None, empty_label=None,
-                      error_messages={"invalid_choice": "不在您的辖区内。"})
-    kind = forms.ChoiceField(label="报表类型", choices=Kind.choices, initial=Kind.MONTH)
-    year = forms.IntegerField(label="年份", required=False, min_value=2000, max_value=2100)
-    month = forms.TypedChoiceField(label="月份", required=False, coerce=int, empty_value=None,
-                                   choices=[("", "—")] + [(m, f"{m}月") for m in range(1, 13)])
-    quarter = forms.TypedChoiceField(label="季度", required=False, coerce=int, empty_value=None,
-                                     choices=[("", "—")] + [(q, f"第{'一二三四'[q - 1]}季度")
-                                                            for q in range(1, 5)])
-    campaign = forms.ModelChoiceField(label="专项活动", queryset=None, required=False,
-                                      error_messages={"invalid_choice": "活动不存在或不在您的辖区内。"})
-    start = BoundedDateField(label="开始日期", required=False, widget=DATE)
-    end = BoundedDateField(label="结束日期", required=False, widget=DATE)
+                           error_messages={"invalid_choice": "不在您的辖区内。"})
+    field_order = ["area"]
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["area"].queryset = dashboard_areas(user)
-        self.fields["campaign"].queryset = Campaign.objects.visible_to(user).order_by(
-            "-start_date")
         if not self.is_bound:
             today = timezone.localdate()
             last_month = today.replace(day=1) - dt.timedelta(days=1)
             self.initial.update(area=default_area(user), year=last_month.year,
                                 month=last_month.month)
-
-    def clean(self):
-        data = super().clean()
-        kind = data.get("kind")
-        year, campaign = data.get("year"), data.get("campaign")
-        need = {Kind.MONTH: ["year", "month"], Kind.QUARTER: ["year", "quarter"],
-                Kind.YEAR: ["year"], Kind.CAMPAIGN: ["campaign"],
-                Kind.DATES: ["start", "end"]}.get(kind, [])
-        missing = [n for n in need if data.get(n) in (None, "") and n not in self.errors]
-        for name in missing:
-            self.add_error(name, f"{Kind(kind).label}需要填写{self.fields[name].label}。")
-        if missing or any(n in self.errors for n in need) or not kind:
-            return data
-        if kind == Kind.MONTH:
-            start, end, label = month_period(year, data["month"])
-        elif kind == Kind.QUARTER:
-            start, end, label = quarter_period(year, data["quarter"])
-        elif kind == Kind.YEAR:
-            start, end, label = year_period(year)
-        elif kind == Kind.CAMPAIGN:
-            start, end, label = campaign.start_date, campaign.end_date, campaign.name
-        else:
-            start, end = data["start"], data["end"]
-            if start > end:
-                start, end = end, start
-            label = f"{start:%Y-%m-%d}至{end:%Y-%m-%d}"
-        try:
-            data["period"] = check_period(kind, start, end, label)
-        except ReportError as exc:
-            raise forms.ValidationError(str(exc)) from exc
-        if kind != Kind.CAMPAIGN:
-            data["campaign"] = None
-        return data
 
 
 @scoped("area", model=PeriodReport)

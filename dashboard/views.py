@@ -15,6 +15,7 @@ from django.utils.choices import CallableChoiceIterator
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
+from dashboard import closing
 from dashboard.charts import line_chart
 from dashboard.figures import compute
 from dashboard.stats import trend
@@ -234,8 +235,7 @@ def _cards(figures):
         order.setdefault(m.group, m.order)
     cards.sort(key=lambda c: order.get(c["group"], 999))
     tables = {}
-    computed = cached("breakdowns", area, period,
-                      lambda: {b.code: b.func(area, period) for b in breakdowns()})
+    computed = cached("breakdowns", area, period, lambda: closing.tables(area, period))
     for b in breakdowns():
         table = computed.get(b.code)  # {"headers": [...], "rows": [{"label", "cells"}]}
         if table and table["rows"]:
@@ -305,6 +305,8 @@ def _figures_html(partial, area, period, sort, direction):
                    "figures": figures, "sort": sort, "dir": direction}
         if partial == "cards":
             context["groups"] = _cards(figures)
+            if figures.closed_at:
+                context["tables_closed_at"] = closing.tables_closed_at(period, area)
         else:
             context["columns"], context["rows"] = _village_rows(figures, sort, direction)
         return render_to_string(f"dashboard/dashboard.html#{partial}", context)

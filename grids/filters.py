@@ -11,9 +11,17 @@ from django import forms
 from django.utils import timezone
 
 from grids.access import q_under_area
-from grids.models import Area
+from grids.models import Area, Campaign
 from pingxiang.bounds import BoundedDateField
 from pingxiang.listfilters import DATE, DRILL_FIELDS
+from pingxiang.periods import (
+    PeriodError,
+    PeriodKind,
+    check_period,
+    month_period,
+    quarter_period,
+    year_period,
+)
 
 
 class ListFilterForm(forms.Form):
@@ -132,6 +140,71 @@ class ListFilterForm(forms.Form):
         self.is_valid()
         value = self.cleaned_data.get(name)
         return default if value in (None, "") else value
+
+
+class PeriodForm(forms.Form):
+    """Which period: a month, quarter or year by number, a campaign, or free dates; the one
+    period picker of the period reports and the ledgers. `clean` puts (start, end, label) in
+    cleaned_data["period"] and refuses a period in the future or longer than five years, in
+    Chinese (pingxiang.periods.check_period). With `optional`, an empty ?kind means no
+    period (cleaned_data["period"] is None): the ledger then keeps the list's own dates."""
+
+    kind = forms.ChoiceField(label="报表类型", choices=PeriodKind.choices,
+                             initial=PeriodKind.MONTH)
+    year = forms.IntegerField(label="年份", required=False, min_value=2000, max_value=2100)
+    month = forms.TypedChoiceField(label="月份", required=False, coerce=int, empty_value=None,
+                                   choices=[("", "—")] + [(m, f"{m}月") for m in range(1, 13)])
+    quarter = forms.TypedChoiceField(label="季度", required=False, coerce=int, empty_value=None,
+                                     choices=[("", "—")] + [(q, f"第{'一二三四'[q - 1]}季度")
+                                                            for q in range(1, 5)])
+    campaign = forms.ModelChoiceField(label="专项活动", queryset=None, required=False,
+                                      error_messages={"invalid_choice": "活动不存在或不在您的辖区内。"})
+    start = BoundedDateField(label="开始日期", required=False, widget=DATE)
+    end = BoundedDateField(label="结束日期", required=False, widget=DATE)
+
+    def __init__(self, *args, user, optional=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.optional = optional
+        if optional:
+            kind = self.fields["kind"]
+            kind.required = False
+            kind.choices = [("", "—")] + list(kind.choices)
+        self.fields["campaign"].queryset = Campaign.objects.visible_to(user).order_by(
+            "-start_date")
+
+    def clean(self):
+        data = super().clean()
+        data["period"] = None
+        kind = data.get("kind")
+        year, campaign = data.get("year"), data.get("campaign")
+        need = {PeriodKind.MONTH: ["year", "month"], PeriodKind.QUARTER: ["year", "quarter"],
+                PeriodKind.YEAR: ["year"], PeriodKind.CAMPAIGN: ["campaign"],
+                PeriodKind.DATES: ["start", "end"]}.get(kind, [])
+        missing = [n for n in need if data.get(n) in (None, "") and n not in self.errors]
+        for name in missing:
+            self.add_error(name, f"{PeriodKind(kind).label}需要填写{self.fields[name].label}。")
+        if missing or any(n in self.errors for n in need) or not kind:
+            return data
+        if kind == PeriodKind.MONTH:
+            start, end, label = month_period(year, data["month"])
+        elif kind == PeriodKind.QUARTER:
+            start, end, label = quarter_period(year, data["quarter"])
+        elif kind == PeriodKind.YEAR:
+            start, end, label = year_period(year)
+        elif kind == PeriodKind.CAMPAIGN:
+            start, end, label = campaign.start_date, campaign.end_date, campaign.name
+        else:
+            start, end = data["start"], data["end"]
+            if start > end:
+                start, end = end, start
+            label = f"{start:%Y-%m-%d}至{end:%Y-%m-%d}"
+        try:
+            data["period"] = check_period(kind, start, end, label)
+        except PeriodError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        if kind != PeriodKind.CAMPAIGN:
+            data["campaign"] = None
+        return data
 
 
 def _midnight(day):

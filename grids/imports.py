@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from openpyxl import Workbook
@@ -41,8 +40,7 @@ from grids.models import (
     Resident,
 )
 from grids.textsearch import household_search_text
-from pingxiang.audit import actor_name
-from pingxiang.models import AuditEvent
+from pingxiang.audit import record_many
 from pingxiang.people import display_name
 from pingxiang.personal import normalise_phone, validate_birth_date, validate_plain_text
 from pingxiang.roles import Role
@@ -494,14 +492,9 @@ class HouseholdSpec(ImportSpec):
 
 
 def bulk_audit(actor, model, rows, *, action, label, repr_of=str, from_state=""):
-    """One audit row per imported record (rows: [(object, to_state)]), in batches."""
-    ct = ContentType.objects.get_for_model(model)
-    name = actor_name(actor)
-    AuditEvent.objects.bulk_create([
-        AuditEvent(actor=actor, actor_name=name, action=action, action_label=label,
-                   content_type=ct, object_id=str(obj.pk), object_repr=repr_of(obj)[:200],
-                   from_state=from_state, to_state=to_state, data={"import": True})
-        for obj, to_state in rows], batch_size=2000)
+    """One audit row per imported record (rows: [(object, to_state)]), in one COPY."""
+    record_many(rows, actor=actor, action=action, action_label=label, from_state=from_state,
+                data={"import": True}, repr_of=repr_of)
 
 
 HOUSEHOLDS = register(HouseholdSpec())

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from grids.idcard import birth_date_of, sex_of, validate_id_number
 from grids.models import Resident
 from pingxiang import audit
+from pingxiang.bulk import copy_insert
 
 
 @dataclass
@@ -55,3 +56,29 @@ def find_or_create_resident(*, name, id_number="", phone="", area=None, actor=No
     resident = Resident.objects.create(name=name, phone=phone, area=area)
     audit.record(resident, actor=actor, action="resident.create", action_label="建档")
     return ResidentMatch(resident, created=True, possible_duplicates=duplicates)
+
+
+def find_or_create_residents(people, *, actor=None):
+    """find_or_create_resident for many people with ID numbers at once (imports of
+    thousands of rows): {ID number: Resident}. `people` are dicts name/id_number/phone/area;
+    the first one naming a number gives the new record's name, phone and area. The records
+    on file are read in one query; the new ones are created in batches, with one audit row
+    each. Raises ValidationError for a malformed ID number."""
+    wanted = {}
+    for person in people:
+        wanted.setdefault(validate_id_number(person["id_number"]), person)
+    found = {r.id_number: r for r in Resident.objects.filter(id_number__in=list(wanted))}
+    new = [Resident(name=(p.get("name") or "").strip(), id_number=number,
+                    phone=(p.get("phone") or "").strip(), area=p.get("area"),
+                    sex=sex_of(number), birth_date=birth_date_of(number))
+           for number, p in wanted.items() if number not in found]
+    try:
+        with transaction.atomic():
+            copy_insert(new)
+    except IntegrityError:  # someone registered one of them a moment ago: one by one
+        return {number: find_or_create_resident(actor=actor, **p).resident
+                for number, p in wanted.items()}
+    audit.record_many([(r, "") for r in new], actor=actor, action="resident.create",
+                      action_label="建档", data={"import": True})
+    found.update((r.id_number, r) for r in new)
+    return found

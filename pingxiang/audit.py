@@ -6,6 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
 
+from pingxiang.bulk import copy_insert
 from pingxiang.models import AccessEvent, AuditEvent
 from pingxiang.people import display_name
 
@@ -36,6 +37,23 @@ def record(obj, *, actor, action, action_label="", from_state="", to_state="", r
         reason=reason or "",
         data=data or {},
     )
+
+
+def record_many(rows, *, actor, action, action_label="", from_state="", data=None,
+                repr_of=str):
+    """record() for many objects of one model at once (imports): rows are (object,
+    to_state) or (object, to_state, at); one COPY (pingxiang.bulk.copy_insert)."""
+    rows = list(rows)
+    if not rows:
+        return []
+    ct = ContentType.objects.get_for_model(rows[0][0], for_concrete_model=False)
+    name, now = actor_name(actor), timezone.now()
+    return copy_insert([
+        AuditEvent(at=row[2] if len(row) > 2 else now, actor=actor, actor_name=name,
+                   action=action, action_label=action_label, content_type=ct,
+                   object_id=str(row[0].pk), object_repr=repr_of(row[0])[:200],
+                   from_state=from_state, to_state=row[1] or "", data=data or {})
+        for row in rows])
 
 
 def timeline(obj):

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
@@ -44,3 +45,82 @@ def test_case_ledger_for_a_period_has_the_lists_rows(cast, make_case, login):
     received = ws["C4"]
     assert received.is_date and received.number_format == "yyyy-mm-dd hh:mm"
     assert cal[3][2] == dt.datetime(2026, 10, 3, 9, 0)
+
+
+# --- The ledger by period (issue 20 §2): the period reports' own picker ------------------------
+
+def _export(client, **query):
+    response = client.get(reverse("cases:case_export"), query)
+    assert response.status_code == 200, response
+    return _read(response)
+
+
+@time_machine.travel(dt.datetime(2026, 12, 4, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+def test_case_ledger_for_a_month_holds_exactly_that_months_cases(cast, make_case, login):
+    before = make_case(at=local(2026, 10, 31, 23, 59))
+    first = make_case(at=local(2026, 11, 1, 0, 0))
+    last = make_case(at=local(2026, 11, 30, 23, 59))
+    menghe = make_case(at=local(2026, 11, 15, 9), area=cast.menghe_grid)
+    after = make_case(at=local(2026, 12, 1, 0, 0))
+    client = login(cast.centre)
+    ws, cal = _export(client, kind="month", year=2026, month=11)
+    assert [row[1] for row in cal[3:]] == [first.number, menghe.number, last.number]
+    assert "期间：2026年11月（2026-11-01 至 2026-11-30）" in ws["A2"].value
+    # The list's other filters still apply; its own dates give way to the month's.
+    ws, cal = _export(client, kind="month", year=2026, month=11, village=cast.xiguan.pk,
+                      start="2026-10-01", end="2026-12-31")
+    assert [row[1] for row in cal[3:]] == [first.number, last.number]
+    # A month still running is reported up to today, and says so by its dates.
+    ws, cal = _export(client, kind="month", year=2026, month=12)
+    assert [row[1] for row in cal[3:]] == [after.number]
+    assert "期间：2026年12月（2026-12-01 至 2026-12-04）" in ws["A2"].value
+    ws, cal = _export(client, kind="month", year=2026, month=10)
+    assert [row[1] for row in cal[3:]] == [before.number]
+
+
+@time_machine.travel(dt.datetime(2026, 12, 4, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+def test_case_ledger_for_a_quarter_across_the_new_year(cast, make_case, login):
+    september = make_case(at=local(2025, 9, 30, 23, 59))
+    october = make_case(at=local(2025, 10, 1, 0, 0))
+    new_years_eve = make_case(at=local(2025, 12, 31, 23, 59))
+    new_year = make_case(at=local(2026, 1, 1, 0, 0))
+    client = login(cast.centre)
+    ws, cal = _export(client, kind="quarter", year=2025, quarter=4)
+    assert [row[1] for row in cal[3:]] == [october.number, new_years_eve.number]
+    assert ws["A1"].value == "矛盾纠纷排查化解台账"
+    assert "期间：2025年第四季度（2025-10-01 至 2025-12-31）" in ws["A2"].value
+    ws, cal = _export(client, kind="quarter", year=2026, quarter=1)
+    assert [row[1] for row in cal[3:]] == [new_year.number]
+    ws, cal = _export(client, kind="year", year=2025)
+    assert [row[1] for row in cal[3:]] == [september.number, october.number,
+                                           new_years_eve.number]
+    assert "期间：2025年（2025-01-01 至 2025-12-31）" in ws["A2"].value
+
+
+@time_machine.travel(dt.datetime(2026, 12, 4, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+def test_case_ledger_refuses_a_future_or_too_long_period_in_chinese(cast, make_case, login):
+    make_case(at=local(2026, 11, 2, 9))
+    client = login(cast.centre)
+    for query, said in [
+        ({"kind": "month", "year": 2027, "month": 1}, "尚未发生的期间不能出报表"),
+        ({"kind": "dates", "start": "2026-11-01", "end": "2026-12-31"}, "晚于今天"),
+        ({"kind": "dates", "start": "2020-01-01", "end": "2026-11-30"}, "超过五年"),
+        ({"kind": "quarter", "year": 2026}, "季报需要填写季度"),
+    ]:
+        response = client.get(reverse("cases:case_export"), query, follow=True)
+        assert response.redirect_chain[0][0].startswith(reverse("cases:case_list")), query
+        assert "spreadsheetml" not in response["Content-Type"]
+        page = response.content.decode()
+        assert "台账未导出" in page and said in page, query
+
+
+def test_case_list_offers_the_period_picker_keeping_the_lists_filters(cast, login):
+    client = login(cast.centre)
+    page = client.get(reverse("cases:case_list"), {"village": cast.xiguan.pk,
+                                                   "risk": "red"}).content.decode()
+    picker = page[page.index('id="ledger-period"'):]
+    picker = picker[:picker.index("</details>")]
+    assert f'action="{reverse("cases:case_export")}"' in picker
+    assert f'name="village" value="{cast.xiguan.pk}"' in picker
+    assert 'name="risk" value="red"' in picker
+    assert 'name="kind"' in picker and 'name="quarter"' in picker

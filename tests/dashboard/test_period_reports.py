@@ -312,12 +312,19 @@ def test_a_finished_campaigns_figures_do_not_move(cast, data, login):
 
 def test_a_campaign_closed_late_is_closed_on_first_view(cast, data):
     period = Period(CAMPAIGN_START, CAMPAIGN_END, label=data.name, campaign_id=data.pk)
+    from dashboard.closing import tables
+    from rectification.models import Hazard
+
     with _at(dt.date(2026, 10, 10)):
         before = compute(cast.town, period).totals
+        tables_before = tables(cast.town, period)  # closed for this area on its first view
     assert ClosedFigure.objects.filter(campaign=data).exists()
+    assert tables_before["hazards_by_category"]["rows"]
     with _at(TODAY):
         _records(cast, TODAY, 1, tag="晚")
+        Hazard.objects.update(status=Hazard.Status.CLOSED)
         assert compute(cast.town, period).totals == before
+        assert tables(cast.town, period) == tables_before
 
 
 def test_trend_charts_tell_daily_from_cumulative_and_show_values(cast, login):
@@ -359,3 +366,76 @@ def test_a_report_left_queued_is_sent_again_by_the_sweep(cast, login):
     assert resend_reports(later) == 1  # sent to the broker (Redis) again
     assert run_report(report.pk) == "done"
     assert resend_reports(later) == 0
+
+
+BREAKDOWN = re.compile(r'<div class="table-wrap breakdown" id="bd-\w+">.*?</table>', re.S)
+
+
+def _campaign_tables(client, area, query):
+    """What the dashboard draws for the area and period, figure by figure and table by
+    table: the cards, the breakdown tables and the per-village table (its htmx partial)."""
+    page = client.get(reverse("dashboard"), {"area": area.pk, **query}).content.decode()
+    villages = client.get(reverse("dashboard"), {"area": area.pk, **query},
+                          headers={"HX-Request": "true"}).content.decode()
+    return {"cards": dict(FIGURE.findall(page)), "breakdowns": BREAKDOWN.findall(page),
+            "villages": villages}
+
+
+def _workbook_values(wb):
+    """Every sheet's cells below the subtitle (which says when the file was made)."""
+    return {ws.title: [row for row in ws.iter_rows(min_row=3, values_only=True)]
+            for ws in wb.worksheets}
+
+
+def test_a_finished_campaigns_tables_summary_and_report_do_not_move(cast, data, login):
+    """Issue 20 §5: after the campaign's end, households are added, a key person becomes
+    overdue, the campaign's disputes are resolved at another level and its hazards closed:
+    the campaign's cards, breakdown tables, per-village table and report workbook stay as
+    they were at its end; the same area's current period moves."""
+    from cases.models import Case
+    from grids.actions import register_key_person
+    from grids.models import KeyPersonCategory, Resident
+    from rectification.models import Hazard
+
+    campaign = {"campaign": data.pk}
+    current = {"start": "2026-09-01", "end": TODAY.isoformat()}
+    report_form = {"area": cast.town.pk, "kind": "campaign", "campaign": data.pk}
+    with _at(CAMPAIGN_END + dt.timedelta(days=1), hour=1):
+        nightly_statistics()
+    client = login(cast.leader)
+    with _at(dt.date(2026, 10, 6)):
+        before = {where: _campaign_tables(client, where, campaign)
+                  for where in (cast.town, cast.xiguan)}
+        live_before = _campaign_tables(client, cast.town, current)
+        _report, wb = _make_report(client, report_form)
+        report_before = _workbook_values(wb)
+    assert before[cast.town]["breakdowns"], "no breakdown tables drawn"
+    assert "<table" in before[cast.town]["villages"]
+    with _at(dt.date(2026, 10, 10)):
+        _records(cast, dt.date(2026, 10, 10), 2, tag="后")
+        later = Resident.objects.filter(name="户主后1").get()
+        register_key_person(later, actor=cast.grid_menghe, visit_every_days=1,
+                            categories=[KeyPersonCategory.objects.order_by("pk").first()])
+    with _at(TODAY):
+        Case.objects.update(status="done", resolution_method="人民调解", level=3,
+                            resolved_level=3)
+        Hazard.objects.update(status=Hazard.Status.CLOSED)
+        client = login(cast.leader)  # the October session has expired by now
+        after = {where: _campaign_tables(client, where, campaign)
+                 for where in (cast.town, cast.xiguan)}
+        live_after = _campaign_tables(client, cast.town, current)
+        _report, wb = _make_report(client, report_form)
+        report_after = _workbook_values(wb)
+        page = client.get(reverse("dashboard"), campaign).content.decode()
+    for where in (cast.town, cast.xiguan):
+        assert after[where] == before[where], where
+    assert report_after == report_before
+    # The current period does move: cards, tables and the per-village table.
+    assert live_after["cards"]["households"] != live_before["cards"]["households"]
+    assert live_after["cards"]["key_persons_overdue"] != live_before["cards"][
+        "key_persons_overdue"]
+    assert live_after["breakdowns"] != live_before["breakdowns"]
+    assert live_after["villages"] != live_before["villages"]
+    # And the page no longer says the tables are today's data.
+    note = page.split('id="closed-book"')[1].split("</p>")[0]
+    assert "当前数据" not in note and "分类统计表同样是活动结束时的数字" in note

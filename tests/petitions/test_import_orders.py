@@ -62,6 +62,14 @@ def test_orders_import_once_and_a_reimport_moves_status_and_rating(cast):
         assert p.number == f"XF{timezone.localtime(p.received_at):%Y}-{p.pk:05d}"
     assert Petition.objects.get(channel_ref="20261129083012345").channel == "phone"
     assert Petition.objects.get(channel_ref="WSXF2026112900001").status == "accepted"
+    # Each petitioner new to the town is filed once (一人一档), with its 建档 audit row and
+    # sex and birth date from the ID number; each petition's registration is in the trail.
+    petitioner = Petition.objects.get(channel_ref="MS202600001").petitioner
+    assert (petitioner.name, petitioner.id_number) == ("诉求人1", id_number(1))
+    assert petitioner.birth_date is not None and petitioner.sex
+    assert AuditEvent.objects.filter(action="resident.create",
+                                     object_id=str(petitioner.pk)).count() == 1
+    assert AuditEvent.objects.filter(action="petition.register").count() == 3
 
     again = run(rows, cast.centre)
     assert again.counts == {"新增": 0, "更新": 0, "无变化": 3}

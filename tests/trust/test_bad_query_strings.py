@@ -28,7 +28,8 @@ WORDS = ["x" * 300, "<script>", "'; --"]
 # What each parameter is, and (for ids) which record of the other place it names.
 KINDS = {
     "from": DATES, "to": DATES, "start": DATES, "end": DATES, "date_from": DATES,
-    "date_to": DATES, "page": NUMBERS, "year": NUMBERS, "level": NUMBERS, "days": NUMBERS,
+    "date_to": DATES, "page": NUMBERS, "year": NUMBERS, "month": NUMBERS,
+    "quarter": NUMBERS, "level": NUMBERS, "days": NUMBERS,
     "area": "village", "village": "village", "grid": "grid", "campaign": "rx_campaign",
     "inspection": "inspection", "visit": "visit", "petition": "petition",
     "reception": "reception", "place": "key_place", "party": "resident", "category": IDS,
@@ -69,7 +70,8 @@ PARAMS = {
     "grids:user_list": [*DRILL, "q", "role", "village", "status"], "grids:user_new": [],
     "grids:user_import": [], "grids:user_import_template": [],
     "cases:case_list": [*DRILL, "village", "category", "level", "status", "start", "end", "q"],
-    "cases:case_export": [*DRILL, "village", "level", "start", "end"],
+    "cases:case_export": [*DRILL, "village", "level", "start", "end", "kind", "year", "month",
+                          "quarter", "campaign:grid_campaign"],
     "cases:my_cases": [],
     "cases:case_create": ["visit", "petition", "area", "party", "source"],
     "cases:calendar": ["year"],
