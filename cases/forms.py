@@ -58,9 +58,17 @@ def areas_for_intake(village_ids):
             ).order_by("path")
 
 
+class VillagePickerField(AreaPickerField):
+    """The 村(社区) of a case: the area picker over villages (a county's 330 are too many for
+    a plain select)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(params={"kind": [Area.Kind.VILLAGE]}, **kwargs)
+
+
 class CaseForm(PositionFormMixin):
-    village = forms.ModelChoiceField(label="村(社区)", queryset=Area.objects.none(),
-                                     empty_label="请选择")
+    village = VillagePickerField(label="村(社区)", queryset=Area.objects.none(),
+                                 empty_label="请选择")
     area = IntakeAreaField(label="社/小区或网格", queryset=Area.objects.none(),
                            required=False, empty_label="（不细分）",
                            help_text="已知所在网格时请选择，网格员将直接收到。"
@@ -413,8 +421,8 @@ REASON = forms.CharField(label="更正原因", max_length=500, widget=forms.Text
 class CorrectForm(VersionedForm):
     """更正 what was recorded at intake; opens with the case's current values."""
 
-    village = forms.ModelChoiceField(label="村(社区)", queryset=Area.objects.none(),
-                                     empty_label="请选择")
+    village = VillagePickerField(label="村(社区)", queryset=Area.objects.none(),
+                                 empty_label="请选择")
     area = IntakeAreaField(label="社/小区或网格", queryset=Area.objects.none(),
                            required=False, empty_label="（不细分）")
     category = forms.ModelChoiceField(label="纠纷类别", queryset=Category.objects.all(),

@@ -3,7 +3,7 @@ deadline for 交办."""
 
 from django import forms
 
-from pingxiang.people import name_and_login
+from grids.pickers import PersonPickerField
 
 from ..models import today
 from .common import DATE
@@ -34,7 +34,7 @@ class BulkForm(forms.Form):
     action = forms.ChoiceField(label="批量操作", choices=ACTIONS)
     responsible_unit = forms.CharField(label="责任单位", max_length=60, required=False)
     responsible_person = forms.CharField(label="责任人", max_length=30, required=False)
-    handler = forms.ModelChoiceField(label="平台内整改责任人", queryset=None, required=False,
+    handler = PersonPickerField(label="平台内整改责任人", queryset=None, required=False,
                                      help_text="选定后每一项都会通知其本人")
     deadline = forms.DateField(label="整改时限", widget=DATE, required=False)
     measures = forms.CharField(label="整改措施/要求", max_length=2000, required=False,
@@ -46,7 +46,6 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["items"].queryset = queryset
         self.fields["handler"].queryset = handlers
-        self.fields["handler"].label_from_instance = name_and_login
 
     def clean(self):
         data = super().clean()

@@ -451,3 +451,12 @@ def test_case_page_reads_the_ladder_once_and_an_edit_shows_at_once(login, cast, 
     assert sum('FROM "cases_level"' in q["sql"] for q in queries) == 1
     Level.objects.filter(number=1).update(name="网格随手调（改）")
     assert "网格随手调（改）" in client.get(url).content.decode()
+
+
+def test_the_intake_picks_the_village_and_its_place_by_searching(login, cast):
+    """A county's 330 villages are too many for a plain select: the village is the area
+    picker over villages, the 社/网格 the picker within the chosen village (issue 19 §4)."""
+    html = login(cast.centre).get(reverse("cases:case_create")).content.decode()
+    assert 'name="village__q"' in html and 'name="area__q"' in html
+    assert "kind=village" in html
+    assert f'value="{cast.xiguan.pk}"' in html  # still a plain select without JavaScript

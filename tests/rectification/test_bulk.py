@@ -58,6 +58,7 @@ def test_the_bulk_form_loads_when_opened_and_without_javascript_in_the_list(logi
     assert f'hx-get="{fragment_url.replace("&", "&amp;")}"' in page
     fragment = client.get(fragment_url, headers={"HX-Request": "true"}).content.decode()
     assert 'name="handler"' in fragment and "<option" in fragment
+    assert 'name="handler__q"' in fragment  # the people picker: search as you type
     assert 'name="params" value="status=registered"' in fragment
     assert "<html" not in fragment
     # Without JavaScript: the link (and the fragment URL read directly) opens the list with
