@@ -125,6 +125,17 @@ def _serialize_transactional_tests(items):
                         append=False)
 
 
+def pytest_sessionfinish(session):
+    workeroutput = getattr(session.config, "workeroutput", None)  # an xdist worker's
+    if workeroutput is not None:
+        workeroutput["browser_not_run"] = list(_browser_not_run)
+
+
+@pytest.hookimpl(optionalhook=True)  # xdist: the controller hears what its workers skipped
+def pytest_testnodedown(node, error):
+    _browser_not_run.extend(getattr(node, "workeroutput", {}).get("browser_not_run", ()))
+
+
 def pytest_terminal_summary(terminalreporter):
     if _browser_not_run:
         terminalreporter.write_sep(
