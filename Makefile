@@ -25,8 +25,15 @@ install: $(VENV)/.installed
 run: install
 	$(VENV)/bin/python -m pingxiang.services run
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), each with a test database, Redis
+# database, Celery queue and media folder of its own (tests/parallel.py); whole files go to
+# one worker (--dist loadfile), so a module's shared fixture is built once. TEST_WORKERS=0
+# runs it in this one process.
+TEST_WORKERS ?= 3
+
 test: install
-	$(VENV)/bin/python -m pingxiang.services exec -- $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pingxiang.services exec -- $(VENV)/bin/python -m pytest \
+		-n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
