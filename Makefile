@@ -25,8 +25,17 @@ install: $(VENV)/.installed
 run: install
 	$(VENV)/bin/python -m pingxiang.services run
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), each with a test database, Redis
+# database, Celery queue and media folder of its own (tests/parallel.py). --dist load hands
+# out tests in pytest-django's order, so each worker runs its transactional tests after all
+# its others: their flush leaves the database empty (no post_migrate) until the next one's
+# serialized rollback, and a plain test after one fails (--dist loadfile did that: hundreds
+# of errors). TEST_WORKERS=0 runs it in this one process.
+TEST_WORKERS ?= 3
+
 test: install
-	$(VENV)/bin/python -m pingxiang.services exec -- $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pingxiang.services exec -- $(VENV)/bin/python -m pytest \
+		-n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -138,7 +138,15 @@ def parse_database_url(url, *, name="DATABASE_URL"):
 
 
 def celery_broker_url(redis_url):
-    """Kombu spells a Redis unix socket redis+socket://; redis-py spells it unix://."""
+    """Kombu spells a Redis unix socket redis+socket://; redis-py spells it unix://. A
+    socket's database is ?db=N to redis-py and ?virtual_host=N to Kombu (which reads no
+    db= there: the broker would sit in database 0 while the cache uses N)."""
     if redis_url.startswith("unix://"):
-        return "redis+socket://" + redis_url[len("unix://"):]
+        path, _, query = redis_url[len("unix://"):].partition("?")
+        params = parse_qs(query)
+        db = params.pop("db", None)
+        if db:
+            params["virtual_host"] = db
+        query = "&".join(f"{k}={v}" for k, values in params.items() for v in values)
+        return "redis+socket://" + path + (f"?{query}" if query else "")
     return redis_url

@@ -125,6 +125,43 @@ def _serialize_transactional_tests(items):
                         append=False)
 
 
+def _is_transactional(item):
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or "live_server" in getattr(
+        item, "fixturenames", ())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush, put back the rows migrations left (serialized
+    rollback restores them only when the next transactional test starts, and the flush skips
+    post_migrate: no content types, permissions, levels...). Alone, pytest-django runs these
+    tests last and this rarely matters; under xdist a worker may next set up a session
+    fixture (an app's cast, built through the actions) or run a plain test on that empty
+    database."""
+    result = yield
+    if nextitem is not None and _is_transactional(item):
+        from django.db import connection
+        from pytest_django.plugin import blocking_manager_key
+
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents:
+            with item.config.stash[blocking_manager_key].unblock():
+                connection.creation.deserialize_db_from_string(contents)
+    return result
+
+
+def pytest_sessionfinish(session):
+    workeroutput = getattr(session.config, "workeroutput", None)  # an xdist worker's
+    if workeroutput is not None:
+        workeroutput["browser_not_run"] = list(_browser_not_run)
+
+
+@pytest.hookimpl(optionalhook=True)  # xdist: the controller hears what its workers skipped
+def pytest_testnodedown(node, error):
+    _browser_not_run.extend(getattr(node, "workeroutput", {}).get("browser_not_run", ()))
+
+
 def pytest_terminal_summary(terminalreporter):
     if _browser_not_run:
         terminalreporter.write_sep(

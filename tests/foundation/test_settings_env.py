@@ -53,6 +53,8 @@ def test_redis_url_scheme_is_checked():
     with pytest.raises(ImproperlyConfigured, match="scheme 'http'"):
         env_url("REDIS_URL", schemes=("redis", "unix"), environ={"REDIS_URL": "http://x"})
     assert celery_broker_url("unix:///tmp/r.sock") == "redis+socket:///tmp/r.sock"
+    assert celery_broker_url("unix:///tmp/r.sock?db=3") == \
+        "redis+socket:///tmp/r.sock?virtual_host=3"
     assert celery_broker_url("redis://h:6379/0") == "redis://h:6379/0"
 
 

@@ -44,11 +44,11 @@ def wdb(world, db):
     return world
 
 
-def pytest_terminal_summary(terminalreporter):
-    """The trust suite's numbers for the report (only what ran in this session)."""
+def _counts():
+    """The trust suite's numbers (only what ran in this process): {label: count}."""
     import sys
 
-    counts = []
+    counts = {}
     for filename, name, label in (
             ("test_access_matrix.py", "REQUESTS", "access-matrix requests"),
             ("test_admin_matrix.py", "COUNT", "admin-matrix requests"),
@@ -60,6 +60,20 @@ def pytest_terminal_summary(terminalreporter):
         total = sum(len(getattr(m, name, ())) for m in list(sys.modules.values())
                     if (getattr(m, "__file__", None) or "").endswith("trust/" + filename))
         if total:
-            counts.append(f"{label}: {total}")
+            counts[label] = total
+    return counts
+
+
+def pytest_sessionfinish(session):
+    """Under xdist, hand the numbers to the controller (tests/parallel.py adds them up)."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput.setdefault("summary", {})["trust"] = _counts()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The trust suite's numbers for the report (only what ran in this session)."""
+    counts = _counts()
     if counts:
-        terminalreporter.write_sep("-", "trust: " + "; ".join(counts))
+        terminalreporter.write_sep(
+            "-", "trust: " + "; ".join(f"{label}: {n}" for label, n in counts.items()))
