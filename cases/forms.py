@@ -65,6 +65,9 @@ class VillagePickerField(AreaPickerField):
     def __init__(self, **kwargs):
         super().__init__(params={"kind": [Area.Kind.VILLAGE]}, **kwargs)
 
+    def label_from_instance(self, obj):
+        return str(obj)  # 西关村: the level goes without saying here
+
 
 class CaseForm(PositionFormMixin):
     village = VillagePickerField(label="村(社区)", queryset=Area.objects.none(),

@@ -7,6 +7,7 @@ answer is stored (memberships, 包抓 assignments) may grow behind them.
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
+from grids import areatree
 from grids.models import Area, Responsibility
 from pingxiang.roles import Role
 
@@ -40,16 +41,20 @@ def village_of(area):
     return Area.objects.filter(pk__in=ids, kind=Area.Kind.VILLAGE).first()
 
 
-def town_of(area):
-    if area.kind == Area.Kind.TOWN:
+def _above(area, kind):
+    """The area of this kind at or above `area`, from the tree each process holds."""
+    if area.kind == kind:
         return area
-    return Area.objects.filter(pk__in=area.ancestor_ids(), kind=Area.Kind.TOWN).first()
+    return next((a for a in areatree.get_many(area.ancestor_ids()).values() if a.kind == kind),
+                None)
+
+
+def town_of(area):
+    return _above(area, Area.Kind.TOWN)
 
 
 def county_of(area):
-    if area.kind == Area.Kind.COUNTY:
-        return area
-    return Area.objects.filter(pk__in=area.ancestor_ids(), kind=Area.Kind.COUNTY).first()
+    return _above(area, Area.Kind.COUNTY)
 
 
 def village_leaders(village):
