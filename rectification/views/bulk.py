@@ -29,12 +29,16 @@ def bulk_context(request, kind, params=""):
     if not has_role(request.user, *BULK_ROLES):
         return {"bulk": None}
     opened = forms.BulkOpenForm(request.GET).opened()
-    query = f"{params}&bulk=1" if params else "bulk=1"
     return {"bulk": {
         "form": _blank_form(request, params) if opened else None,
         "form_url": reverse(f"rectification:{kind}_bulk_form") + "?" + urlencode({"params": params}),
-        "open_url": reverse(LISTS[kind]) + "?" + query,
+        "open_url": _open_url(kind, params),
     }}
+
+
+def _open_url(kind, params):
+    """The list with the bulk form drawn under its rows (the way without JavaScript)."""
+    return reverse(LISTS[kind]) + "?" + (f"{params}&bulk=1" if params else "bulk=1")
 
 
 def _blank_form(request, params):
@@ -47,7 +51,7 @@ def _bulk_form(request, kind):
     the form drawn in it."""
     params = forms.BulkOpenForm(request.GET).list_params()
     if not request.htmx:
-        return redirect(bulk_context(request, kind, params)["bulk"]["open_url"])
+        return redirect(_open_url(kind, params))
     return render(request, "rectification/_bulk_fields.html",
                   {"bulk_form": _blank_form(request, params)})
 
