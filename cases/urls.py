@@ -9,6 +9,7 @@ urlpatterns = [
     path("mine/", views.my_cases, name="my_cases"),
     path("new/", views.case_create, name="case_create"),
     path("export.xlsx", views.case_export, name="case_export"),
+    path("export/period/", views.ledger_period, name="ledger_period"),
     path("calendar/", views.calendar_view, name="calendar"),
     path("<int:pk>/", views.case_detail, name="case_detail"),
     path("<int:pk>/do/<slug:action>/", views.case_action, name="case_action"),

@@ -75,11 +75,21 @@ def case_list(request):
         case.listed_parties = parties.get(case.pk, [])
     template = "cases/case_list.html#table" if request.htmx else "cases/case_list.html"
     return render(request, template, {"form": form, "page": page,
-                                      "can_register": can_register(request.user),
-                                      "ledger_form": f.LedgerPeriodForm(user=request.user),
-                                      # the list's other filters, kept by the ledger's form
-                                      "ledger_carry": [form[name] for name in form.fields
-                                                       if name not in ("start", "end")]})
+                                      "can_register": can_register(request.user)})
+
+
+@scoped("area", model=Case)
+@require_GET
+def ledger_period(request):
+    """The period ledger's form, carrying the list's other filters: drawn into the list's
+    <details> when it opens (htmx), so the list does not draw a form few open, or as a page
+    of its own without JavaScript."""
+    form = f.CaseFilterForm(request.GET, user=request.user)
+    template = "cases/ledger_period.html#fields" if request.htmx else "cases/ledger_period.html"
+    return render(request, template, {
+        "ledger_form": f.LedgerPeriodForm(user=request.user),
+        "ledger_carry": [form[name] for name in form.fields if name not in ("start", "end")],
+        "list_query": request.GET.urlencode()})
 
 
 @scoped("area", model=Case)

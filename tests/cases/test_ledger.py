@@ -115,12 +115,23 @@ def test_case_ledger_refuses_a_future_or_too_long_period_in_chinese(cast, make_c
 
 
 def test_case_list_offers_the_period_picker_keeping_the_lists_filters(cast, login):
+    """The list links its period picker with its own filters; the picker (drawn into the
+    list's <details> by htmx, or as a page without JavaScript) carries them to the export."""
     client = login(cast.centre)
-    page = client.get(reverse("cases:case_list"), {"village": cast.xiguan.pk,
-                                                   "risk": "red"}).content.decode()
-    picker = page[page.index('id="ledger-period"'):]
-    picker = picker[:picker.index("</details>")]
-    assert f'action="{reverse("cases:case_export")}"' in picker
-    assert f'name="village" value="{cast.xiguan.pk}"' in picker
-    assert 'name="risk" value="red"' in picker
-    assert 'name="kind"' in picker and 'name="quarter"' in picker
+    query = {"village": cast.xiguan.pk, "risk": "red", "page": 2}
+    page = client.get(reverse("cases:case_list"), query).content.decode()
+    details = page[page.index('id="ledger-period"'):]
+    details = details[:details.index("</details>")]
+    picker_url = (reverse("cases:ledger_period")
+                  + f"?village={cast.xiguan.pk}&amp;risk=red")
+    assert f'hx-get="{picker_url}"' in details  # the page number is not carried
+    assert f'href="{picker_url}"' in details  # the way without JavaScript
+    for headers in ({"HX-Request": "true"}, {}):
+        picker = client.get(reverse("cases:ledger_period"),
+                            {"village": cast.xiguan.pk, "risk": "red"},
+                            headers=headers).content.decode()
+        assert ("<html" in picker) is not bool(headers)  # a fragment for htmx, else a page
+        assert f'action="{reverse("cases:case_export")}"' in picker
+        assert f'name="village" value="{cast.xiguan.pk}"' in picker
+        assert 'name="risk" value="red"' in picker
+        assert 'name="kind"' in picker and 'name="quarter"' in picker
