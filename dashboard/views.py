@@ -69,7 +69,7 @@ class DashboardFilterForm(ListFilterForm):
     of the user's; by default the highest one the user holds a dashboard post in), ?campaign=
     or ?start=&end= (by default this year to date), and the table's ?sort=&dir= (carried
     hidden when asked, so a new filter keeps the order). `{{ form }}` draws the page's filter
-    bar (templates/forms/filters.html) with the values in effect; a refused value is said in
+    bar (pingxiang/jinja2/forms/filters.html) with the values in effect; a refused value is said in
     Chinese next to its field and left out. A refused area is a 404, as before."""
 
     bound_field_class = _InEffect

@@ -31,7 +31,7 @@ class ListFilterForm(forms.Form):
 
     Subclasses add their own fields and take `user=`; they filter on `applied` (the values
     that passed) and call `narrow`. `{{ form }}` draws the fields as a list's filter bar
-    (templates/forms/filters.html)."""
+    (pingxiang/jinja2/forms/filters.html)."""
 
     template_name = "forms/filters.html"
 

@@ -1,13 +1,14 @@
-"""How forms draw themselves (settings.FORM_RENDERER): the project's form and field templates
-(templates/forms/), so `{{ form }}` and `{{ field.as_field_group }}` draw every form of the app
-the same way, and Django's own templates under django/forms/ (widgets, labels, error lists) in
-their Jinja2 form, which draw a select's options several times faster than the Django-template
-ones (bench/results.md, issue 17 §6)."""
+"""How forms draw themselves (settings.FORM_RENDERER): the project's form, field and filter
+templates (pingxiang/jinja2/forms/), so `{{ form }}` and `{{ field.as_field_group }}` draw every
+form of the app the same way, and Django's own widget, label and error templates, all in their
+Jinja2 form: a form is drawn on every list page, and Jinja2 draws it in about half the work of
+the Django template language (bench/results.md, issue 17 §6). The admin's widgets keep their
+Django templates (it has no Jinja2 ones), so every other name goes through TEMPLATES."""
 
 from django.forms.renderers import Jinja2, TemplatesSetting
 from django.utils.functional import cached_property
 
-DJANGO_FORMS = "django/forms/"
+JINJA2_PREFIXES = ("django/forms/", "forms/")
 
 
 class FormRenderer(TemplatesSetting):
@@ -15,10 +16,10 @@ class FormRenderer(TemplatesSetting):
     field_template_name = "forms/field.html"
 
     @cached_property
-    def widgets(self):
+    def jinja2(self):
         return Jinja2()
 
     def get_template(self, template_name):
-        if template_name.startswith(DJANGO_FORMS):
-            return self.widgets.get_template(template_name)
+        if template_name.startswith(JINJA2_PREFIXES):
+            return self.jinja2.get_template(template_name)
         return super().get_template(template_name)

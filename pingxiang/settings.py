@@ -107,8 +107,8 @@ TEMPLATES = [
         },
     }
 ]
-# Forms render through the templates above with the project's form and field templates
-# (templates/forms/), so every form draws the same way (pingxiang.renderers).
+# Forms render through Django's Jinja2 form renderer with the project's form and field
+# templates (pingxiang/jinja2/forms/), so every form draws the same way (pingxiang.renderers).
 FORM_RENDERER = "pingxiang.renderers.FormRenderer"
 
 # --- Database: PostgreSQL only -------------------------------------------------------

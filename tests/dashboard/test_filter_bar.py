@@ -1,5 +1,5 @@
 """The filter bars of the dashboard, the briefing and the trends are their filter forms drawn
-by the shared templates (`{{ form }}`, templates/forms/filters.html): they show the values
+by the shared templates (`{{ form }}`, pingxiang/jinja2/forms/filters.html): they show the values
 in effect, keep the parameter names, and say a refused value in Chinese next to its field."""
 
 import datetime as dt

@@ -1,5 +1,5 @@
 """The inspection, centre and legal-activity lists draw their filter bars from their filter
-forms (`{{ form }}`, templates/forms/filters.html): every value is a field of the form, a
+forms (`{{ form }}`, pingxiang/jinja2/forms/filters.html): every value is a field of the form, a
 refused one is said in Chinese next to its field (never a 500), and the pager keeps every
 filter."""
 

@@ -165,6 +165,8 @@ MATRIX = {
     "cases:my_cases": Get("200 200 200 200 200 200 200 200 302"),
     "cases:case_create": Get("200 403 200 200 200 403 403 403 302"),
     "cases:case_export": Get("200 200 200 200 200 200 200 200 302", queries=("?q=纠纷",)),
+    "cases:ledger_period": Get("200 200 200 200 200 200 200 200 302", htmx=True,
+                               queries=("?q=纠纷",)),
     "cases:calendar": Get("403 403 403 200 403 403 200 403 302"),
     "cases:case_detail": Get("200 404 200 200 200 200 200 404 302"),
     "cases:case_action": Post(),

@@ -72,6 +72,8 @@ PARAMS = {
     "cases:case_list": [*DRILL, "village", "category", "level", "status", "start", "end", "q"],
     "cases:case_export": [*DRILL, "village", "level", "start", "end", "kind", "year", "month",
                           "quarter", "campaign:grid_campaign"],
+    "cases:ledger_period": [*DRILL, "village", "category", "level", "status", "start", "end",
+                            "q"],
     "cases:my_cases": [],
     "cases:case_create": ["visit", "petition", "area", "party", "source"],
     "cases:calendar": ["year"],
