@@ -109,12 +109,6 @@ class ListFilterForm(forms.Form):
             qs = qs.filter(**{f"{upto_field}__lt": _midnight(end + dt.timedelta(days=1))})
         return qs
 
-    def drill_fields(self):
-        """The applied ?area/from/to as bound fields, for the lists whose filter form is
-        written out by hand in their template (templates/includes/list_filters.html);
-        none on a plain list."""
-        return [self[name] for name in self._ours if name in self.fields]
-
     def refusals(self):
         """(label, error) for each error of the fields a hand-written filter form draws
         itself, so a refused value is said, not silently dropped
