@@ -229,14 +229,21 @@ class AreaChoiceForm(forms.Form):
         self.fields["area"].queryset = Area.objects.visible_to(user)
 
 
+LEDGER_AREA_KINDS = [Area.Kind.TOWN, Area.Kind.VILLAGE, Area.Kind.GROUP, Area.Kind.GRID]
+LEDGER_AREAS_DRAWN = 60
+
+
 class PeriodForm(ListFilterForm):
     """Area and period for the ledger export and the visit list (its own "area" select; the
     drill-down's ?from/to besides, after the list's own fields)."""
 
     field_order = ["area", "start", "end", "mine", "far", "positions"]
-    area = forms.ModelChoiceField(label="辖区", queryset=Area.objects.none(), required=False,
-                                  empty_label="我的全部辖区",
-                                  error_messages={"invalid_choice": "不在您的辖区内。"})
+    # A picker: a county has thousands of 社 and grids. Without JavaScript the select lists
+    # the first LEDGER_AREAS_DRAWN (the towns and villages come first) and the chosen one.
+    area = AreaPickerField(label="辖区", queryset=Area.objects.none(), required=False,
+                           empty_label="我的全部辖区", params={"kind": LEDGER_AREA_KINDS},
+                           limit=LEDGER_AREAS_DRAWN,
+                           error_messages={"invalid_choice": "不在您的辖区内。"})
     start = BoundedDateField(label="开始日期", required=False, widget=DateInput())
     end = BoundedDateField(label="结束日期", required=False, widget=DateInput())
     mine = forms.BooleanField(label="只看我的", required=False)

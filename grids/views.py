@@ -41,6 +41,7 @@ from grids.areas import EDITABLE_KINDS, child_kinds
 from grids.coverage import coverage, next_unvisited_household
 from grids.filters import filter_form
 from grids.forms import (
+    LEDGER_AREA_KINDS,
     AreaChoiceForm,
     CampaignEditForm,
     CampaignForm,
@@ -440,8 +441,7 @@ def visit_photo(request, pk):
 
 def _period_filter(request):
     areas = Area.objects.visible_to(request.user).filter(
-        kind__in=[Area.Kind.TOWN, Area.Kind.VILLAGE, Area.Kind.GROUP, Area.Kind.GRID]
-    ).order_by("path")
+        kind__in=LEDGER_AREA_KINDS).order_by("depth", "sort_order", "path")
     form = PeriodForm(request.GET, user=request.user, areas=areas)
     return form, form.applied
 

@@ -4,8 +4,8 @@
 the field validates as any ModelChoiceField) with a search box beside it; with htmx, typing
 asks the app's autocomplete view (`url_name`, one per kind of record) for the matching
 <option>s and swaps them into the select. Without JavaScript the select lists the first
-NO_SCRIPT_LIMIT choices plus the chosen one, so a county's 270,000 households are never drawn
-into one page. `depends` names other fields of the form whose values narrow the search
+NO_SCRIPT_LIMIT choices (or the field's own `limit`) plus the chosen one, so a county's 270,000
+households are never drawn into one page. `depends` names other fields of the form whose values narrow the search
 (the key-place picker follows the chosen village).
 """
 
@@ -20,9 +20,10 @@ NO_SCRIPT_LIMIT = 500
 class SearchSelect(forms.Select):
     template_name = "forms/widgets/search_select.html"
 
-    def __init__(self, url_name, *, depends=(), params=None, attrs=None):
+    def __init__(self, url_name, *, depends=(), params=None, attrs=None, limit=NO_SCRIPT_LIMIT):
         super().__init__(attrs)
         self.url_name = url_name
+        self.limit = limit
         self.depends = tuple(depends)
         self.params = dict(params or {})
 
@@ -33,13 +34,13 @@ class SearchSelect(forms.Select):
         return obj
 
     def optgroups(self, name, value, attrs=None):
-        """Django's, but stopping after NO_SCRIPT_LIMIT choices and always keeping the
+        """Django's, but stopping after `limit` choices and always keeping the
         chosen one (a queryset's iterator is cut, never read whole)."""
         groups = []
         chosen = {str(v) for v in value if v not in ("", None)}
         seen = set()
         for index, (option_value, option_label) in enumerate(self.choices):
-            if index >= NO_SCRIPT_LIMIT:
+            if index >= self.limit:
                 break
             key = str(getattr(option_value, "value", option_value))
             seen.add(key)
