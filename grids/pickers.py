@@ -22,7 +22,7 @@ from grids.models import Area, Household, KeyPlace, Membership
 from pingxiang.access import scoped
 from pingxiang.people import display_name
 from pingxiang.roles import Role
-from pingxiang.widgets import NO_SCRIPT_LIMIT, SearchSelect
+from pingxiang.widgets import SearchSelect
 
 LIMIT = 30  # options an autocomplete answer lists
 
@@ -95,7 +95,7 @@ def with_memberships(qs):
 class _PickerField(forms.ModelChoiceField):
     url_name = ""
 
-    def __init__(self, *args, depends=(), params=None, limit=NO_SCRIPT_LIMIT, **kwargs):
+    def __init__(self, *args, depends=(), params=None, limit=None, **kwargs):
         kwargs.setdefault("widget", SearchSelect(self.url_name, depends=depends, params=params,
                                                  limit=limit))
         super().__init__(*args, **kwargs)

@@ -20,7 +20,7 @@ NO_SCRIPT_LIMIT = 500
 class SearchSelect(forms.Select):
     template_name = "forms/widgets/search_select.html"
 
-    def __init__(self, url_name, *, depends=(), params=None, attrs=None, limit=NO_SCRIPT_LIMIT):
+    def __init__(self, url_name, *, depends=(), params=None, attrs=None, limit=None):
         super().__init__(attrs)
         self.url_name = url_name
         self.limit = limit
@@ -40,7 +40,7 @@ class SearchSelect(forms.Select):
         chosen = {str(v) for v in value if v not in ("", None)}
         seen = set()
         for index, (option_value, option_label) in enumerate(self.choices):
-            if index >= self.limit:
+            if index >= (self.limit or NO_SCRIPT_LIMIT):
                 break
             key = str(getattr(option_value, "value", option_value))
             seen.add(key)
