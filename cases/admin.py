@@ -1,10 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import path
 
 from cases.calendar_import import CalendarImportError, import_calendar_rows, read_rows
 from cases.models import (
+    POLICY_AREA_KINDS,
     CalendarDay,
     Case,
     Category,
@@ -13,7 +15,8 @@ from cases.models import (
     Policy,
     ReferralRoute,
 )
-from grids.admin import AreaScopedAdmin
+from grids.admin import AreaScopedAdmin, under_user_areas
+from grids.models import Area
 from pingxiang import audit
 
 
@@ -59,7 +62,10 @@ class CalendarImportForm(forms.Form):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(AuditedPolicyAdmin):
+class CalendarDayAdmin(AreaScopedAdmin, AuditedPolicyAdmin):
+    """The installation's days for every staff user who keeps the calendar; a county's own
+    days only under the user's areas (a 陇西 administrator neither sees nor sets 通渭's)."""
+
     list_display = ["date", "is_working_day", "where", "note"]
     list_filter = ["is_working_day", ("area", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["area"]
@@ -68,6 +74,12 @@ class CalendarDayAdmin(AuditedPolicyAdmin):
     @admin.display(description="适用范围", ordering="area__path")
     def where(self, obj):
         return obj.area.name if obj.area_id else "全系统"
+
+    def get_queryset(self, request):
+        qs = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(Q(area__isnull=True) | under_user_areas(request.user, "area"))
     date_hierarchy = "date"
     search_fields = ["note"]
     change_list_template = "admin/cases/calendarday/change_list.html"
@@ -123,14 +135,15 @@ class LevelOverrideForm(forms.ModelForm):
 
 
 @admin.register(LevelOverride)
-class LevelOverrideAdmin(AuditedPolicyAdmin):
-    """A county's own receivers for a rung (issue 22 §5); without a row, Level holds."""
+class LevelOverrideAdmin(AreaScopedAdmin, AuditedPolicyAdmin):
+    """A county's own receivers for a rung (issue 22 §5); without a row, Level holds. A
+    non-superuser sees and sets only the counties under their own areas."""
 
     form = LevelOverrideForm
     list_display = ["area", "level", "handler_kind", "receivers", "note"]
     list_filter = [("area", admin.RelatedOnlyFieldListFilter), "level"]
     list_select_related = ["area", "level"]
-    filter_horizontal = ["recipients"]
+    autocomplete_fields = ["recipients"]  # a city has thousands of accounts
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("recipients")
@@ -146,6 +159,18 @@ class LevelOverrideInline(admin.TabularInline):
     extra = 0
     verbose_name = "县区承办设置"
     verbose_name_plural = "各县(区)与全系统不同的承办人（留空的县区按本层级设置）"
+    autocomplete_fields = ["recipients"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(
+            under_user_areas(request.user, "area"))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "area" and not request.user.is_superuser:
+            kwargs["queryset"] = Area.objects.filter(under_user_areas(request.user, ""),
+                                                     kind__in=POLICY_AREA_KINDS)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Level)
