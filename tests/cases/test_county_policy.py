@@ -258,3 +258,38 @@ def test_admin_sets_a_countys_level_5_receivers_with_chinese_labels(admin_client
     assert AuditEvent.objects.filter(action="cases.leveloverride.save",
                                      object_id=str(override.pk)).exists()
     assert "陇西联席办" in admin_client.get(reverse("cases:calendar")).content.decode()
+
+
+# --- What it costs --------------------------------------------------------------------------
+def test_a_countys_receivers_cost_the_case_page_no_query(
+        login, running_case, cast, two, django_assert_num_queries):
+    from tests.cases.test_case_page import PAGE_QUERIES
+
+    override = LevelOverride.objects.create(area=two.lx, level=Level.objects.get(number=5))
+    override.recipients.add(two.lx_joint)
+    case = running_case(5, risk="red", area=two.lx_grid, actor=two.lx_centre)
+    client = login(two.lx_joint)
+    client.get(reverse("cases:case_detail", args=[case.pk]))  # the session's save
+    with django_assert_num_queries(PAGE_QUERIES) as queries:
+        html = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert "上报" in html or "化解" in html  # the named receiver is offered the level's actions
+    assert not [q for q in queries.captured_queries if "leveloverride" in q["sql"]
+                and "cases_level" not in q["sql"]]
+
+
+def test_the_named_receivers_inbox_costs_the_same_for_one_case_or_many(
+        login, running_case, cast, two):
+    override = LevelOverride.objects.create(area=two.lx, level=Level.objects.get(number=5))
+    override.recipients.add(two.lx_joint)
+    client = login(two.lx_joint)
+    url = reverse("cases:my_cases")
+    counts, cases = [], []
+    for n in (1, 3):
+        while len(cases) < n:
+            cases.append(running_case(5, risk="red", area=two.lx_grid, actor=two.lx_centre))
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url).content.decode()
+        counts.append(len(queries))
+        assert "指定由我接收的案件" in html and all(c.number in html for c in cases)
+    assert counts[0] == counts[1]
