@@ -77,9 +77,11 @@ def handles_level(user, case, level=None):
     if is_centre(user, case):
         return True
     number = level or case.level
-    rung = Level.rung(number) if number else None
+    rung = Level.rung_for(case.town, number) if number else None
     if rung is None:
         return False
+    if user.pk in rung.named_recipient_ids:  # the case's county names them for this level
+        return True
     roles = HANDLER_ROLES.get(rung.handler_kind, ())
     if rung.handler_kind == "county_staff":
         return any(m.role in roles and m.area.kind == Area.Kind.COUNTY
@@ -99,7 +101,7 @@ def acceptable_levels(user, case):
     """Levels this user may start a registered case at, read from the ladder and the
     policy's red threshold."""
     top = highest_start(case)
-    rungs = [r for r in Level.ladder() if r.number <= top]
+    rungs = [r for r in Level.ladder_for(case.town) if r.number <= top]
     if is_centre(user, case):
         return [r.number for r in rungs]
     for role, kinds in ACCEPT_KINDS.items():

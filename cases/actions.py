@@ -170,18 +170,25 @@ def send_down_levels(case):
     return sorted(n for n in levels() if n < (case.level or 0))
 
 
-def level_deadline(rung, start):
+def level_deadline(rung, start, *, area=None):
+    """When a level started at `start` must be finished: in working days of the calendar of
+    the county `area` lies in (the case's town), or in calendar days."""
     if rung.working_days:
-        return workdays.deadline_after(start, rung.day_limit)
+        return workdays.deadline_after(start, rung.day_limit, area=area)
     return workdays.end_of_day(workdays.local_date(start) + dt.timedelta(days=rung.day_limit))
 
 
 def level_handlers(case, number):
-    rung = Level.rung(number)
+    """Who receives the case at level `number`: the rung's handlers as the case's county has
+    them (Level.rung_for: its named receivers, or its kind of handler, else the
+    installation's), plus the leader who took charge of it."""
+    rung = Level.rung_for(case.town, number)
     if rung is None:
         return []
     kind = rung.handler_kind
-    if kind == HandlerKind.GRID_WORKERS:
+    if rung.named_recipient_ids:
+        users = people.active_users(rung.named_recipient_ids)
+    elif kind == HandlerKind.GRID_WORKERS:
         users = people.grid_workers(case.grid or case.village)
     elif kind == HandlerKind.VILLAGE_CADRES:
         users = people.village_cadres(case.village)
@@ -347,7 +354,7 @@ def _start_level(case, number, at, *, actor, action, from_state, reason="", outc
     rung = levels().get(number)
     if rung is None:
         raise CaseActionError(f"没有第{number}级，请检查化解层级设置。")
-    deadline = level_deadline(rung, at)
+    deadline = level_deadline(rung, at, area=case.town)
     _commit(case, status=Status.ACCEPTED, level=number, level_started_at=at,
             deadline=deadline, warned_deadline=None, paused_at=None, pause_ends_at=None,
             **(extra or {}))
@@ -568,7 +575,7 @@ def decide_pause(case, *, actor, approve, note="", at=None):
         raise CaseActionError("没有待审批的暂停申请。")
     from_state = _state_label(case)
     if approve:
-        ends = workdays.deadline_after(at, pending.days)
+        ends = workdays.deadline_after(at, pending.days, area=case.town)
         _commit(case, paused_at=at, pause_ends_at=ends)
     else:
         _commit(case)
@@ -595,8 +602,8 @@ def resume_case(case, *, actor, at=None, note=""):
     # A pause that ran to its end stops at midnight: that day itself was not paused.
     last_paused_day = workdays.local_date(end - dt.timedelta(microseconds=1))
     paused_days = workdays.working_days_between(workdays.local_date(case.paused_at),
-                                                last_paused_day)
-    new_deadline = workdays.extend_deadline(case.deadline, paused_days)
+                                                last_paused_day, area=case.town)
+    new_deadline = workdays.extend_deadline(case.deadline, paused_days, area=case.town)
     _commit(case, paused_at=None, pause_ends_at=None, deadline=new_deadline,
             warned_deadline=None)
     LevelStint.objects.filter(case=case, ended_at__isnull=True).update(

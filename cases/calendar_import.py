@@ -101,9 +101,10 @@ def import_calendar_rows(rows, *, replace=False):
             raise CalendarImportError(f"第{line}行：年份 {day.year} 超出范围。")
         parsed[day] = (_parse_flag(flag_value, line), note)
     years = sorted({d.year for d in parsed})
+    # The State Council's schedule is the installation's: a county's own days stay as they are.
     if replace:
-        CalendarDay.objects.filter(date__year__in=years).delete()
+        CalendarDay.objects.filter(date__year__in=years, area__isnull=True).delete()
     for day, (working, note) in parsed.items():
-        CalendarDay.objects.update_or_create(date=day, defaults={"is_working_day": working,
-                                                                 "note": note})
+        CalendarDay.objects.update_or_create(date=day, area=None,
+                                             defaults={"is_working_day": working, "note": note})
     return {"count": len(parsed), "years": "、".join(str(y) for y in years)}

@@ -20,7 +20,9 @@ from cases.models import (
     Risk,
     Status,
 )
+from grids import areatree
 from grids.access import active_role
+from grids.models import Area
 from pingxiang.metrics import counts
 from pingxiang.roles import Role
 
@@ -58,13 +60,60 @@ def _base(user, roles):
     return Case.objects.filter(q_visible(user, roles=roles))
 
 
+def _overridden_towns():
+    """{area pk with its own receivers (LevelOverride): the towns under it}, nearest
+    override first for a town under both a city and a county that set one; {} (and no
+    query) when no county differs."""
+    areas = {row["area"] for rung in Level.ladder() for row in rung.overrides_data}
+    if not areas:
+        return {}
+    held = areatree.get_many(sorted(areas))
+    towns = {}
+    for area in sorted(held.values(), key=lambda a: -a.depth):  # the nearest claims first
+        claimed = set().union(*towns.values()) if towns else set()
+        towns[area.pk] = [pk for pk in areatree.ids_under([area.path], kind=Area.Kind.TOWN)
+                          if pk not in claimed]
+    return towns
+
+
+def _on_rungs(kinds):
+    """(Q over cases, level numbers): cases at a rung handled by `kinds` as their own
+    county has the ladder (a county that names other receivers for a rung moves it)."""
+    numbers = {r.number for r in Level.ladder() if r.handler_kind in kinds}
+    towns = _overridden_towns()
+    if not towns:
+        return Q(level__in=sorted(numbers)), sorted(numbers)
+    everywhere = sorted(numbers)
+    q = Q(level__in=everywhere) & ~Q(town_id__in=[pk for ids in towns.values() for pk in ids])
+    for area_pk, town_ids in towns.items():
+        area = areatree.get(area_pk)
+        own = sorted(r.number for r in Level.ladder_for(area) if r.handler_kind in kinds)
+        numbers.update(own)
+        q |= Q(town_id__in=town_ids, level__in=own)
+    return q, sorted(numbers)
+
+
+def _named(user, qs):
+    """[section] of the open cases of `qs` at a level their county names `user` to receive."""
+    q = Q(pk__in=[])
+    towns = None
+    for rung in Level.ladder():
+        for row in rung.overrides_data:
+            if user.pk in row["users"]:
+                towns = _overridden_towns() if towns is None else towns
+                q |= Q(town_id__in=towns.get(row["area"], []), level=rung.number)
+    if towns is None:
+        return []
+    return [("named", "指定由我接收的案件", qs.open().filter(q), "status=active")]
+
+
 def _levels(qs, kinds, *, key="level", title=None):
     """[section] of the open cases of `qs` on the rungs handled by `kinds` (none when no
     rung is), titled after the rung ("2级待调处（村(社区)调委会）") or the rungs ("3、4级调处中")."""
-    rungs = [r for r in Level.ladder() if r.handler_kind in kinds]
-    if not rungs:
+    on_rungs, numbers = _on_rungs(kinds)
+    if not numbers:
         return []
-    numbers = [r.number for r in rungs]
+    rungs = [r for r in Level.ladder() if r.number in numbers]
     named = "、".join(map(str, numbers))
     if title:
         title = title.format(named)
@@ -73,7 +122,7 @@ def _levels(qs, kinds, *, key="level", title=None):
     else:
         title = f"{named}级调处中"
     more = f"level={numbers[0]}&status=active" if len(numbers) == 1 else "status=active"
-    return [(key, title, qs.open().filter(level__in=numbers), more)]
+    return [(key, title, qs.open().filter(on_rungs), more)]
 
 
 def querysets_for(user, role, now=None):
@@ -111,6 +160,7 @@ def querysets_for(user, role, now=None):
             ("red", "红色风险办理中", mine.filter(risk=Risk.RED, status__in=ACTIVE_STATUSES),
              "risk=red&status=active"),
             *_levels(mine, FOLLOWS[role]),
+            *_named(user, mine),
             ("followup", "待回访", mine.filter(followups), "status=resolved"),
         ]
     elif role == Role.LEADER:
@@ -119,6 +169,7 @@ def querysets_for(user, role, now=None):
             ("charge", "我包案的案件", Case.objects.filter(took_charge_by=user,
                                                        status__in=ACTIVE_STATUSES), ""),
             *_levels(mine, FOLLOWS[role]),
+            *_named(user, mine),
             ("overdue", "全镇逾期案件", mine.overdue(now), "status=overdue"),
         ]
     return out

@@ -5,34 +5,65 @@ an administrator edits in the admin; defaults come from data migrations.
 Every change of a Case's state goes through cases.actions.
 """
 
+import copy
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from grids.models import Area, Resident
 from pingxiang.requestcache import memo
 from pingxiang.uploads import UploadTo
 
-
 # --- Policy data --------------------------------------------------------------------------
-class CalendarDay(models.Model):
-    """An override of the official calendar for one date (or a whole imported year)."""
+# Policy an area above the towns (a county, or the city) may set for itself where it differs
+# from the installation's: its own extra holidays and make-up workdays, its own receivers of
+# a ladder level. The nearest area's row wins, then the installation's.
+POLICY_AREA_KINDS = ("county", "city")
 
-    date = models.DateField("日期", unique=True)
+
+def _check_policy_area(area, errors, field="area"):
+    if area is not None and area.kind not in POLICY_AREA_KINDS:
+        errors[field] = "只能选择县(区)或市，各镇沿用所属县(区)的设置。"
+
+
+class CalendarDay(models.Model):
+    """An override of the official calendar for one date (or a whole imported year): for the
+    whole installation, or only for one county (or city) and the towns under it."""
+
+    date = models.DateField("日期")
     is_working_day = models.BooleanField("工作日", default=True)
     note = models.CharField("说明", max_length=100, blank=True)
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="适用县(区)", limit_choices_to={"kind__in": POLICY_AREA_KINDS},
+        help_text="留空：全系统适用；选择县(区)或市：只对其所辖案件适用，优先于全系统设置。")
 
     class Meta:
         verbose_name = "工作日历"
         verbose_name_plural = "工作日历（节假日与调休）"
         ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["date"], condition=Q(area__isnull=True),
+                                    name="calendar_day_unique_installation"),
+            models.UniqueConstraint(fields=["area", "date"], condition=Q(area__isnull=False),
+                                    name="calendar_day_unique_area"),
+        ]
 
     def __str__(self):
-        return f"{self.date:%Y-%m-%d} {'上班' if self.is_working_day else '休息'}"
+        where = f"（{self.area}）" if self.area_id else ""
+        return f"{self.date:%Y-%m-%d} {'上班' if self.is_working_day else '休息'}{where}"
+
+    def clean(self):
+        errors = {}
+        _check_policy_area(self.area, errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 class HandlerKind(models.TextChoices):
@@ -42,6 +73,17 @@ class HandlerKind(models.TextChoices):
     VILLAGE_LEADERS = "village_leaders", "包村领导（无则镇领导）"
     TOWN_LEADERS = "town_leaders", "镇领导"
     COUNTY_STAFF = "county_staff", "县综治中心/县级领导"
+
+
+# A rung's county overrides as JSON, so the ladder stays one query (the case page reads it
+# through requestcache; the sweeps once per case).
+_OVERRIDES_SQL = """COALESCE((
+    SELECT jsonb_agg(jsonb_build_object(
+        'area', o.area_id, 'kind', o.handler_kind,
+        'users', COALESCE((SELECT jsonb_agg(r.user_id ORDER BY r.user_id)
+                           FROM cases_leveloverride_recipients r
+                           WHERE r.leveloverride_id = o.id), '[]'::jsonb)))
+    FROM cases_leveloverride o WHERE o.level_id = cases_level.id), '[]'::jsonb)"""
 
 
 class Level(models.Model):
@@ -68,12 +110,85 @@ class Level(models.Model):
 
     @classmethod
     def ladder(cls):
-        """Every rung, lowest first; read once per request (pingxiang.requestcache)."""
-        return memo("cases.Level", lambda: list(cls.objects.order_by("number")))
+        """Every rung, lowest first, each with `overrides_data` (the counties' own receivers,
+        LevelOverride, as [{"area", "kind", "users"}]) in the same query; read once per
+        request (pingxiang.requestcache)."""
+        overrides = RawSQL(_OVERRIDES_SQL, (), models.JSONField())
+        return memo("cases.Level", lambda: list(
+            cls.objects.annotate(overrides_data=overrides).order_by("number")))
 
     @classmethod
     def rung(cls, number):
         return next((r for r in cls.ladder() if r.number == number), None)
+
+    @classmethod
+    def rung_for(cls, area, number):
+        """The rung as it holds in `area` (a case's town, village or area): the installation's,
+        with the handler and named receivers of the nearest county or city above `area` that
+        set its own (LevelOverride). A copy; `named_recipient_ids` is () without an override."""
+        rung = cls.rung(number)
+        if rung is None:
+            return None
+        rung = copy.copy(rung)
+        rung.named_recipient_ids = ()
+        override = LevelOverride.nearest(area, number) if area is not None else None
+        if override is not None:
+            kind, rung.named_recipient_ids = override
+            rung.handler_kind = kind or rung.handler_kind
+        return rung
+
+    @classmethod
+    def ladder_for(cls, area):
+        """Every rung as it holds in `area` (rung_for each), lowest first."""
+        return [cls.rung_for(area, r.number) for r in cls.ladder()]
+
+
+class LevelOverride(models.Model):
+    """A county's (or the city's) own receivers for one rung of the ladder, where its policy
+    differs from the installation's: another kind of handler, or named people (县级 level 5
+    going to the county's 联席办 staff rather than every county leader). Cases in the towns
+    under the area follow it; elsewhere the Level row holds."""
+
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", verbose_name="县(区)",
+        limit_choices_to={"kind__in": POLICY_AREA_KINDS})
+    level = models.ForeignKey(Level, on_delete=models.CASCADE, related_name="overrides",
+                              verbose_name="层级")
+    handler_kind = models.CharField(
+        "承办人", max_length=32, choices=HandlerKind.choices, blank=True,
+        help_text="留空：沿用全系统该层级的承办人。")
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name="指定接收人",
+        help_text="填写后，该层级的案件转交和到期提醒只发给这些人（须在本县(区)或上级任职）；"
+                  "留空则按承办人查找。")
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "县区层级承办设置"
+        verbose_name_plural = "县区层级承办设置（与全系统不同之处）"
+        ordering = ["area__path", "level__number"]
+        constraints = [models.UniqueConstraint(fields=["area", "level"],
+                                               name="level_override_unique")]
+
+    def __str__(self):
+        return f"{self.area} {self.level}"
+
+    def clean(self):
+        errors = {}
+        _check_policy_area(getattr(self, "area", None) if self.area_id else None, errors)
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def nearest(cls, area, number):
+        """(handler kind, receiver ids) of rung `number` at the nearest county or city at or
+        above `area`, or None. Read with the ladder, in its one query (Level.ladder)."""
+        rung = Level.rung(number)
+        held = {row["area"]: row for row in (rung.overrides_data if rung else ())}
+        for pk in reversed(area.ancestor_ids()) if held else ():
+            if pk in held:
+                return held[pk]["kind"], tuple(held[pk]["users"])
+        return None
 
 
 class Category(models.Model):

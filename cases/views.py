@@ -18,7 +18,16 @@ from cases.access import (
     is_leader,
     may,
 )
-from cases.models import Attachment, CalendarDay, Case, CaseParty, Level, Policy, Referral
+from cases.models import (
+    Attachment,
+    CalendarDay,
+    Case,
+    CaseParty,
+    Level,
+    LevelOverride,
+    Policy,
+    Referral,
+)
 from cases.page import pending_pause, records
 from grids.access import Masker, require_role
 from grids.models import Area, Visit
@@ -544,6 +553,9 @@ def calendar_view(request):
     today = timezone.localdate()
     return render(request, "cases/calendar.html", {
         "gaps": workdays.calendar_gaps(today),
-        "overrides": CalendarDay.objects.filter(date__year__gte=today.year).order_by("date")[:400],
+        "overrides": CalendarDay.objects.filter(date__year__gte=today.year)
+                     .select_related("area").order_by("date", "area__path")[:400],
         "levels": Level.objects.all(), "policy": Policy.current(),
+        "level_overrides": LevelOverride.objects.select_related("area", "level")
+                           .prefetch_related("recipients"),
     })

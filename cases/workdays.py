@@ -11,9 +11,16 @@ Which days are working days, in this order:
      which the home page keeps asking for (calendar_gaps).
 A date nobody knows never raises: it falls through to rule 3.
 
+Rule 1 has layers: a county (or the city) may declare its own extra holidays and make-up
+workdays (CalendarDay rows with an `area`); for a record in one of its towns those rows come
+first, then the city's, then the installation's rows (no area). Pass `area=` (the case's
+town, village or area: anything under the county) to count in that county's days.
+
 Every function takes an optional `overrides` mapping {date: is_working_day}. Passed
-explicitly the functions are pure (tests, hypothesis); left as None they read the table,
-one query per calendar year they touch.
+explicitly the functions are pure (tests, hypothesis); left as None they read the table as
+each process holds it (`held_calendar`: loaded whole, read again only when a trigger has
+moved its version, checked once per request), so a page or sweep computing deadlines for
+many cases makes no calendar query per case.
 
 Time limits: a level started on date D with a limit of N working days must be finished by
 the end of the Nth working day after D (the day the clock starts does not count, as with
@@ -22,12 +29,15 @@ legal time limits). `deadline_after(start, n)` gives that moment as an aware dat
 """
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 from functools import cache
 
+from django.db import connection
 from django.utils import timezone
 
 from cases.models import CalendarDay
+from pingxiang.requestcache import memo
 
 try:  # the package is a dependency; stay importable without it all the same
     import chinese_calendar
@@ -76,31 +86,82 @@ def statutory_holidays(year):
             if "observed" not in name.lower() and "substituted" not in name.lower()}
 
 
-class _TableOverrides:
-    """Lazy {date: bool} over the CalendarDay table, loaded one year at a time."""
+# --- The CalendarDay table, held by each process -----------------------------------------
+_held = None  # (version, {area pk or None: {date: is_working_day}})
+_lock = threading.Lock()
 
-    def __init__(self):
-        self._years = {}
+_LOAD = ("SELECT c.area_id, c.date, c.is_working_day, "
+         "(SELECT v FROM cases_calendar_version WHERE id = 1) FROM cases_calendarday c")
+
+
+def _version():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT v FROM cases_calendar_version WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _load():
+    """The whole table and its version, from one statement (so they always agree)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LOAD)
+        rows = cursor.fetchall()
+    tables = {}
+    for area_id, day, working, _ in rows:
+        tables.setdefault(area_id, {})[day] = working
+    return (rows[0][3] if rows else _version()), tables
+
+
+def _current():
+    global _held
+    now = _version()
+    held = _held
+    if held is not None and now is not None and held[0] == now:
+        return held[1]
+    with _lock:
+        loaded, tables = _load()
+        if loaded is not None:
+            _held = (loaded, tables)
+    return tables
+
+
+def held_calendar():
+    """{area pk or None: {date: bool}}: the table as it is now, its version checked once
+    per request (pingxiang.requestcache) and on every call outside one."""
+    return memo("cases.CalendarDay", _current)
+
+
+class AreaCalendar:
+    """{date: bool} lookups through layers: the area's own rows, then those of the areas
+    above it, then the installation's."""
+
+    def __init__(self, layers):
+        self.layers = layers
 
     def get(self, day, default=None):
-        year = day.year
-        if year not in self._years:
-            self._years[year] = dict(
-                CalendarDay.objects.filter(date__year=year).values_list("date", "is_working_day")
-            )
-        return self._years[year].get(day, default)
+        for layer in self.layers:
+            found = layer.get(day)
+            if found is not None:
+                return found
+        return default
 
 
-def table_overrides():
-    return _TableOverrides()
+def table_overrides(area=None):
+    """The CalendarDay rows that hold for `area` (an Area, or None for the installation's
+    alone), nearest first."""
+    tables = held_calendar()
+    ids = area.ancestor_ids() if area is not None else []
+    layers = [tables[pk] for pk in reversed(ids) if pk in tables]
+    layers.append(tables.get(None, {}))
+    return AreaCalendar(layers)
 
 
-def _resolve(overrides):
-    return table_overrides() if overrides is None else overrides
+def _resolve(overrides, area=None):
+    return table_overrides(area) if overrides is None else overrides
 
 
-def is_working_day(day, *, overrides=None):
-    overrides = _resolve(overrides)
+def is_working_day(day, *, overrides=None, area=None):
+    overrides = _resolve(overrides, area)
     override = overrides.get(day)
     if override is not None:
         return bool(override)
@@ -112,11 +173,11 @@ def is_working_day(day, *, overrides=None):
     return day.weekday() < 5
 
 
-def add_working_days(start, n, *, overrides=None):
+def add_working_days(start, n, *, overrides=None, area=None):
     """The nth working day after `start` (n >= 1); n == 0 gives `start` itself."""
     if n < 0:
         raise ValueError("n must be >= 0")
-    overrides = _resolve(overrides)
+    overrides = _resolve(overrides, area)
     day = start
     remaining = n
     scanned = 0
@@ -130,9 +191,9 @@ def add_working_days(start, n, *, overrides=None):
     return day
 
 
-def working_days_between(start, end, *, overrides=None):
+def working_days_between(start, end, *, overrides=None, area=None):
     """How many working days d with start < d <= end (0 when end <= start)."""
-    overrides = _resolve(overrides)
+    overrides = _resolve(overrides, area)
     count = 0
     day = start
     while day < end:
@@ -152,15 +213,15 @@ def local_date(moment):
     return timezone.localtime(moment).date()
 
 
-def deadline_after(start, n, *, overrides=None):
+def deadline_after(start, n, *, overrides=None, area=None):
     """End of the nth working day after the local date of `start` (an aware datetime)."""
-    return end_of_day(add_working_days(local_date(start), n, overrides=overrides))
+    return end_of_day(add_working_days(local_date(start), n, overrides=overrides, area=area))
 
 
-def extend_deadline(deadline, n, *, overrides=None):
+def extend_deadline(deadline, n, *, overrides=None, area=None):
     """A deadline moved on by n working days (used when a pause ends)."""
     last_day = local_date(deadline) - dt.timedelta(days=1)  # deadline is the next midnight
-    return end_of_day(add_working_days(last_day, n, overrides=overrides))
+    return end_of_day(add_working_days(last_day, n, overrides=overrides, area=area))
 
 
 def _years_ahead(today, horizon_days):
@@ -173,7 +234,7 @@ def missing_years(today, *, horizon_days=60):
 
     return [year for year in _years_ahead(today, horizon_days)
             if not package_knows_year(year)
-            and not CalendarDay.objects.filter(date__year=year).exists()]
+            and not CalendarDay.objects.filter(date__year=year, area__isnull=True).exists()]
 
 
 @dataclass(frozen=True)
@@ -206,7 +267,7 @@ def calendar_gaps(today, *, horizon_days=60):
     for year in _years_ahead(today, horizon_days):
         if package_knows_year(year):
             continue
-        rows = dict(CalendarDay.objects.filter(date__year=year)
+        rows = dict(CalendarDay.objects.filter(date__year=year, area__isnull=True)
                     .values_list("date", "is_working_day"))
         missing = tuple((d, name) for d, name in statutory_holidays(year).items()
                         if d not in rows)

@@ -100,7 +100,9 @@ def villages_under(paths, *, order=("sort_order", "path")):
     return [copy.copy(a) for a in rows]
 
 
-def ids_under(paths):
-    """Keys of every area at or beneath any of these paths (a town: a few hundred)."""
+def ids_under(paths, *, kind=None):
+    """Keys of every area (of `kind`, if given) at or beneath any of these paths (a town: a
+    few hundred)."""
     paths = tuple(paths)
-    return [pk for pk, a in _tree().by_pk.items() if a.path.startswith(paths)] if paths else []
+    return [pk for pk, a in _tree().by_pk.items()
+            if a.path.startswith(paths) and (kind is None or a.kind == kind)] if paths else []

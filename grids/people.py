@@ -101,3 +101,8 @@ def town_leaders(town):
 
 def county_staff(county):
     return _users(Role.CENTRE_STAFF, [county]) + _users(Role.LEADER, [county])
+
+
+def active_users(ids):
+    """The active users among these keys (named receivers a policy row lists), by key."""
+    return list(get_user_model().objects.filter(pk__in=list(ids), is_active=True).order_by("pk"))

@@ -43,6 +43,7 @@ ADMIN = {
     "grids.visit":               ("v",    "",  "visit"),
     "cases.calendarday":         ("vacd", "",  None),
     "cases.level":               ("vc",   "",  None),
+    "cases.leveloverride":       ("vacd", "",  None),
     "cases.category":            ("vac",  "",  None),
     "cases.referralroute":       ("vacd", "",  None),
     "cases.policy":              ("vc",   "",  None),
