@@ -155,11 +155,13 @@ def _sweep_burst(n):
     import datetime as dt
 
     from django.db import transaction
+    from django.urls import reverse
     from django.utils import timezone
 
     from cases.models import Case
     from pingxiang.timers import run_sweepers
 
+    reverse("cases:case_detail", args=[1])  # a worker resolves URLs once, not every burst
     out = {}
     try:
         with transaction.atomic():
@@ -299,6 +301,7 @@ def report():
     worker reads), then the task's body, dashboard.reports.run_report, runs here in a fresh
     process. Peak memory is this process's (ru_maxrss)."""
     from django.db.models import Q
+    from django.utils import timezone
 
     from cases.models import Case
     from dashboard.models import PeriodReport
@@ -306,7 +309,6 @@ def report():
     from grids.models import Area, Membership, Visit
     from pingxiang.periods import month_period
     from pingxiang.roles import Role
-    from django.utils import timezone
 
     name = sys.argv[2] if len(sys.argv) > 2 else None
     county = Area.objects.filter(kind=Area.Kind.COUNTY, **({"name": name} if name else {})) \
