@@ -8,6 +8,7 @@
     python -m bench.probe dashboard_cold             dashboards with the figure cache empty
     python -m bench.probe home_cold                  each role's home with the figure cache empty
     python -m bench.probe sweep_plans                EXPLAIN ANALYZE of every sweeper's queries
+    python -m bench.probe sweep_midnight             the first sweep after the next local midnight
     python -m bench.probe report [county]            the county's monthly report for last month
 
 Each prints one JSON line last."""
@@ -19,6 +20,8 @@ import resource
 import sys
 import tempfile
 import time
+
+from django.db.models import F
 
 ROWS = 100_000
 
@@ -173,6 +176,44 @@ def _sweep_burst(n):
             results = run_sweepers(timezone.now())
             out = {"cases_made_due": len(ids), "seconds": round(time.perf_counter() - t, 2),
                    "results": {k: v for k, v in results.items() if v}}
+            raise _Rollback
+    except _Rollback:
+        pass
+    return out
+
+
+def sweep_midnight():
+    """The sweep's busiest minute: levels end at local midnight (workdays.end_of_day), so the
+    first run after it finds every case whose deadline was that midnight, and the cases due
+    by the next one enter the warning window. One run of every sweeper at 00:01 of the next
+    midnight with a deadline on it, then rolled back; and how many runs the beat would need."""
+    from django.db import transaction
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from cases.models import Case, Policy
+    from cases.sweeps import BATCH as CASE_BATCH
+    from pingxiang.timers import run_sweepers
+
+    reverse("cases:case_detail", args=[1])
+    midnight = (Case.objects.running().filter(deadline__gt=timezone.now())
+                .order_by("deadline").values_list("deadline", flat=True).first())
+    if midnight is None:
+        return {}
+    at = midnight + dt.timedelta(minutes=1)
+    hours = dt.timedelta(hours=Policy.current().warn_hours)
+    due = Case.objects.running().filter(deadline__lte=at, level__lt=5).count()
+    entering = (Case.objects.running().filter(deadline__gt=at, deadline__lte=at + hours)
+                .exclude(warned_deadline=F("deadline")).count())
+    out = {}
+    try:
+        with transaction.atomic():
+            t = time.perf_counter()
+            results = run_sweepers(at)
+            out = {"at": timezone.localtime(at).isoformat(), "due_to_escalate": due,
+                   "entering_warning_window": entering, "seconds": round(time.perf_counter() - t, 2),
+                   "results": {k: v for k, v in results.items() if v},
+                   "runs_to_clear": -(-max(due, entering) // CASE_BATCH)}
             raise _Rollback
     except _Rollback:
         pass
@@ -350,7 +391,8 @@ def main():
     else:
         result = {"export": export, "bare": bare, "sweep": sweep, "nightly": nightly,
                   "dashboard_cold": dashboard_cold, "home_cold": home_cold,
-                  "sweep_plans": sweep_plans, "report": report}[job]()
+                  "sweep_plans": sweep_plans, "report": report,
+                  "sweep_midnight": sweep_midnight}[job]()
     print(json.dumps(result, ensure_ascii=False, default=str))
 
 
