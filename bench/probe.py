@@ -7,6 +7,9 @@
     python -m bench.probe nightly                    the nightly statistics for yesterday
     python -m bench.probe dashboard_cold             dashboards with the figure cache empty
     python -m bench.probe home_cold                  each role's home with the figure cache empty
+    python -m bench.probe sweep_plans                EXPLAIN ANALYZE of every sweeper's queries
+    python -m bench.probe sweep_midnight             the first sweep after the next local midnight
+    python -m bench.probe report [county]            the county's monthly report for last month
 
 Each prints one JSON line last."""
 
@@ -17,6 +20,8 @@ import resource
 import sys
 import tempfile
 import time
+
+from django.db.models import F
 
 ROWS = 100_000
 
@@ -153,11 +158,13 @@ def _sweep_burst(n):
     import datetime as dt
 
     from django.db import transaction
+    from django.urls import reverse
     from django.utils import timezone
 
     from cases.models import Case
     from pingxiang.timers import run_sweepers
 
+    reverse("cases:case_detail", args=[1])  # a worker resolves URLs once, not every burst
     out = {}
     try:
         with transaction.atomic():
@@ -169,6 +176,44 @@ def _sweep_burst(n):
             results = run_sweepers(timezone.now())
             out = {"cases_made_due": len(ids), "seconds": round(time.perf_counter() - t, 2),
                    "results": {k: v for k, v in results.items() if v}}
+            raise _Rollback
+    except _Rollback:
+        pass
+    return out
+
+
+def sweep_midnight():
+    """The sweep's busiest minute: levels end at local midnight (workdays.end_of_day), so the
+    first run after it finds every case whose deadline was that midnight, and the cases due
+    by the next one enter the warning window. One run of every sweeper at 00:01 of the next
+    midnight with a deadline on it, then rolled back; and how many runs the beat would need."""
+    from django.db import transaction
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from cases.models import Case, Policy
+    from cases.sweeps import BATCH as CASE_BATCH
+    from pingxiang.timers import run_sweepers
+
+    reverse("cases:case_detail", args=[1])
+    midnight = (Case.objects.running().filter(deadline__gt=timezone.now())
+                .order_by("deadline").values_list("deadline", flat=True).first())
+    if midnight is None:
+        return {}
+    at = midnight + dt.timedelta(minutes=1)
+    hours = dt.timedelta(hours=Policy.current().warn_hours)
+    due = Case.objects.running().filter(deadline__lte=at, level__lt=5).count()
+    entering = (Case.objects.running().filter(deadline__gt=at, deadline__lte=at + hours)
+                .exclude(warned_deadline=F("deadline")).count())
+    out = {}
+    try:
+        with transaction.atomic():
+            t = time.perf_counter()
+            results = run_sweepers(at)
+            out = {"at": timezone.localtime(at).isoformat(), "due_to_escalate": due,
+                   "entering_warning_window": entering, "seconds": round(time.perf_counter() - t, 2),
+                   "results": {k: v for k, v in results.items() if v},
+                   "runs_to_clear": -(-max(due, entering) // CASE_BATCH)}
             raise _Rollback
     except _Rollback:
         pass
@@ -254,6 +299,86 @@ def home_cold():
     return out
 
 
+def sweep_plans():
+    """Every query the sweepers make in one run at now (rolled back), each with its EXPLAIN
+    ANALYZE time and the tables it reads whole (Seq Scan)."""
+    import re
+
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from pingxiang.timers import registered
+
+    out = {}
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            for name, func in sorted(registered().items()):
+                with CaptureQueriesContext(connection) as ctx:
+                    func(now)
+                plans = []
+                for q in ctx.captured_queries:
+                    sql = q["sql"]
+                    if not sql.lstrip().upper().startswith("SELECT"):
+                        continue
+                    with connection.cursor() as cur:
+                        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                        plan = "\n".join(r[0] for r in cur.fetchall())
+                    ms = re.search(r"Execution Time: ([\d.]+) ms", plan)
+                    plans.append({"sql": sql[:160], "ms": float(ms.group(1)) if ms else None,
+                                  "seq_scans": sorted(set(re.findall(r"Seq Scan on (\w+)", plan))),
+                                  "plan": plan if "-v" in sys.argv else None})
+                out[name] = plans
+            raise _Rollback
+    except _Rollback:
+        pass
+    return out
+
+
+def report():
+    """The county's monthly report for last month, made the way the background task makes
+    it: request_report queues it (the task is sent to this process's CELERY_QUEUE, which no
+    worker reads), then the task's body, dashboard.reports.run_report, runs here in a fresh
+    process. Peak memory is this process's (ru_maxrss)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from cases.models import Case
+    from dashboard.models import PeriodReport
+    from dashboard.reports import request_report, run_report
+    from grids.models import Area, Membership, Visit
+    from pingxiang.periods import month_period
+    from pingxiang.roles import Role
+
+    name = sys.argv[2] if len(sys.argv) > 2 else None
+    county = Area.objects.filter(kind=Area.Kind.COUNTY, **({"name": name} if name else {})) \
+        .order_by("path").first()
+    first = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+    start, end, label = month_period(first.year, first.month)
+    actor = (Membership.objects.filter(area=county, role=Role.CENTRE_STAFF)
+             .select_related("user").first())
+    under = Q(village__path__startswith=county.path)
+    rows = {"cases_in_county": Case.objects.filter(under).count(),
+            "open_cases_in_county": Case.objects.open().filter(under).count(),
+            "visits_in_month": Visit.objects.filter(village__path__startswith=county.path,
+                                                    visited_on__range=(start, end)).count()}
+    before = _rss_mb()
+    report = request_report(area=county, kind=PeriodReport.Kind.MONTH, start=start, end=end,
+                            label=label, actor=actor.user if actor else None)
+    t = time.perf_counter()
+    result = run_report(report.pk)
+    seconds = round(time.perf_counter() - t, 2)
+    report.refresh_from_db()
+    size = report.file.size if report.file else 0
+    if report.file:
+        report.file.delete(save=False)
+    report.delete()
+    return {"county": county.name, "period": label, **rows, "result": result,
+            "seconds": seconds, "bytes": size, "rss_before_mb": before,
+            "peak_rss_mb": _rss_mb()}
+
+
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     os.environ.setdefault("BENCH_FLOOR", "1")
@@ -265,7 +390,9 @@ def main():
         result = queries(json.loads(sys.argv[2]))
     else:
         result = {"export": export, "bare": bare, "sweep": sweep, "nightly": nightly,
-                  "dashboard_cold": dashboard_cold, "home_cold": home_cold}[job]()
+                  "dashboard_cold": dashboard_cold, "home_cold": home_cold,
+                  "sweep_plans": sweep_plans, "report": report,
+                  "sweep_midnight": sweep_midnight}[job]()
     print(json.dumps(result, ensure_ascii=False, default=str))
 
 

@@ -12,7 +12,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -444,6 +444,16 @@ class Case(models.Model):
             models.Index(fields=["source", "received_at"], name="case_source_received"),
             models.Index(fields=["deadline"], name="case_deadline_open",
                          condition=Q(status__in=["accepted", "mediating"])),
+            # The sweep's due-soon warning: running cases not yet warned about their deadline
+            # (the ones warned drop out, so a steady minute reads none of them).
+            models.Index(fields=["deadline"], name="case_deadline_unwarned",
+                         condition=Q(status__in=["accepted", "mediating"],
+                                     paused_at__isnull=True)
+                         & ~Q(warned_deadline=F("deadline"))),
+            # The sweep's expired pauses: only the paused cases are in it.
+            models.Index(fields=["pause_ends_at"], name="case_pause_ends",
+                         condition=Q(status__in=["accepted", "mediating"],
+                                     paused_at__isnull=False)),
             models.Index(fields=["followup_due_on"], name="case_followup_due",
                          condition=Q(status="resolved", followup_notified=False)),
             models.Index(fields=["jc_due_on"], name="case_jc_due",

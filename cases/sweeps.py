@@ -6,6 +6,10 @@ Each sweeper does each thing once however often, late or concurrently it runs:
 - the follow-up and 司法确认 reminders set a done flag with a conditional update;
 - an expired pause is resumed by the resume action, which checks the case is still paused.
 Notifications also carry a key, so a message is delivered once per recipient.
+
+Each query takes the earliest first by the column a partial index keeps (models.Case.Meta),
+so a minute with nothing due reads no case whatever the number of open cases: without the
+order the default one (-received_at) walked every case (issue 22 §3, bench/results.md).
 """
 
 import datetime as dt
@@ -43,7 +47,7 @@ def warn_due_soon(now):
     hours = Policy.current().warn_hours
     candidates = (Case.objects.running()
                   .filter(deadline__gt=now, deadline__lte=now + dt.timedelta(hours=hours))
-                  .exclude(warned_deadline=F("deadline"))
+                  .exclude(warned_deadline=F("deadline")).order_by("deadline")
                   .select_related("village", "town", "grid", "took_charge_by")[:BATCH])
     count = 0
     for case in candidates:
@@ -67,7 +71,7 @@ def warn_due_soon(now):
 def followups_due(now):
     today = local_date(now)
     due = (Case.objects.filter(status=Status.RESOLVED, followup_notified=False,
-                               followup_due_on__lte=today)
+                               followup_due_on__lte=today).order_by("followup_due_on")
            .select_related("village", "town", "grid", "handler", "took_charge_by")[:BATCH])
     count = 0
     for case in due:
@@ -93,7 +97,7 @@ def judicial_confirmation_reminders(now):
     due = (Case.objects.counted().filter(jc_applied=False, jc_reminded=False,
                                          jc_due_on__isnull=False,
                                          jc_due_on__lte=horizon, jc_due_on__gte=today)
-           .select_related("village", "town", "grid", "handler", "took_charge_by")[:BATCH])
+           .order_by("jc_due_on").select_related("village", "town", "grid", "handler", "took_charge_by")[:BATCH])
     count = 0
     for case in due:
         with transaction.atomic():
@@ -112,7 +116,7 @@ def judicial_confirmation_reminders(now):
 @sweeper("cases.end_expired_pauses")
 def end_expired_pauses(now):
     ids = list(Case.objects.open().filter(paused_at__isnull=False, pause_ends_at__lte=now)
-               .values_list("pk", flat=True)[:BATCH])
+               .order_by("pause_ends_at").values_list("pk", flat=True)[:BATCH])
     count = 0
     for pk in ids:
         case = Case.objects.filter(pk=pk).first()

@@ -4,8 +4,10 @@ A case's page asks for the escalation ladder (cases.Level) five times and for th
 row twice, from the functions that decide what the user may do; each was a query. Inside a
 request, `memo(key, compute)` computes once and hands the same value back; outside one (a
 task, a shell, a test calling an action) it computes every time. Nothing outlives the
-request, so an administrator's edit shows on the next page at once."""
+request, so an administrator's edit shows on the next page at once. A sweeper's run is
+such a scope too (pingxiang.timers): an escalation read the ladder six times a case."""
 
+import contextlib
 import contextvars
 
 _MEMO = contextvars.ContextVar("pingxiang_request_memo", default=None)
@@ -20,13 +22,20 @@ def memo(key, compute):
     return store[key]
 
 
+@contextlib.contextmanager
+def scope():
+    """Compute each key once inside the block (a request, or one run of a sweeper)."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
 class RequestCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        token = _MEMO.set({})
-        try:
+        with scope():
             return self.get_response(request)
-        finally:
-            _MEMO.reset(token)

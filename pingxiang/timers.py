@@ -11,10 +11,15 @@ sweepers in their sweeps.py:
 
 The beat runs pingxiang.tasks.sweep_deadlines every minute, which calls each sweeper with
 the same `now`. Sweepers must do each thing exactly once however often, late or
-concurrently they run; they never rely on countdown/ETA tasks.
+concurrently they run; they never rely on countdown/ETA tasks. Each run of a sweeper reads
+reference data (the ladder, the policy, the calendar, the area tree) once, as a request does
+(pingxiang.requestcache.scope), so a minute with many cases due reads it once, not per case.
 """
 
+import functools
 import logging
+
+from pingxiang import requestcache
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +28,13 @@ _SWEEPERS: dict[str, object] = {}
 
 def sweeper(name):
     def decorate(func):
-        _SWEEPERS[name] = func
-        return func
+        @functools.wraps(func)
+        def run(now):
+            with requestcache.scope():
+                return func(now)
+
+        _SWEEPERS[name] = run
+        return run
 
     return decorate
 

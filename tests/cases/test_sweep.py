@@ -158,3 +158,35 @@ def test_an_expired_pause_resumes_by_itself_and_extends_the_deadline(running_cas
     assert not case.is_paused
     assert case.deadline == local(2026, 11, 28)  # Tue and Wed paused: end of Fri 11-27
     assert Case.objects.get(pk=case.pk).level == 2
+
+
+def test_a_minute_with_many_cases_due_reads_the_ladder_and_policy_once(running_case, cast):
+    """Reference data is read once per sweeper run (as once per request), not per case: with
+    200,000 open cases a minute with hundreds due would otherwise read the ladder thousands
+    of times (issue 22 §3)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cases = [running_case(1, at=local(2026, 11, 23, 9 + i)) for i in range(4)]  # due 11-25
+    with CaptureQueriesContext(connection) as ctx:
+        assert _sweep(local(2026, 11, 25, 0, 1)) == 4
+    assert [Case.objects.get(pk=c.pk).level for c in cases] == [2, 2, 2, 2]
+    reads = [q["sql"] for q in ctx.captured_queries]
+    assert sum('FROM "cases_level"' in sql for sql in reads) == 1
+    assert sum('FROM "cases_policy"' in sql for sql in reads) <= 1
+
+
+def test_the_due_soon_warning_takes_the_nearest_deadline_first(running_case, cast, monkeypatch):
+    """When more cases come due than one run takes, the one due first is warned first (the
+    newest registered came first before, and could starve an older case's warning)."""
+    sooner = running_case(1, at=local(2026, 11, 23, 9))  # due 11-25 00:00
+    newer = running_case(1, at=local(2026, 11, 23, 10))
+    Case.objects.filter(pk=newer.pk).update(deadline=local(2026, 11, 25, 1))
+    monkeypatch.setattr(sweeps, "BATCH", 1)
+    at = local(2026, 11, 24, 10)
+    with time_machine.travel(at, tick=False):
+        assert sweeps.warn_due_soon(at) == 1
+        assert Case.objects.get(pk=sooner.pk).warned_deadline == local(2026, 11, 25)
+        assert Case.objects.get(pk=newer.pk).warned_deadline is None
+        assert sweeps.warn_due_soon(at) == 1
+    assert Case.objects.get(pk=newer.pk).warned_deadline == local(2026, 11, 25, 1)
