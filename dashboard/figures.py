@@ -86,10 +86,11 @@ def _units(figures):
     return units, per_unit
 
 
-def compute(area, period, codes=None, *, rollup_state=rollups.UNREAD):
+def compute(area, period, codes=None, *, rollup_state=rollups.UNREAD, kept=False):
     """All (or the named) metrics for the villages under area: one query for those the
     rollups answer, one per other metric, whatever the amount of data. `rollup_state` saves
-    reading it again when the caller has it."""
+    reading it again when the caller has it. With `kept` (the dashboard), the metrics that
+    are not sums of days are those the per-minute job keeps (dashboard.rollups.kept)."""
     if area.kind == Area.Kind.VILLAGE:
         villages = [area]
     else:
@@ -105,6 +106,9 @@ def compute(area, period, codes=None, *, rollup_state=rollups.UNREAD):
                                         if m.code in book.from_snapshot]
     rolled = {} if book is not None else rollups.read(
         area, period, {m.code for m in wanted}, current=rollup_state)
+    live = {}
+    if kept and book is None and any(m.code not in rolled for m in wanted):
+        live = rollups.kept("metrics", area, period)
     for m in wanted:
         # Keys are the owning area of each record: a village, or the town/county itself for
         # records that belong to no village (the town's own centre). All count in the total;
@@ -113,6 +117,8 @@ def compute(area, period, codes=None, *, rollup_state=rollups.UNREAD):
             values = book.get(m.code)
         elif m.code in rolled:
             values = rolled[m.code]
+        elif m.code in live:
+            values = live[m.code]
         else:
             values = m.func(area, period) or {}
         figures.owned[m.code] = values

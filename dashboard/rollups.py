@@ -39,6 +39,7 @@ The nightly snapshot (dashboard.stats, DailyStat) stays the record of each day a
 """
 
 import datetime as dt
+import time
 from collections import defaultdict
 
 from django.conf import settings
@@ -270,6 +271,77 @@ def read(area, period, codes=None, *, current=UNREAD):
         if n:
             out[code][owner] = n
     return out
+
+
+# --- Figures that are not sums of days, kept by the job ---------------------------------
+# A distinct or clock-dependent figure (and the breakdown tables) cannot come from the
+# rollups. For a dashboard, they are computed by the per-minute job for every area and
+# period asked within the last ten minutes, and read from the cache: a leader's request never
+# waits for a county's COUNT DISTINCT, and a value is at most a minute and the job's run
+# old. The first request for an area and period (or any, when the job has not run for two
+# minutes) computes them itself.
+
+ASKED_SECONDS = 600  # an area and period is kept fresh while asked within this
+FRESH_SECONDS = 120  # a value older than this is computed by the request instead
+HOT = "pxlive:hot"
+
+
+def _live_metrics(area, period):
+    return {m.code: m.func(area, period) or {} for m in metrics() if not m.by_days}
+
+
+def _breakdowns(area, period):
+    from dashboard.closing import tables  # closing reads the figures of this module's app
+
+    return tables(area, period)
+
+
+KEPT = {"metrics": _live_metrics, "breakdowns": _breakdowns}
+
+
+def _parts(area, period):
+    return (area.pk, period.start, period.end, period.label, period.campaign_id)
+
+
+def _kept_key(kind, parts):
+    return ":".join(str(p) for p in ("pxlive", figurecache.NAMESPACE, kind, *parts))
+
+
+def _compute_and_keep(kind, area, period, parts):
+    value = KEPT[kind](area, period)
+    figurecache.write(_kept_key(kind, parts), {"at": time.time(), "value": value},
+                      ASKED_SECONDS)
+    return value
+
+
+def kept(kind, area, period):
+    """KEPT[kind](area, period) as the job last computed it, or now when it has not."""
+    parts = _parts(area, period)
+    entry = figurecache.read(_kept_key(kind, parts))
+    now = time.time()
+    hot_key = f"{HOT}:{figurecache.NAMESPACE}"
+    hot = figurecache.read(hot_key) or {}
+    if now - hot.get((kind, parts), 0) > 60:  # say it is asked, at most once a minute
+        hot = {k: at for k, at in hot.items() if now - at < ASKED_SECONDS}
+        hot[(kind, parts)] = now
+        figurecache.write(hot_key, hot, ASKED_SECONDS)
+    if entry is None or now - entry["at"] > FRESH_SECONDS:
+        return _compute_and_keep(kind, area, period, parts)
+    return entry["value"]
+
+
+def refresh_kept():
+    """The job's part: compute again what dashboards asked for lately. Returns how many."""
+    hot = figurecache.read(f"{HOT}:{figurecache.NAMESPACE}") or {}
+    now = time.time()
+    wanted = [(kind, parts) for (kind, parts), at in hot.items() if now - at < ASKED_SECONDS]
+    areas = Area.objects.in_bulk({parts[0] for _kind, parts in wanted})
+    for kind, parts in wanted:
+        area_id, start, end, label, campaign_id = parts
+        if area_id in areas:
+            _compute_and_keep(kind, areas[area_id], Period(start, end, label, campaign_id),
+                              parts)
+    return len(wanted)
 
 
 # --- Triggers ----------------------------------------------------------------------------

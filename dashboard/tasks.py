@@ -25,9 +25,10 @@ def nightly_statistics(day=None):
 
 @shared_task
 def refresh_rollups():
-    """Each minute: the figures' rollups for the days written since the last run. Not
-    retried: the next minute's run does the same work."""
-    return rollups.refresh()
+    """Each minute: the figures' rollups for the days written since the last run, then the
+    figures that are not sums of days for the dashboards asked lately. Not retried: the next
+    minute's run does the same work."""
+    return {**rollups.refresh(), "kept": rollups.refresh_kept()}
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)

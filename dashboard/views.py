@@ -210,7 +210,7 @@ def selected_period(request):
     return dashboard_filters(request).chosen_period
 
 
-def _cards(figures, version=None):
+def _cards(figures, version=None, *, kept=False):
     area, period = figures.area, figures.period
     cards = []
     for m in metrics():
@@ -235,8 +235,11 @@ def _cards(figures, version=None):
         order.setdefault(m.group, m.order)
     cards.sort(key=lambda c: order.get(c["group"], 999))
     tables = {}
-    computed = cached("breakdowns", area, period, lambda: closing.tables(area, period),
-                      data_version=version)
+    if kept:  # the rollups are built: the per-minute job keeps the tables
+        computed = rollups.kept("breakdowns", area, period)
+    else:
+        computed = cached("breakdowns", area, period, lambda: closing.tables(area, period),
+                          data_version=version)
     for b in breakdowns():
         table = computed.get(b.code)  # {"headers": [...], "rows": [{"label", "cells"}]}
         if table and table["rows"]:
@@ -307,12 +310,13 @@ def _figures_html(partial, area, period, sort, direction, state):
 
     def render_partial():
         figures = cached("figures", area, period,
-                         lambda: compute(area, period, rollup_state=state),
+                         lambda: compute(area, period, rollup_state=state,
+                                         kept=state is not None),
                          data_version=version)
         context = {"area": area, "period": period, "period_query": period.as_query(),
                    "figures": figures, "sort": sort, "dir": direction}
         if partial == "cards":
-            context["groups"] = _cards(figures, version)
+            context["groups"] = _cards(figures, version, kept=state is not None)
             if figures.closed_at:
                 context["tables_closed_at"] = closing.tables_closed_at(period, area)
         else:

@@ -86,6 +86,16 @@ def _set(key, value, timeout=TTL):
         log.warning("figure cache unavailable: %r", exc)
 
 
+def read(key, default=None):
+    """cache.get, a miss when the cache is down (for callers keeping values of their own)."""
+    return _get(key, default)
+
+
+def write(key, value, timeout=TTL):
+    """cache.set, nothing when the cache is down."""
+    _set(key, value, timeout)
+
+
 def _lock(key):
     """True when this process should render: it took the lock, or the cache is down."""
     try:
