@@ -11,6 +11,6 @@ class DashboardConfig(AppConfig):
     verbose_name = "数据看板"
 
     def ready(self):
-        from dashboard.rollups import install_triggers
+        from dashboard.rollups import install_triggers  # reads models: ready only now
 
         post_migrate.connect(install_triggers, sender=self, dispatch_uid="pingxiang_rollup")

@@ -47,6 +47,7 @@ from django.db import connection, connections, models, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from dashboard import closing
 from dashboard.models import Rollup, RollupDirty, RollupState
 from grids.models import Area
 from pingxiang import figurecache
@@ -290,13 +291,7 @@ def _live_metrics(area, period):
     return {m.code: m.func(area, period) or {} for m in metrics() if not m.by_days}
 
 
-def _breakdowns(area, period):
-    from dashboard.closing import tables  # closing reads the figures of this module's app
-
-    return tables(area, period)
-
-
-KEPT = {"metrics": _live_metrics, "breakdowns": _breakdowns}
+KEPT = {"metrics": _live_metrics, "breakdowns": closing.tables}
 
 
 def _parts(area, period):
@@ -331,16 +326,40 @@ def kept(kind, area, period):
 
 
 def refresh_kept():
-    """The job's part: compute again what dashboards asked for lately. Returns how many."""
+    """The job's part: compute again what dashboards asked for lately. Returns how many.
+
+    The metrics are computed once per period for the highest areas asked (a county rather
+    than each of its towns as well): a metric's value per owning area does not depend on the
+    area asked for, so a town's are its owners' among the county's. The tables are per area.
+    """
     hot = figurecache.read(f"{HOT}:{figurecache.NAMESPACE}") or {}
     now = time.time()
     wanted = [(kind, parts) for (kind, parts), at in hot.items() if now - at < ASKED_SECONDS]
     areas = Area.objects.in_bulk({parts[0] for _kind, parts in wanted})
+    by_period = defaultdict(list)  # the metrics' entries, per period
     for kind, parts in wanted:
-        area_id, start, end, label, campaign_id = parts
-        if area_id in areas:
-            _compute_and_keep(kind, areas[area_id], Period(start, end, label, campaign_id),
-                              parts)
+        if parts[0] not in areas:
+            continue
+        if kind == "metrics":
+            by_period[parts[1:]].append(areas[parts[0]])
+            continue
+        _compute_and_keep(kind, areas[parts[0]], Period(*parts[1:]), parts)
+    for period_parts, asked in by_period.items():
+        period = Period(*period_parts)
+        tops = [a for a in asked
+                if not any(a.path.startswith(b.path) and a.pk != b.pk for b in asked)]
+        owned = {}  # code -> {owner: n} over the top areas
+        for top in tops:
+            for code, values in _live_metrics(top, period).items():
+                owned.setdefault(code, {}).update(values)
+        owners = {owner for values in owned.values() for owner in values}
+        paths = dict(Area.objects.filter(pk__in=owners).values_list("pk", "path"))
+        for area in asked:
+            value = {code: {o: n for o, n in values.items()
+                            if paths.get(o, "").startswith(area.path)}
+                     for code, values in owned.items()}
+            figurecache.write(_kept_key("metrics", (area.pk, *period_parts)),
+                              {"at": time.time(), "value": value}, ASKED_SECONDS)
     return len(wanted)
 
 

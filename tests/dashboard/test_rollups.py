@@ -269,3 +269,19 @@ def test_the_dashboard_reads_the_rollups_in_one_query(cast, records, django_asse
     # The villages, the rollups, and one query per live metric.
     with django_assert_num_queries(1 + 1 + live):
         compute(cast.town, Period(FIRST, TODAY), rollup_state=state)
+
+
+def test_the_job_keeps_the_distinct_figures_of_each_area_asked_exactly(cast, records):
+    """Computed once for the county and shared out to the town and the village asked for:
+    each equals its own metric functions after a write."""
+    rollups.backfill(FIRST)
+    period = Period(FIRST, TODAY)
+    areas = (cast.county, cast.town, cast.xiguan, cast.menghe)
+    for area in areas:
+        rollups.kept("metrics", area, period)
+    _visit(cast, day=TODAY, number=9)  # one more household visited
+    assert refresh_rollups()["kept"] == 4
+    for area in areas:
+        live = {m.code: m.func(area, period) or {} for m in metrics() if not m.by_days}
+        assert rollups.kept("metrics", area, period) == live, area.name
+    assert sum(rollups.kept("metrics", cast.town, period)["households_visited"].values()) == 3
