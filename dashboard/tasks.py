@@ -25,10 +25,12 @@ def nightly_statistics(day=None):
 
 @shared_task
 def refresh_rollups():
-    """Each minute: the figures' rollups for the days written since the last run, then the
-    figures that are not sums of days for the dashboards asked lately. Not retried: the next
-    minute's run does the same work."""
-    return {**rollups.refresh(), "kept": rollups.refresh_kept()}
+    """Each minute: the figures that are not sums of days for the dashboards asked lately,
+    then the rollups for the days written since the last run, whose new version makes the
+    dashboards render again with both. Not retried: the next minute's run does the same
+    work."""
+    kept = rollups.refresh_kept()
+    return {**rollups.refresh(), "kept": kept}
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
