@@ -57,6 +57,7 @@ from pingxiang.metrics import Kind, Period, metrics
 # counties); a 社 or grid is computed live.
 OWNER_KINDS = (Area.Kind.CITY, Area.Kind.COUNTY, Area.Kind.TOWN, Area.Kind.VILLAGE)
 TRIGGER = "pingxiang_rollup"
+STATE = 1  # the one RollupState row
 
 
 def rolled():
@@ -139,9 +140,9 @@ def backfill(start, end=None):
     end = end or timezone.localdate()
     wanted = rolled()
     with transaction.atomic():
-        state = RollupState.objects.select_for_update().first()
-        if state is None:
-            state = RollupState(first_day=start)
+        state = RollupState.objects.select_for_update().filter(pk=STATE).first()
+        if state is None:  # a second first build at once fails on the primary key
+            state = RollupState(pk=STATE, first_day=start)
         # The marks visible now are covered by this build; later ones stay for refresh().
         RollupDirty.objects.all().delete()
         Rollup.objects.all().delete()
@@ -195,7 +196,7 @@ def refresh():
     safe to run twice at once (the second waits for the first, then finds nothing to do).
     Returns {"days": n, "metrics": n} recomputed."""
     with transaction.atomic():
-        state = RollupState.objects.select_for_update().first()
+        state = RollupState.objects.select_for_update().filter(pk=STATE).first()
         marks = _take_marks()
         if state is None or not marks:
             return {"days": 0, "metrics": 0}  # never built: nothing to keep current
@@ -209,6 +210,8 @@ def refresh():
                             continue  # before the rollups: such periods are computed live
                         day = state.first_day  # a stock's first day holds everything before
                     work[day][m.code] = m
+        if not work:
+            return {"days": 0, "metrics": 0}  # only days before the rollups were written
         roots = _roots()
         for day, wanted in sorted(work.items()):
             _store(day, {code: _day(m, day, state.first_day, roots)
@@ -222,7 +225,7 @@ def refresh():
 # --- Reading -----------------------------------------------------------------------------
 
 def state():
-    return RollupState.objects.first()
+    return RollupState.objects.filter(pk=STATE).first()
 
 
 def cache_version(current):
