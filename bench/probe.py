@@ -10,6 +10,9 @@
     python -m bench.probe sweep_plans                EXPLAIN ANALYZE of every sweeper's queries
     python -m bench.probe sweep_midnight             the first sweep after the next local midnight
     python -m bench.probe report [county]            the county's monthly report for last month
+    python -m bench.probe rollup_minute              a peak minute's writes, the rollup job, the
+                                                     dashboards after it (WRITES: run on a copy
+                                                     whose rollups are built, backfill_rollups)
 
 Each prints one JSON line last."""
 
@@ -377,6 +380,61 @@ def report():
     return {"county": county.name, "period": label, **rows, "result": result,
             "seconds": seconds, "bytes": size, "rss_before_mb": before,
             "peak_rss_mb": _rss_mb()}
+def rollup_minute():
+    """Issue 22 §2. A peak minute of writes (1,200 visits today, as 20 a second would be,
+    over many grids, each its own statement as the app writes them; 60 case, 10 petition and
+    10 hazard rows touched on past days, as actions and the sweep touch them), then the
+    per-minute job (dashboard.tasks.refresh_rollups) timed, and the town's and county's
+    dashboards after it: the first view in that minute (the job has kept their distinct
+    figures and tables) and the first view ever of an area and period (nothing kept)."""
+    import uuid
+
+    from django.contrib.auth import get_user_model
+    from django.db.models import F
+    from django.test import Client
+    from django.utils import timezone
+
+    from cases.models import Case
+    from dashboard import rollups
+    from dashboard.tasks import refresh_rollups
+    from grids.models import Visit
+    from petitions.models import Petition
+    from rectification.models import Hazard
+
+    if rollups.state() is None:
+        raise SystemExit("rollups not built: manage.py backfill_rollups first")
+    clients = {}
+    for name, username in (("town", "t01_leader"), ("county", "cty_leader")):
+        clients[name] = Client(HTTP_HOST="127.0.0.1")
+        clients[name].force_login(get_user_model().objects.get(username=username))
+        clients[name].get("/dashboard/")  # a leader has it open: asked, so kept by the job
+    refresh_rollups()
+    today = timezone.localdate()
+    models = [(Case, "description", 60), (Petition, "title", 10), (Hazard, "description", 10)]
+    t = time.perf_counter()
+    for visit in Visit.objects.order_by("?")[:1200]:
+        visit.pk, visit.idempotency_key, visit.visited_on = None, uuid.uuid4(), today
+        visit.save(force_insert=True)
+    for model, field, n in models:
+        for pk in model.objects.order_by("?").values_list("pk", flat=True)[:n]:
+            model.objects.filter(pk=pk).update(**{field: F(field)})
+    writes = time.perf_counter() - t
+    from dashboard.models import RollupDirty
+
+    marks = RollupDirty.objects.count()
+    t = time.perf_counter()
+    result = refresh_rollups()
+    job = time.perf_counter() - t
+    out = {"writes_s": round(writes, 1), "marks": marks, "job": result,
+           "job_s": round(job, 2)}
+    for name, client in clients.items():
+        t = time.perf_counter()
+        assert client.get("/dashboard/").status_code == 200
+        out[f"{name}_after_job_ms"] = round(1000 * (time.perf_counter() - t))
+    t = time.perf_counter()
+    refresh_rollups()
+    out["idle_job_s"] = round(time.perf_counter() - t, 2)
+    return out
 
 
 def main():
@@ -392,7 +450,8 @@ def main():
         result = {"export": export, "bare": bare, "sweep": sweep, "nightly": nightly,
                   "dashboard_cold": dashboard_cold, "home_cold": home_cold,
                   "sweep_plans": sweep_plans, "report": report,
-                  "sweep_midnight": sweep_midnight}[job]()
+                  "sweep_midnight": sweep_midnight,
+                  "rollup_minute": rollup_minute}[job]()
     print(json.dumps(result, ensure_ascii=False, default=str))
 
 

@@ -5,9 +5,11 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from cases.models import ACTIVE_STATUSES, Case, Category, Level, Source
-from pingxiang.metrics import breakdown, grouped, list_url, metric, ratio
+from pingxiang.metrics import Kind, breakdown, grouped, list_url, metric, ratio
 
 GROUP = "矛盾纠纷"
+# Cases received within the period, in their state now: a sum of the days they were received.
+BY_DAY = {"kind": Kind.FLOW, "dated_by": (Case, "received_at")}
 
 
 def _found(area, period):
@@ -20,13 +22,13 @@ def _url(area, period, **extra):
     return list_url("cases:case_list", area, period, **extra)
 
 
-@metric("disputes_found", "排查出矛盾纠纷", group=GROUP, unit="起", order=20,
+@metric("disputes_found", "排查出矛盾纠纷", group=GROUP, unit="起", order=20, **BY_DAY,
         drill=lambda a, p: _url(a, p))
 def disputes_found(area, period):
     return grouped(_found(area, period), F("village_id"))
 
 
-@metric("disputes_resolved", "已化解", group=GROUP, unit="起", order=21,
+@metric("disputes_resolved", "已化解", group=GROUP, unit="起", order=21, **BY_DAY,
         drill=lambda a, p: _url(a, p, status="done"))
 def disputes_resolved(area, period):
     return grouped(_found(area, period).resolved(), F("village_id"))
@@ -36,19 +38,20 @@ ratio("dispute_resolution_rate", "化解率", numerator="disputes_resolved",
       denominator="disputes_found", group=GROUP, order=22)
 
 
-@metric("disputes_in_progress", "正在调处", group=GROUP, unit="起", order=23,
+@metric("disputes_in_progress", "正在调处", group=GROUP, unit="起", order=23, **BY_DAY,
         drill=lambda a, p: _url(a, p, status="active"))
 def disputes_in_progress(area, period):
     return grouped(_found(area, period).active(), F("village_id"))
 
 
 @metric("disputes_overdue", "逾期未化解", group=GROUP, unit="起", order=24, bad_when_high=True,
+        kind=Kind.NOW,  # overdue: the clock moves it
         drill=lambda a, p: _url(a, p, status="overdue"))
 def disputes_overdue(area, period):
     return grouped(_found(area, period).overdue(timezone.now()), F("village_id"))
 
 
-@metric("disputes_unresolved", "未化解转出", group=GROUP, unit="起", order=25,
+@metric("disputes_unresolved", "未化解转出", group=GROUP, unit="起", order=25, **BY_DAY,
         drill=lambda a, p: _url(a, p, status="unresolved"))
 def disputes_unresolved(area, period):
     return grouped(_found(area, period).filter(status="unresolved"), F("village_id"))

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class DashboardConfig(AppConfig):
@@ -8,3 +9,8 @@ class DashboardConfig(AppConfig):
 
     name = "dashboard"
     verbose_name = "数据看板"
+
+    def ready(self):
+        from dashboard.rollups import install_triggers  # reads models: ready only now
+
+        post_migrate.connect(install_triggers, sender=self, dispatch_uid="pingxiang_rollup")

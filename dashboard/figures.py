@@ -1,8 +1,11 @@
 """The dashboard's figures for one area and period: every declared metric (pingxiang.metrics)
-asked once for the villages under the area, summed, and grouped into the per-unit table."""
+for the villages under the area, summed, and grouped into the per-unit table. The metrics that
+are sums of days come from the per-day rollups in one query where they cover the period
+(dashboard.rollups); the others are asked of their metric function, one query each."""
 
 from dataclasses import dataclass, field
 
+from dashboard import rollups
 from dashboard.closing import ClosedBook, is_closed
 from grids.models import Area
 from pingxiang.metrics import Period, get_ratio, metrics, ratios, share
@@ -83,9 +86,11 @@ def _units(figures):
     return units, per_unit
 
 
-def compute(area, period, codes=None):
-    """All (or the named) metrics for the villages under area: one query per metric,
-    whatever the amount of data."""
+def compute(area, period, codes=None, *, rollup_state=rollups.UNREAD, kept=False):
+    """All (or the named) metrics for the villages under area: one query for those the
+    rollups answer, one per other metric, whatever the amount of data. `rollup_state` saves
+    reading it again when the caller has it. With `kept` (the dashboard), the metrics that
+    are not sums of days are those the per-minute job keeps (dashboard.rollups.kept)."""
     if area.kind == Area.Kind.VILLAGE:
         villages = [area]
     else:
@@ -99,12 +104,21 @@ def compute(area, period, codes=None):
         figures.closed_at = book.computed_at  # None: nothing closed (no such campaign)
         figures.closed_from_snapshot = [m.label for m in wanted
                                         if m.code in book.from_snapshot]
+    rolled = {} if book is not None else rollups.read(
+        area, period, {m.code for m in wanted}, current=rollup_state)
+    live = {}
+    if kept and book is None and any(m.code not in rolled for m in wanted):
+        live = rollups.kept("metrics", area, period)
     for m in wanted:
         # Keys are the owning area of each record: a village, or the town/county itself for
         # records that belong to no village (the town's own centre). All count in the total;
         # the per-village table shows the villages.
         if book is not None and book.has(m.code):
             values = book.get(m.code)
+        elif m.code in rolled:
+            values = rolled[m.code]
+        elif m.code in live:
+            values = live[m.code]
         else:
             values = m.func(area, period) or {}
         figures.owned[m.code] = values

@@ -85,6 +85,63 @@ class ClosedTable(models.Model):
         return f"{self.campaign_id} {self.area_id} {self.code}"
 
 
+class Rollup(models.Model):
+    """The figures kept current per owning area (a village, or a town or county for its own
+    records), day and metric (dashboard.rollups): for a flow, what was dated that day; for a
+    stock, what was added that day (the first day holds everything until then). Only
+    non-zero values are stored. Unlike the nightly snapshot (DailyStat, the record of each
+    day as it stood), a correction of a past day rewrites that day's rollup."""
+
+    day = models.DateField("日期")
+    owner = models.ForeignKey("grids.Area", on_delete=models.CASCADE, related_name="+",
+                              verbose_name="所属区域")
+    metric = models.CharField("指标", max_length=64)
+    value = models.IntegerField("数值")
+
+    class Meta:
+        verbose_name = "指标日汇总"
+        verbose_name_plural = "指标日汇总"
+        constraints = [models.UniqueConstraint(fields=["metric", "day", "owner"],
+                                               name="rollup_once")]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} {self.metric} {self.value}"
+
+
+class RollupDirty(models.Model):
+    """A day whose rollups a write changed: (table, day), written by a trigger on every
+    table a rolled-up metric counts from (dashboard.rollups), read and deleted by the
+    per-minute refresh. Several rows for the same day are fine: one recompute serves them."""
+
+    id = models.BigAutoField(primary_key=True)
+    source = models.CharField("表", max_length=64)
+    day = models.DateField("日期")
+
+    class Meta:
+        verbose_name = "待重算日"
+        verbose_name_plural = "待重算日"
+
+    def __str__(self):
+        return f"{self.source} {self.day:%Y-%m-%d}"
+
+
+class RollupState(models.Model):
+    """One row: the first day the rollups hold (a period starting earlier is computed
+    live), and a version the refresh moves when it changed anything (the dashboard's cache
+    key). No row: the rollups were never built, every figure is computed live."""
+
+    first_day = models.DateField("起始日期")
+    version = models.PositiveBigIntegerField("版本", default=1)
+    refreshed_at = models.DateTimeField("更新时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "指标日汇总状态"
+        verbose_name_plural = "指标日汇总状态"
+
+    def __str__(self):
+        return f"{self.first_day:%Y-%m-%d} v{self.version}"
+
+
 class PeriodReportQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Reports of the areas the user sees (their own area and below)."""

@@ -1,13 +1,14 @@
-"""The nightly statistics and the monthly reports, scheduled by the beat (pingxiang.celery).
-Each only calls a domain function and may run twice: a day's snapshot replaces its rows, a
-campaign is closed once, a month's automatic report exists once per area."""
+"""The nightly statistics, the figures' rollups and the monthly reports, scheduled by the beat
+(pingxiang.celery). Each only calls a domain function and may run twice: a day's snapshot
+replaces its rows, a rollup refresh recomputes what was marked, a campaign is closed once, a
+month's automatic report exists once per area."""
 
 import datetime as dt
 
 from celery import shared_task
 from django.utils import timezone
 
-from dashboard import reports
+from dashboard import reports, rollups
 from dashboard.closing import close_finished_campaigns
 from dashboard.stats import snapshot_day
 
@@ -20,6 +21,16 @@ def nightly_statistics(day=None):
     rows = snapshot_day(target)
     close_finished_campaigns(target + dt.timedelta(days=1))
     return rows
+
+
+@shared_task
+def refresh_rollups():
+    """Each minute: the figures that are not sums of days for the dashboards asked lately,
+    then the rollups for the days written since the last run, whose new version makes the
+    dashboards render again with both. Not retried: the next minute's run does the same
+    work."""
+    kept = rollups.refresh_kept()
+    return {**rollups.refresh(), "kept": kept}
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)

@@ -15,7 +15,7 @@ from django.utils.choices import CallableChoiceIterator
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
-from dashboard import closing
+from dashboard import closing, rollups
 from dashboard.charts import line_chart
 from dashboard.figures import compute
 from dashboard.stats import trend
@@ -210,7 +210,7 @@ def selected_period(request):
     return dashboard_filters(request).chosen_period
 
 
-def _cards(figures):
+def _cards(figures, version=None, *, kept=False):
     area, period = figures.area, figures.period
     cards = []
     for m in metrics():
@@ -235,7 +235,11 @@ def _cards(figures):
         order.setdefault(m.group, m.order)
     cards.sort(key=lambda c: order.get(c["group"], 999))
     tables = {}
-    computed = cached("breakdowns", area, period, lambda: closing.tables(area, period))
+    if kept:  # the rollups are built: the per-minute job keeps the tables
+        computed = rollups.kept("breakdowns", area, period)
+    else:
+        computed = cached("breakdowns", area, period, lambda: closing.tables(area, period),
+                          data_version=version)
     for b in breakdowns():
         table = computed.get(b.code)  # {"headers": [...], "rows": [{"label", "cells"}]}
         if table and table["rows"]:
@@ -286,32 +290,41 @@ def dashboard(request):
     form = dashboard_filters(request)
     sort = form.value("sort", "")
     direction = "asc" if form.value("dir") == "asc" else "desc"
-    villages_html = _figures_html("villages", area, period, sort, direction)
+    state = rollups.state()
+    villages_html = _figures_html("villages", area, period, sort, direction, state)
     if request.htmx:
         return HttpResponse(villages_html)
     return render(request, "dashboard/dashboard.html", {
         "area": area, "period": period, "period_query": period.as_query(),
-        "cards_html": _figures_html("cards", area, period, sort, direction),
+        "cards_html": _figures_html("cards", area, period, sort, direction, state),
         "villages_html": villages_html, "filter_form": form,
     })
 
 
-def _figures_html(partial, area, period, sort, direction):
-    """The figure cards or the per-unit table, rendered once per data version (the same for
-    every user who may see the area; nothing in them depends on who asks)."""
+def _figures_html(partial, area, period, sort, direction, state):
+    """The figure cards or the per-unit table, rendered once per version and minute (the
+    same for every user who may see the area; nothing in them depends on who asks): the
+    rollups' version once they are built (dashboard.rollups; a write shows once their
+    per-minute refresh has run), the data version every write moves before."""
+    version = rollups.cache_version(state)
+
     def render_partial():
-        figures = cached("figures", area, period, lambda: compute(area, period))
+        figures = cached("figures", area, period,
+                         lambda: compute(area, period, rollup_state=state,
+                                         kept=state is not None),
+                         data_version=version)
         context = {"area": area, "period": period, "period_query": period.as_query(),
                    "figures": figures, "sort": sort, "dir": direction}
         if partial == "cards":
-            context["groups"] = _cards(figures)
+            context["groups"] = _cards(figures, version, kept=state is not None)
             if figures.closed_at:
                 context["tables_closed_at"] = closing.tables_closed_at(period, area)
         else:
             context["columns"], context["rows"] = _village_rows(figures, sort, direction)
         return render_to_string(f"dashboard/dashboard.html#{partial}", context)
 
-    return cached_html(f"html:{partial}:{sort}:{direction}", area, period, render_partial)
+    return cached_html(f"html:{partial}:{sort}:{direction}", area, period, render_partial,
+                       data_version=version)
 
 
 @scoped("area", model=Area)

@@ -4,12 +4,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from grids.models import Area, Household, KeyPerson, KeyPlace, Visit
-from pingxiang.metrics import Period, grouped, list_url, metric, ratio, village_key
+from pingxiang.metrics import Kind, Period, grouped, list_url, metric, ratio, village_key
 
 GROUP = "走访排查"
 
 
-@metric("households", "在册户数", group=GROUP, unit="户", order=10, stock=True,
+# Registered households have no date: today's register, whatever the period (Kind.NOW).
+@metric("households", "在册户数", group=GROUP, unit="户", order=10, stock=True, kind=Kind.NOW,
         drill=lambda a, p: list_url("grids:household_list", a, Period()))
 def households(area, period):
     return grouped(Household.objects.filter(grid__path__startswith=area.path),
@@ -24,7 +25,7 @@ def _village_ids(area):
     return Area.objects.under(area).villages().values("pk")
 
 
-@metric("households_visited", "走访排查群众", group=GROUP, unit="户", order=11,
+@metric("households_visited", "走访排查群众", group=GROUP, unit="户", order=11, kind=Kind.DISTINCT,
         drill=lambda a, p: list_url("grids:household_list", a, p, visited="1"))
 def households_visited(area, period):
     visits = Visit.objects.filter(village_id__in=_village_ids(area), household__isnull=False,
@@ -37,6 +38,7 @@ ratio("coverage", "走访覆盖率", numerator="households_visited", denominator
 
 
 @metric("visits", "走访次数", group=GROUP, unit="次", order=13,
+        kind=Kind.FLOW, dated_by=(Visit, "visited_on"),
         drill=lambda a, p: list_url("grids:visit_list", a, p))
 def visits(area, period):
     return grouped(Visit.objects.filter(village_id__in=_village_ids(area),
@@ -44,6 +46,7 @@ def visits(area, period):
 
 
 @metric("key_persons", "排查重点人员", group=GROUP, unit="人", order=14, stock=True,
+        kind=Kind.STOCK, dated_by=(KeyPerson, "created_at"),
         drill=lambda a, p: list_url("grids:key_person_list", a, p, cumulative=True,
                                     status="all"))
 def key_persons(area, period):
@@ -54,6 +57,7 @@ def key_persons(area, period):
 
 
 @metric("key_places", "排查重点场所", group=GROUP, unit="处", order=15, stock=True,
+        kind=Kind.STOCK, dated_by=(KeyPlace, "created_at"),
         drill=lambda a, p: list_url("grids:key_place_list", a, p, cumulative=True))
 def key_places(area, period):
     qs = KeyPlace.objects.filter(grid__path__startswith=area.path)
@@ -63,7 +67,7 @@ def key_places(area, period):
 
 
 @metric("key_persons_overdue", "重点人员走访逾期", group=GROUP, unit="人", order=16,
-        bad_when_high=True, stock=True,
+        bad_when_high=True, stock=True, kind=Kind.NOW,
         drill=lambda a, p: list_url("grids:key_person_list", a, Period(), overdue="1"))
 def key_persons_overdue(area, period):
     qs = KeyPerson.objects.filter(grid__path__startswith=area.path).overdue(timezone.localdate())

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from petitions.models import Petition
 from petitions.stats import STAGES, percent
-from pingxiang.metrics import breakdown, grouped, list_url, metric, ratio
+from pingxiang.metrics import Kind, breakdown, grouped, list_url, metric, ratio
 
 GROUP = "信访"
 ONLINE, PLATFORM = Petition.Channel.ONLINE, Petition.Channel.LIVELIHOOD
@@ -29,7 +29,9 @@ def _define(code, label, stage, *, channel=None, order, unit="件", **kwargs):
                        F("village_id"))
 
     extra = {"stage": stage if stage != "received" else None, "channel": channel}
-    metric(code, label, group=GROUP, unit=unit, order=order,
+    # Petitions received within the period, in their stage now: a sum of the days received.
+    metric(code, label, group=GROUP, unit=unit, order=order, kind=Kind.FLOW,
+           dated_by=(Petition, "received_at"),
            drill=lambda a, p: _url(a, p, **extra), **kwargs)(count)
 
 
@@ -63,6 +65,7 @@ ratio("platform_satisfaction_rate", "民生平台双满意率", numerator="petit
 
 
 @metric("petitions_overdue", "信访逾期", group=GROUP, unit="件", order=61, bad_when_high=True,
+        kind=Kind.NOW,  # overdue: the clock moves it
         drill=lambda a, p: _url(a, p, due="overdue"))
 def petitions_overdue(area, period):
     return grouped(_received(area, period).overdue(timezone.now()), F("village_id"))

@@ -59,6 +59,11 @@ app.conf.beat_schedule = {
     # the quiet hours, they go out within seconds instead of at the next minute's sweep, which
     # runs the same idempotent dispatch (and builds the 08:00 digest).
     "messaging-dispatch": {"task": "messaging.tasks.dispatch_due", "schedule": 15.0},
+    # The dashboard's per-day rollups for the days written since the last run
+    # (dashboard.rollups): a write shows on the dashboards within a minute. A run that
+    # starts late is dropped (expires); the next one does the same work.
+    "refresh-rollups": {"task": "dashboard.tasks.refresh_rollups", "schedule": 60.0,
+                        "options": {"expires": 55}},
     # Yesterday's figures per village and metric, for the trend charts (idempotent).
     "nightly-statistics": {"task": "dashboard.tasks.nightly_statistics",
                            "schedule": crontab(hour=1, minute=30)},

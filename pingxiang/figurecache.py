@@ -18,6 +18,10 @@ and minute, not once per worker. When the minute turns, every worker misses at o
 last HTML rendered for that area and period (at most two minutes old) instead of computing
 the same county in parallel; when there is none, they render too. Redis down or slow (0.25 s
 timeouts, settings.CACHES) only means computing afresh: no page fails because of the cache.
+
+A caller may key by another version (`data_version=`): the dashboard, once its per-day
+rollups are built, passes theirs, which only their per-minute refresh moves
+(dashboard.rollups), so writes no longer make every request compute afresh.
 """
 
 import logging
@@ -82,6 +86,16 @@ def _set(key, value, timeout=TTL):
         log.warning("figure cache unavailable: %r", exc)
 
 
+def read(key, default=None):
+    """cache.get, a miss when the cache is down (for callers keeping values of their own)."""
+    return _get(key, default)
+
+
+def write(key, value, timeout=TTL):
+    """cache.set, nothing when the cache is down."""
+    _set(key, value, timeout)
+
+
 def _lock(key):
     """True when this process should render: it took the lock, or the cache is down."""
     try:
@@ -98,9 +112,9 @@ def _unlock(key):
         pass
 
 
-def cached(kind, area, period, compute):
+def cached(kind, area, period, compute, *, data_version=None):
     """compute() once per (kind, area, period, data version, minute)."""
-    key = _cache_key("pxfig", kind, *_parts(area, period))
+    key = _cache_key("pxfig", kind, *_parts(area, period), data_version=data_version)
     value = _get(key, _MISSING)
     if value is _MISSING:
         value = compute()
@@ -108,10 +122,10 @@ def cached(kind, area, period, compute):
     return value
 
 
-def cached_html(kind, area, period, render):
+def cached_html(kind, area, period, render, *, data_version=None):
     """render() (a str) once per (kind, area, period, data version, minute) for every
     process; while another process renders it, the last HTML rendered (see the module)."""
-    key = _cache_key("pxfig", kind, *_parts(area, period))
+    key = _cache_key("pxfig", kind, *_parts(area, period), data_version=data_version)
     html = _get(key)
     if html is None:
         latest = ":".join(str(part) for part in ("pxlatest", NAMESPACE, kind,

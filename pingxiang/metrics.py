@@ -16,10 +16,16 @@ A metric function answers for every village under `area` in ONE grouped query: a
 Totals are sums of those values, so every record counts once. `period.start`/`period.end` are inclusive dates (None = open); for a figure that is a
 state rather than a flow ("in progress", "overdue") the period's end is the "as of" day.
 Ratios (办结率, 双满意率) are declared from two counts and computed, never stored.
+
+Each metric also says how a period's figure is made of days (`kind`, see Kind), and for the
+two kinds that are sums of days, which date field of which model dates a record
+(`dated_by`): the dashboard's per-day rollups (dashboard.rollups) are built from that, not
+from special cases.
 """
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -94,6 +100,23 @@ class Period:
         return dates or "全部时间"
 
 
+class Kind(StrEnum):
+    """How a period's figure is made of its days (dashboard.rollups)."""
+
+    # Records dated within the period (a visit, a case received, a hazard found; their state
+    # now, e.g. resolved, included): the figure is the sum of the period's days.
+    FLOW = "flow"
+    # What exists as of the period's end (key persons registered by then): the sum of every
+    # day up to the end.
+    STOCK = "stock"
+    # COUNT DISTINCT within the period (households visited, places inspected): a household
+    # visited on two days counts once, so no sum of days gives it.
+    DISTINCT = "distinct"
+    # A state of this moment: overdue by the clock (it moves without any write), or rows that
+    # have no date (registered households). Not a function of the period's days.
+    NOW = "now"
+
+
 @dataclass(frozen=True)
 class Metric:
     code: str
@@ -109,6 +132,14 @@ class Metric:
     # persons, overdue key persons), not what happened within it. The trend charts draw it as
     # a running total; a finished campaign takes it from the snapshot of its end date.
     stock: bool = False
+    kind: Kind = Kind.NOW
+    # (model, date or datetime field) that dates a record, for FLOW and STOCK.
+    dated_by: tuple | None = None
+
+    @property
+    def by_days(self):
+        """A sum of days, so the per-day rollups can answer it."""
+        return self.kind in (Kind.FLOW, Kind.STOCK)
 
 
 @dataclass(frozen=True)
@@ -123,10 +154,14 @@ class Ratio:
 
 
 def metric(code, label, *, group="其他", unit="", order=100, drill=None, bad_when_high=False,
-           snapshot=True, stock=False):
+           snapshot=True, stock=False, kind=Kind.NOW, dated_by=None):
+    if (kind in (Kind.FLOW, Kind.STOCK)) != (dated_by is not None):
+        raise ValueError(f"{code}: a flow or stock names its date field (dated_by), "
+                         "no other kind does")
+
     def decorate(func):
         _METRICS[code] = Metric(code, label, func, group, unit, order, drill, bad_when_high,
-                                snapshot, stock)
+                                snapshot, stock, Kind(kind), dated_by)
         return func
 
     return decorate

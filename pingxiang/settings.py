@@ -192,6 +192,8 @@ CELERY_TASK_ROUTES = {
         "dashboard.tasks.run_report": "reports",
         "dashboard.tasks.monthly_reports": "reports",
         "dashboard.tasks.nightly_statistics": "reports",
+        # Not behind a county's monthly report: the rollups must move each minute.
+        "dashboard.tasks.refresh_rollups": "sweeps",
         "pingxiang.tasks.prune_access_log": "default",
     }.items()
 }

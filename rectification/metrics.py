@@ -8,7 +8,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 
 from grids.models import KeyPlace
-from pingxiang.metrics import breakdown, grouped, list_url, metric
+from pingxiang.metrics import Kind, breakdown, grouped, list_url, metric
 from rectification.models import (
     Centre,
     Hazard,
@@ -20,6 +20,10 @@ from rectification.models import (
 
 SAFETY, SUPERVISION, BASE = "专项整治与隐患", "督导检查", "基层基础"
 OWNER = Coalesce(F("village_id"), F("area_id"))
+# Hazards found and supervision issues raised within the period, in their state now: a sum
+# of the days found (raised). Overdue is the clock's (Kind.NOW).
+HAZARDS_BY_DAY = {"kind": Kind.FLOW, "dated_by": (Hazard, "found_date")}
+ISSUES_BY_DAY = {"kind": Kind.FLOW, "dated_by": (IssueItem, "created_at")}
 
 
 def _under(model, area):
@@ -44,7 +48,8 @@ def _inspection_url(area, period, **extra):
     return list_url("rectification:inspection_list", area, period, **extra)
 
 
-@metric("inspections", "专项检查", group=SAFETY, unit="次", order=70,
+@metric("inspections", "专项检查", group=SAFETY, unit="次", order=70, kind=Kind.FLOW,
+        dated_by=(Inspection, "date"),
         drill=lambda a, p: _inspection_url(a, p))
 def inspections(area, period):
     return grouped(_inspections(area, period), OWNER)
@@ -55,12 +60,13 @@ for _code, _label, _kind, _unit, _order in [
     ("inspected_freight", "排查货运站", KeyPlace.Kind.FREIGHT, "个", 72),
     ("inspected_schools", "检查学校（校园周边）", KeyPlace.Kind.SCHOOL, "所", 73),
 ]:
-    metric(_code, _label, group=SAFETY, unit=_unit, order=_order,
+    metric(_code, _label, group=SAFETY, unit=_unit, order=_order, kind=Kind.DISTINCT,
            drill=lambda a, p, k=_kind: _inspection_url(a, p, kind=k, distinct="place"))(
         _places_inspected(_kind))
 
 
-@metric("school_inspections", "学校周边检查", group=SAFETY, unit="次", order=74,
+@metric("school_inspections", "学校周边检查", group=SAFETY, unit="次", order=74, kind=Kind.FLOW,
+        dated_by=(Inspection, "date"),
         drill=lambda a, p: _inspection_url(a, p, kind=KeyPlace.Kind.SCHOOL))
 def school_inspections(area, period):
     return grouped(_inspections(area, period, KeyPlace.Kind.SCHOOL), OWNER)
@@ -84,13 +90,13 @@ def _category_pk(name):
     return HazardCategory.objects.filter(name=name).values_list("pk", flat=True).first()
 
 
-@metric("hazards_found", "排查发现隐患", group=SAFETY, unit="处", order=75,
+@metric("hazards_found", "排查发现隐患", group=SAFETY, unit="处", order=75, **HAZARDS_BY_DAY,
         drill=lambda a, p: _hazard_url(a, p))
 def hazards_found(area, period):
     return grouped(_hazards(area, period), OWNER)
 
 
-@metric("hazards_rectified", "隐患整改销号", group=SAFETY, unit="处", order=76,
+@metric("hazards_rectified", "隐患整改销号", group=SAFETY, unit="处", order=76, **HAZARDS_BY_DAY,
         drill=lambda a, p: _hazard_url(a, p, status=Hazard.Status.CLOSED))
 def hazards_rectified(area, period):
     return grouped(_hazards(area, period).filter(status=Hazard.Status.CLOSED), OWNER)
@@ -105,14 +111,15 @@ for _code, _label, _name, _order in [("hazards_road", "道路交通安全隐患"
         return grouped(_hazards(area, period).filter(category__name=name,
                                                      status=Hazard.Status.CLOSED), OWNER)
 
-    metric(_code, _label, group=SAFETY, unit="处", order=_order,
+    metric(_code, _label, group=SAFETY, unit="处", order=_order, **HAZARDS_BY_DAY,
            drill=lambda a, p, n=_name: _hazard_url(a, p, category=_category_pk(n)))(_found)
     metric(f"{_code}_rectified", f"{_label}已整改", group=SAFETY, unit="处", order=_order + 1,
+           **HAZARDS_BY_DAY,
            drill=lambda a, p, n=_name: _hazard_url(a, p, category=_category_pk(n),
                                                     status=Hazard.Status.CLOSED))(_fixed)
 
 
-@metric("hazards_overdue", "隐患逾期未整改", group=SAFETY, unit="处", order=81,
+@metric("hazards_overdue", "隐患逾期未整改", group=SAFETY, unit="处", order=81, kind=Kind.NOW,  # overdue: the clock moves it
         bad_when_high=True, drill=lambda a, p: _hazard_url(a, p, status="overdue"))
 def hazards_overdue(area, period):
     return grouped(_hazards(area, period).overdue(), OWNER)
@@ -145,19 +152,19 @@ def _issue_url(area, period, **extra):
     return list_url("rectification:issue_list", area, period, **extra)
 
 
-@metric("issues_open", "督导问题未销号", group=SUPERVISION, unit="项", order=85,
+@metric("issues_open", "督导问题未销号", group=SUPERVISION, unit="项", order=85, **ISSUES_BY_DAY,
         drill=lambda a, p: _issue_url(a, p, status="pending"))
 def issues_open(area, period):
     return grouped(_issues(area, period).exclude(status=IssueItem.Status.CLOSED), OWNER)
 
 
-@metric("issues_closed", "督导问题已销号", group=SUPERVISION, unit="项", order=86,
+@metric("issues_closed", "督导问题已销号", group=SUPERVISION, unit="项", order=86, **ISSUES_BY_DAY,
         drill=lambda a, p: _issue_url(a, p, status=IssueItem.Status.CLOSED))
 def issues_closed(area, period):
     return grouped(_issues(area, period).filter(status=IssueItem.Status.CLOSED), OWNER)
 
 
-@metric("issues_overdue", "督导问题逾期", group=SUPERVISION, unit="项", order=87,
+@metric("issues_overdue", "督导问题逾期", group=SUPERVISION, unit="项", order=87, kind=Kind.NOW,  # overdue: the clock moves it
         bad_when_high=True, drill=lambda a, p: _issue_url(a, p, status="overdue"))
 def issues_overdue(area, period):
     return grouped(_issues(area, period).overdue(), OWNER)
@@ -170,6 +177,7 @@ def _centres(area, period):
 
 
 @metric("centres_upgraded", "综治中心巩固提升", group=BASE, unit="处", order=90, stock=True,
+        kind=Kind.STOCK, dated_by=(Centre, "upgraded_on"),
         drill=lambda a, p: list_url("rectification:centre_list", a, p, cumulative=True,
                                     upgrade=Centre.Upgrade.DONE))
 def centres_upgraded(area, period):
@@ -178,13 +186,15 @@ def centres_upgraded(area, period):
 
 
 @metric("centres_demonstration", "示范综治中心", group=BASE, unit="处", order=91, stock=True,
+        kind=Kind.STOCK, dated_by=(Centre, "upgraded_on"),
         drill=lambda a, p: list_url("rectification:centre_list", a, p, cumulative=True,
                                     demo="1"))
 def centres_demonstration(area, period):
     return grouped(_centres(area, period).filter(is_demonstration=True), F("area_id"))
 
 
-@metric("legal_activities", "普法宣传活动", group=BASE, unit="场", order=92,
+@metric("legal_activities", "普法宣传活动", group=BASE, unit="场", order=92, kind=Kind.FLOW,
+        dated_by=(LegalActivity, "date"),
         drill=lambda a, p: list_url("rectification:legal_list", a, p))
 def legal_activities(area, period):
     return grouped(_under(LegalActivity, area).filter(**period.date_filter("date")), OWNER)

@@ -89,8 +89,9 @@ def _figure(html, code):
 
 
 def test_a_cached_dashboard_never_hides_a_write(login, cast):
-    """The cached figures are keyed by a version every write moves: through the app's
-    actions, a bulk UPDATE, or raw SQL alike."""
+    """Before the rollups are built, the cached figures are keyed by a version every write
+    moves: through the app's actions, a bulk UPDATE, or raw SQL alike. (Once built, the
+    rollups' per-minute job moves it: tests/dashboard/test_rollups.py.)"""
     from cases.models import Case
 
     client = login(cast.leader)

@@ -29,6 +29,7 @@ KIND_OF_TASK = {
     "dashboard.tasks.run_report": "reports",
     "dashboard.tasks.monthly_reports": "reports",
     "dashboard.tasks.nightly_statistics": "reports",
+    "dashboard.tasks.refresh_rollups": "sweeps",
     "pingxiang.tasks.prune_access_log": "default",
 }
 
