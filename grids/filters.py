@@ -84,14 +84,15 @@ class ListFilterForm(forms.Form):
                upto_date_field=None, village=None):
         """Apply ?area, ?from, ?to. `date_field` for a DateField, `datetime_field` for a
         DateTimeField; `upto_field` (`upto_date_field`) counts everything up to ?to
-        (cumulative figures); `village` names the model's own village column, so a town or
-        village is read by index (grids.access.q_under_area). A refused value gives no
-        rows: a list must never be wider than what was asked for."""
+        (cumulative figures); `area_field=None` leaves ?area to the caller (a form whose
+        area is its own field, applied once); `village` names the model's own village
+        column, so a town or village is read by index (grids.access.q_under_area). A refused
+        value gives no rows: a list must never be wider than what was asked for."""
         drill = self.drill()
         if drill is None:
             return qs.none()
         area, start, end = drill.get("area"), drill.get("from"), drill.get("to")
-        if area is not None:
+        if area is not None and area_field is not None:
             qs = qs.filter(q_under_area(area, area_field, village=village))
         if date_field:
             if start:

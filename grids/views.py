@@ -450,8 +450,8 @@ def _visits(request, form, data):
     """The visits the ledger page shows and its export writes: the same filters for both."""
     visits = exports.visit_ledger_queryset(request.user, area=data.get("area"),
                                            start=data.get("start"), end=data.get("end"))
-    visits = form.narrow(visits, area_field="village", village="village",
-                         date_field="visited_on")
+    # The area is the form's own field, applied above: narrow adds the dates.
+    visits = form.narrow(visits, area_field=None, date_field="visited_on")
     if form.value("mine", False):
         visits = visits.filter(visitor=request.user)
     # The distance column and the "far from the household" filter exist for the roles that
