@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.run [--workers 4] [--duration 4] [--skip-jobs] [--label NAME]
                                   [--mixed 20]   # pages measured while 20 writes/s go in
+                                  [--worker]     # with the app's Celery worker and beat
 
 1. Finds the users and objects to request in the generated county (generate_county).
 2. Runs the in-process probe (bench.probe) for queries per page and the jobs (export,
@@ -25,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 from urllib.parse import urlencode
+
+from pingxiang.services import WORKER_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
@@ -186,6 +189,28 @@ def wrk(port, path, cookie, *, connections, duration, method="GET", body=None):
             "socket_errors": data["socket_errors"]}
 
 
+def start_worker(out):
+    """The app's Celery worker and beat (as `make run` starts them: pingxiang.services), so a
+    mixed run pays for the per-minute jobs (the rollups, the sweeps) the writes cause."""
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings", DEBUG="false",
+               SECRET_KEY=secrets.token_urlsafe(50))
+    celery = [PY, "-m", "celery", "-A", "pingxiang"]
+    log = open(out, "w")  # noqa: SIM115 - closed by stop_worker
+    procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                              start_new_session=True)
+             for cmd in ([*celery, *WORKER_ARGS],
+                         [*celery, "beat", "--loglevel=INFO",
+                          f"--schedule={out.with_suffix('.schedule')}"])]
+    return procs, log
+
+
+def stop_worker(started):
+    procs, log = started
+    for proc in procs:
+        stop_server(proc)
+    log.close()
+
+
 def start_writers(port, rate, out):
     """bench.mixed in its own process, once its users are logged in."""
     proc = subprocess.Popen([PY, "-m", "bench.mixed", "--port", str(port), "--rate", str(rate),
@@ -216,6 +241,9 @@ def main():
     ap.add_argument("--mixed", type=float, default=0,
                     help="writes per second (bench.mixed: grid workers' visits and centre "
                          "staff's disputes) while the pages are measured; 0 = none")
+    ap.add_argument("--worker", action="store_true",
+                    help="run the app's Celery worker and beat during the measurement (the "
+                         "per-minute jobs a mixed run's writes cause)")
     ap.add_argument("--only", default="",
                     help="comma-separated parts of page names: 'case,floor' runs every case "
                          "page and the floor view")
@@ -254,8 +282,10 @@ def main():
     if probe.returncode:
         print(probe.stderr[-3000:], file=sys.stderr)
     proc = start_server(args.port, args.workers)
-    writers = None
+    writers = worker = None
     try:
+        if args.worker:
+            worker = start_worker(out_dir / f"{label}-worker.log")
         if args.mixed:
             writers = start_writers(args.port, args.mixed, out_dir / f"{label}-mixed.json")
         jars = {}
@@ -284,6 +314,8 @@ def main():
         if writers is not None:
             result["mixed"] = stop_writers(writers, out_dir / f"{label}-mixed.json")
             print("mixed writers:", result["mixed"], flush=True)
+        if worker is not None:
+            stop_worker(worker)
         stop_server(proc)
     floor = result["pages"].get("floor view")
     if floor:
