@@ -114,35 +114,29 @@ def django_db_setup(request, django_test_environment, django_db_blocker,
 
 @pytest.fixture(scope="module")
 def demo_town(request, django_db_setup, django_db_blocker):
-    """The whole demo town (seed_demo), seeded once per run and copied for each module that
-    asks: its tests run, each in its own transaction as usual, on that copy, which is
-    dropped when the module ends. Module-scoped, so it is set up before the test's
-    transaction begins."""
+    """The whole demo town (seed_demo), seeded once per run into a database of its own
+    (tests/templatedb.py). The module's tests run on it, each in its own transaction as
+    usual (never a transactional test: its flush would empty the town); module-scoped, so
+    the switch comes before the test's transaction begins. Modules on other workers that
+    want it wait until this one is done."""
     from django.db import connection
 
     from tests import templatedb
 
+    flushing = [item.nodeid for item in request.session.items
+                if item.module is request.module and _is_transactional(item)]
+    if flushing:
+        raise RuntimeError(f"demo_town is for tests in a transaction, not {flushing}")
     with django_db_blocker.unblock():
         own = connection.settings_dict["NAME"]
-        copy = templatedb.demo_town_database(request.config)
-        templatedb.use(copy)
+        name, lock = templatedb.demo_town(request.config)
+        templatedb.use(name)
     try:
         yield
     finally:
         with django_db_blocker.unblock():
             templatedb.use(own)
-            templatedb.drop(copy)
-
-
-@pytest.fixture
-def login(client):
-    """login(user) -> a test client logged in as that user."""
-
-    def _login(user):
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        return client
-
-    return _login
+            lock.release()
 
 
 # --- Browser tests -------------------------------------------------------------------

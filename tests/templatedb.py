@@ -8,8 +8,8 @@ and every worker copies it (CREATE DATABASE ... TEMPLATE, a file copy in the ser
 - `test_<name>_migrated_template`: the migrated schema with what the data migrations
   write. Every worker's test database (test_<name>_gw0, ...) is a copy of it.
 - `test_<name>_demo_template`: a copy of that with seed_demo run once. A test module that
-  wants the demo town (the `demo_town` fixture) runs on a copy of it of its own
-  (test_<name>_gw0_demo).
+  wants the demo town (the `demo_town` fixture) runs its tests on it, each in a transaction
+  rolled back as usual, one module at a time.
 
 A PostgreSQL advisory lock makes one worker build a template while the others wait for it;
 a comment on the template database names the run that built it (an id the controller hands
@@ -83,6 +83,9 @@ class _Locked:
         finally:
             self._cm.__exit__(*exc)
 
+    def release(self):
+        self.__exit__(None, None, None)
+
 
 def _built_by(cursor, name):
     cursor.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
@@ -155,20 +158,26 @@ def setup_test_database(config, verbosity, serialize):
     return [(connection, original, True)]
 
 
-def demo_town_database(config):
-    """A copy of the run's demo-town template for one test module (the template is built
-    here, from the migrated one, if no process of the run has yet). Returns its name."""
+def demo_town(config):
+    """The run's demo-town database, built here (from the migrated template) if no process
+    of the run has yet. Returns (its name, a held lock): the caller uses it while it holds
+    the lock, one test module at a time across the workers, each test inside a transaction
+    that is rolled back, so it stays as seeded; the caller then releases the lock (.release()).
+    No copy per module: copying and dropping it cost more than the rare wait."""
     connection = connections[ALIAS]
     run = run_id(config)
     migrated, demo = migrated_name(connection, config), demo_name(connection, config)
-    own = _test_name(connection) + "_demo"
-    with _Locked(connection, demo) as cursor:
+    lock = _Locked(connection, demo)
+    cursor = lock.__enter__()
+    try:
         if _built_by(cursor, demo) != run:
             _copy(cursor, connection, migrated, demo)
             _seed(connection, demo)
             _mark(cursor, connection, demo, run)
-        _copy(cursor, connection, demo, own)
-    return own
+    except BaseException:
+        lock.release()
+        raise
+    return demo, lock
 
 
 def _seed(connection, name):
@@ -192,12 +201,6 @@ def _seed(connection, name):
 
 def use(name):
     _switch(connections[ALIAS], name)
-
-
-def drop(name):
-    connection = connections[ALIAS]
-    with connection._nodb_cursor() as cursor:
-        _drop(cursor, connection, name)
 
 
 def drop_templates(config):

@@ -1,8 +1,8 @@
 """With the demo town, the dashboard and the briefing for the finished campaign state
 exactly the seed article's figures; every number links to a list of exactly that many rows;
 seeding again changes nothing; and the demo logins work. The demo town is seeded once per
-run (the `demo_town` fixture, tests/templatedb.py: it is the slowest fixture of the suite);
-this module runs on a copy of its own."""
+run (the `demo_town` fixture, tests/templatedb.py: it is the slowest fixture of the suite),
+and the test runs on it in its own transaction."""
 
 import io
 

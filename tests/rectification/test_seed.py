@@ -1,6 +1,6 @@
 """seed_demo enters the article's figures through the actions, and twice changes nothing.
-The first seed is the run's one (the `demo_town` fixture, tests/templatedb.py); this module
-runs on a copy of its own."""
+The first seed is the run's one (the `demo_town` fixture, tests/templatedb.py), and the test
+runs on it in its own transaction."""
 
 import pytest
 from django.core.management import call_command
