@@ -171,6 +171,9 @@ def demo_town(config):
     cursor = lock.__enter__()
     try:
         if _built_by(cursor, demo) != run:
+            if _built_by(cursor, migrated) != run:  # --reuse-db: no template; copy our own
+                migrated = connection.settings_dict["NAME"]
+                connection.close()
             _copy(cursor, connection, migrated, demo)
             _seed(connection, demo)
             _mark(cursor, connection, demo, run)
