@@ -82,6 +82,17 @@ def cast(db):
     return build_cast()
 
 
+@pytest.fixture
+def login(client):
+    """login(user) -> a test client logged in as that user."""
+
+    def _login(user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return _login
+
+
 # --- Test databases copied from templates built once per run (tests/templatedb.py) ----
 @pytest.fixture(scope="session")
 def django_db_setup(request, django_test_environment, django_db_blocker,
