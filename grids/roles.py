@@ -52,15 +52,18 @@ def group_for(role):
 
 @transaction.atomic
 def sync_role_groups():
-    """Create one group per role and set exactly its permissions (idempotent)."""
-    for role, perms in all_role_permissions().items():
-        group = group_for(role)
-        wanted = []
-        for dotted in sorted(perms):
-            app_label, codename = dotted.split(".", 1)
-            wanted.append(Permission.objects.get(content_type__app_label=app_label,
-                                                 codename=codename))
-        group.permissions.set(wanted)
+    """Create one group per role and set exactly its permissions (idempotent). The
+    permissions are read in one query, not one each (every test's cast runs this)."""
+    by_role = all_role_permissions()
+    named = set().union(*by_role.values())
+    found = {f"{p.content_type.app_label}.{p.codename}": p
+             for p in Permission.objects.select_related("content_type").filter(
+                 codename__in={dotted.split(".", 1)[1] for dotted in named})}
+    missing = sorted(named - found.keys())
+    if missing:
+        raise Permission.DoesNotExist(f"no such permission: {', '.join(missing)}")
+    for role, perms in by_role.items():
+        group_for(role).permissions.set([found[dotted] for dotted in sorted(perms)])
 
 
 # --- Who may hand out which post ----------------------------------------------------------

@@ -93,6 +93,63 @@ def login(client):
     return _login
 
 
+# --- Test databases copied from templates built once per run (tests/templatedb.py) ----
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker,
+                    django_db_use_migrations, django_db_keepdb, django_db_createdb,
+                    django_db_modify_db_settings):
+    """pytest-django's, except that on PostgreSQL the test database is a copy of one
+    migrated once for the whole run (the first worker migrates, the others copy)."""
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
+
+    from tests import templatedb
+
+    keepdb = django_db_keepdb and not django_db_createdb
+    verbosity = request.config.option.verbose
+    if not django_db_use_migrations:
+        _disable_migrations()
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    with django_db_blocker.unblock():
+        if templatedb.eligible(aliases, keepdb, django_db_use_migrations):
+            db_cfg = templatedb.setup_test_database(request.config, verbosity,
+                                                    serialize="default" in serialized_aliases)
+        else:
+            db_cfg = setup_databases(verbosity=verbosity, interactive=False, aliases=aliases,
+                                     serialized_aliases=serialized_aliases, keepdb=keepdb)
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=verbosity)
+
+
+@pytest.fixture(scope="module")
+def demo_town(request, django_db_setup, django_db_blocker):
+    """The whole demo town (seed_demo), seeded once per run into a database of its own
+    (tests/templatedb.py). The module's tests run on it, each in its own transaction as
+    usual (never a transactional test: its flush would empty the town); module-scoped, so
+    the switch comes before the test's transaction begins. Modules on other workers that
+    want it wait until this one is done."""
+    from django.db import connection
+
+    from tests import templatedb
+
+    flushing = [item.nodeid for item in request.session.items
+                if item.module is request.module and _is_transactional(item)]
+    if flushing:
+        raise RuntimeError(f"demo_town is for tests in a transaction, not {flushing}")
+    with django_db_blocker.unblock():
+        own = connection.settings_dict["NAME"]
+        name, lock = templatedb.demo_town(request.config)
+        templatedb.use(name)
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            templatedb.use(own)
+            lock.release()
+
+
 # --- Browser tests -------------------------------------------------------------------
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 _browser_not_run = []
@@ -155,6 +212,31 @@ def pytest_sessionfinish(session):
     workeroutput = getattr(session.config, "workeroutput", None)  # an xdist worker's
     if workeroutput is not None:
         workeroutput["browser_not_run"] = list(_browser_not_run)
+    else:  # the run's controller, or the one process: drop the run's template databases
+        _drop_template_databases(session.config)
+
+
+@pytest.hookimpl(optionalhook=True)  # xdist: the controller names the run to each worker
+def pytest_configure_node(node):
+    from tests import templatedb
+
+    node.workerinput["pingxiang_run"] = templatedb.run_id(node.config)
+
+
+def _drop_template_databases(config):
+    from django.conf import settings
+    from django.db import OperationalError
+    from pytest_django.plugin import blocking_manager_key
+
+    from tests import templatedb
+
+    if not settings.configured or config.option.collectonly:
+        return
+    try:
+        with config.stash[blocking_manager_key].unblock():
+            templatedb.drop_templates(config)
+    except OperationalError:
+        pass  # no database server: no test made one
 
 
 @pytest.hookimpl(optionalhook=True)  # xdist: the controller hears what its workers skipped

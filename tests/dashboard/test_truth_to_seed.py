@@ -1,7 +1,8 @@
 """With the demo town, the dashboard and the briefing for the finished campaign state
 exactly the seed article's figures; every number links to a list of exactly that many rows;
-seeding again changes nothing; and the demo logins work. One seed for all of it (it is the
-slowest fixture of the suite)."""
+seeding again changes nothing; and the demo logins work. The demo town is seeded once per
+run (the `demo_town` fixture, tests/templatedb.py: it is the slowest fixture of the suite),
+and the test runs on it in its own transaction."""
 
 import io
 
@@ -18,7 +19,7 @@ from grids.models import Area, Campaign
 from pingxiang.metrics import Period, metrics
 from pingxiang.periods import campaign_period
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_town")]
 
 ARTICLE = {
     "households_visited": 15221, "key_persons": 416, "key_places": 830,
@@ -103,7 +104,6 @@ def _assert_pages_state_the_article(client, settings, town, campaign):
 
 def test_demo_town_states_the_article_figures(client, settings):
     settings.DEBUG = True
-    call_command("seed_demo")
     town, campaign, period = _demo_campaign()
     _assert_figures_state_the_article(town, period)
 

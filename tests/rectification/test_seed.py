@@ -1,4 +1,6 @@
-"""seed_demo enters the article's figures through the actions, and twice changes nothing."""
+"""seed_demo enters the article's figures through the actions, and twice changes nothing.
+The first seed is the run's one (the `demo_town` fixture, tests/templatedb.py), and the test
+runs on it in its own transaction."""
 
 import pytest
 from django.core.management import call_command
@@ -15,7 +17,7 @@ from rectification.models import (
     SupervisionTeam,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_town")]
 
 
 def _counts():
@@ -26,7 +28,6 @@ def _counts():
 
 def test_seed_has_the_articles_figures_and_is_idempotent(settings):
     settings.DEBUG = True
-    call_command("seed_demo")
     first = _counts()
     assert Campaign.objects.count() == 5
     inspections = Inspection.objects.all()
