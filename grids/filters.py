@@ -9,6 +9,7 @@ import datetime as dt
 
 from django import forms
 from django.utils import timezone
+from django.utils.choices import CallableChoiceIterator
 
 from grids.access import q_under_area
 from grids.models import Area, Campaign
@@ -45,6 +46,12 @@ class ListFilterForm(forms.Form):
     def __init__(self, data=None, *args, user, **kwargs):
         super().__init__(data, *args, **kwargs)
         self.user = user
+        # Choices given as a callable (categories, which an administrator edits) are read once
+        # per form: Django calls the callable each time the choices are iterated, and a list
+        # page iterates them more than once (a query each).
+        for field in self.fields.values():
+            if isinstance(getattr(field, "choices", None), CallableChoiceIterator):
+                field.choices = list(field.choices)
         self.drilled = bool(data) and any(data.get(name) for name in DRILL_FIELDS)
         # A subclass that declares its own field of the same name (a form whose "area" is
         # its own select) keeps it as it is.
