@@ -89,9 +89,11 @@ def main():
         user, village = centres[i % len(centres)]
         body = urlencode({
             "csrfmiddlewaretoken": jars[user]["csrftoken"], "village": village,
-            "category": category, "description": "混合负载：邻里排水纠纷", "risk": "blue",
-            "source": "walkin", "party-TOTAL_FORMS": "1", "party-INITIAL_FORMS": "0",
-            "party-0-name": "基准当事人"})
+            "category": category, "description": f"混合负载：邻里排水纠纷（第{i}起）",
+            "risk": "blue", "source": "walkin", "party-TOTAL_FORMS": "1",
+            "party-INITIAL_FORMS": "0", "party-0-name": f"基准当事人{i}",
+            # the same party and words again would be a possible duplicate to confirm first
+            "not_duplicate": "on"})
         return "case", fetch(args.port, "POST", "/cases/new/", cookie(user), body)[0]
 
     jobs, stop = Queue(maxsize=1000), threading.Event()
