@@ -29,7 +29,6 @@ legal time limits). `deadline_after(start, n)` gives that moment as an aware dat
 """
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
 from functools import cache
 
@@ -37,7 +36,7 @@ from django.db import connection
 from django.utils import timezone
 
 from cases.models import CalendarDay
-from pingxiang.requestcache import memo
+from pingxiang.held import Held
 
 try:  # the package is a dependency; stay importable without it all the same
     import chinese_calendar
@@ -87,18 +86,8 @@ def statutory_holidays(year):
 
 
 # --- The CalendarDay table, held by each process -----------------------------------------
-_held = None  # (version, {area pk or None: {date: is_working_day}})
-_lock = threading.Lock()
-
 _LOAD = ("SELECT c.area_id, c.date, c.is_working_day, "
          "(SELECT v FROM cases_calendar_version WHERE id = 1) FROM cases_calendarday c")
-
-
-def _version():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT v FROM cases_calendar_version WHERE id = 1")
-        row = cursor.fetchone()
-    return row[0] if row else None
 
 
 def _load():
@@ -109,26 +98,15 @@ def _load():
     tables = {}
     for area_id, day, working, _ in rows:
         tables.setdefault(area_id, {})[day] = working
-    return (rows[0][3] if rows else _version()), tables
+    return (rows[0][3] if rows else None), tables
 
 
-def _current():
-    global _held
-    now = _version()
-    held = _held
-    if held is not None and now is not None and held[0] == now:
-        return held[1]
-    with _lock:
-        loaded, tables = _load()
-        if loaded is not None:
-            _held = (loaded, tables)
-    return tables
+_calendar = Held("cases.CalendarDay", "cases_calendar_version", _load)
 
 
 def held_calendar():
-    """{area pk or None: {date: bool}}: the table as it is now, its version checked once
-    per request (pingxiang.requestcache) and on every call outside one."""
-    return memo("cases.CalendarDay", _current)
+    """{area pk or None: {date: bool}}: the table as it is now (pingxiang.held)."""
+    return _calendar.get()
 
 
 class AreaCalendar:

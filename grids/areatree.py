@@ -11,15 +11,9 @@ Code that wants areas from memory asks for them here by name: `get(pk)`, `get_ma
 done to one can reach another request."""
 
 import copy
-import threading
-
-from django.db import connection
 
 from grids.models import Area
-from pingxiang.requestcache import memo
-
-_held = None  # (version, Tree)
-_lock = threading.Lock()
+from pingxiang.held import Held
 
 _LOAD = ("SELECT a.*, (SELECT v FROM grids_areas_version WHERE id = 1) AS tree_version "
          "FROM grids_area a ORDER BY a.path")
@@ -34,35 +28,21 @@ class Tree:
             self.children.setdefault(a.parent_id, []).append(a.pk)
 
 
-def version():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT v FROM grids_areas_version WHERE id = 1")
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
 def _load():
     areas = list(Area.objects.raw(_LOAD))
-    return (areas[0].tree_version if areas else version()), Tree(areas)
+    return (areas[0].tree_version if areas else None), Tree(areas)
 
 
-def _current():
-    global _held
-    now = version()
-    held = _held
-    if held is not None and now is not None and held[0] == now:
-        return held[1]
-    with _lock:
-        loaded, tree = _load()
-        if loaded is not None:
-            _held = (loaded, tree)
-    return tree
+held = Held("grids.AreaTree", "grids_areas_version", _load)
+
+
+def version():
+    return held.version()
 
 
 def _tree():
-    """The tree as it is now: its version checked once per request (pingxiang.requestcache),
-    and on every call outside one."""
-    return memo("grids.AreaTree", _current)
+    """The tree as it is now (pingxiang.held)."""
+    return held.get()
 
 
 def get_many(pks):

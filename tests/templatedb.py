@@ -118,7 +118,7 @@ def _switch(connection, name):
 
     connection.close()
     connection.settings_dict["NAME"] = name
-    areatree._held = None
+    areatree.held.forget()
     ContentType.objects.clear_cache()
 
 

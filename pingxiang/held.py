@@ -1,0 +1,50 @@
+"""Reference data each process keeps in memory, read again only when a trigger has moved its
+version (a one-row table `<name>_version`, column v, id 1): the area tree, the calendar. Each
+request reads the version once (pingxiang.requestcache); the data and its version are read
+in one statement by the loader, so a copy and its version always agree."""
+
+import threading
+
+from django.db import connection
+
+from pingxiang.requestcache import memo
+
+
+class Held:
+    """`load()` returns (version, data); a None version (nothing to read it from) is asked
+    from the version table. `get()` is the data as it is now."""
+
+    def __init__(self, name, version_table, load):
+        self.name = name
+        self._version_sql = f"SELECT v FROM {version_table} WHERE id = 1"
+        self._load = load
+        self._held = None  # (version, data)
+        self._lock = threading.Lock()
+
+    def version(self):
+        with connection.cursor() as cursor:
+            cursor.execute(self._version_sql)
+            row = cursor.fetchone()
+        return row[0] if row else None
+
+    def forget(self):
+        """Read again at the next call (a test database swapped under the process)."""
+        self._held = None
+
+    def _current(self):
+        now = self.version()
+        held = self._held
+        if held is not None and now is not None and held[0] == now:
+            return held[1]
+        with self._lock:
+            loaded, data = self._load()
+            if loaded is None:
+                loaded = self.version()
+            if loaded is not None:
+                self._held = (loaded, data)
+        return data
+
+    def get(self):
+        """The data as it is now: its version checked once per request, and on every call
+        outside one."""
+        return memo(self.name, self._current)
