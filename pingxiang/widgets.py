@@ -9,6 +9,8 @@ households are never drawn into one page. `depends` names other fields of the fo
 (the key-place picker follows the chosen village).
 """
 
+import itertools
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -39,9 +41,7 @@ class SearchSelect(forms.Select):
         groups = []
         chosen = {str(v) for v in value if v not in ("", None)}
         seen = set()
-        for index, (option_value, option_label) in enumerate(self.choices):
-            if index >= (self.limit or NO_SCRIPT_LIMIT):
-                break
+        for index, (option_value, option_label) in enumerate(self._first_choices()):
             key = str(getattr(option_value, "value", option_value))
             seen.add(key)
             selected = key in chosen
@@ -56,6 +56,16 @@ class SearchSelect(forms.Select):
                 groups.append((None, [self.create_option(name, option_value, option_label, True,
                                                          index, attrs=attrs)], index))
         return groups
+
+    def _first_choices(self):
+        """The first `limit` choices: a model field's in one query of that many rows (its
+        choices' iterator would read them through a server-side cursor, three round trips)."""
+        limit = self.limit or NO_SCRIPT_LIMIT
+        field = getattr(self.choices, "field", None)
+        if field is None or field.queryset is None:
+            return itertools.islice(self.choices, limit)
+        head = [("", field.empty_label)] if field.empty_label is not None else []
+        return head + [self.choices.choice(obj) for obj in field.queryset[:limit - len(head)]]
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
