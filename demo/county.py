@@ -369,12 +369,12 @@ def _visits(n, areas, people, users, rng, today, now):
             homes = people["by_grid"][gid]
             hid = homes[rng.randrange(len(homes))]
             day = today - dt.timedelta(days=rng.randrange(365))
-            yield (hid, gid, vid, day, Visit.Type.ROUTINE, f"{people['heads'][hid][1]}（户主）",
-                   rng.choice(findings_pool), users["grid"][gid],
+            yield (hid, gid, vid, areas["town"], day, Visit.Type.ROUTINE,
+                   f"{people['heads'][hid][1]}（户主）", rng.choice(findings_pool), users["grid"][gid],
                    uuid.UUID(int=rng.getrandbits(128), version=4), stamp(day))
 
-    return copy_rows(Visit, ["household", "area", "village", "visited_on", "visit_type",
-                             "persons_met_text", "findings", "visitor", "idempotency_key",
+    return copy_rows(Visit, ["household", "area", "village", "town", "visited_on",
+                             "visit_type", "persons_met_text", "findings", "visitor", "idempotency_key",
                              "created_at"], rows(), now)
 
 

@@ -370,7 +370,7 @@ def _seed_visits(finished, current, village_grids, people, rng, today):
         dispute = i in disputes
         visits.append(Visit(
             household=h, area_id=h.grid_id, village_id=grid_village[h.grid_id],
-            campaign=finished, visited_on=finished.start_date + dt.timedelta(
+            town_id=finished.area_id, campaign=finished, visited_on=finished.start_date + dt.timedelta(
                 days=rng.randrange(span + 1)),
             visit_type=Visit.Type.ROUTINE, persons_met_text=f"{h.head.name}（户主）",
             findings=[Visit.Finding.DISPUTE if dispute else Visit.Finding.NONE],
@@ -383,7 +383,7 @@ def _seed_visits(finished, current, village_grids, people, rng, today):
         if rng.random() < CURRENT_SHARE:
             visits.append(Visit(
                 household=h, area_id=h.grid_id, village_id=grid_village[h.grid_id],
-                campaign=current, visited_on=current.start_date + dt.timedelta(
+                town_id=current.area_id, campaign=current, visited_on=current.start_date + dt.timedelta(
                     days=rng.randrange(days_in + 1)),
                 visit_type=Visit.Type.ROUTINE, persons_met_text=f"{h.head.name}（户主）",
                 findings=[rng.choices([Visit.Finding.NONE, Visit.Finding.LIVELIHOOD,
@@ -396,7 +396,8 @@ def _seed_visits(finished, current, village_grids, people, rng, today):
         if village_id is None:
             continue
         visits.append(Visit(
-            key_place=p, area_id=p.grid_id, village_id=village_id, campaign=finished,
+            key_place=p, area_id=p.grid_id, village_id=village_id, town_id=finished.area_id,
+            campaign=finished,
             visited_on=finished.start_date + dt.timedelta(days=rng.randrange(span + 1)),
             visit_type=Visit.Type.KEY_PLACE, persons_met_text=p.responsible_person,
             findings=[Visit.Finding.HAZARD if i in hazards else Visit.Finding.NONE],
@@ -404,10 +405,10 @@ def _seed_visits(finished, current, village_grids, people, rng, today):
             if i in hazards else "",
             visitor=visitor(p.grid_id), idempotency_key=uuid.uuid4()))
     now = timezone.now()
-    _copy(Visit, ["household", "key_place", "area", "village", "campaign", "visited_on",
+    _copy(Visit, ["household", "key_place", "area", "village", "town", "campaign", "visited_on",
                   "visit_type", "persons_met_text", "findings", "notes", "visitor", "companions",
                   "photo", "idempotency_key", "created_at"],
-          ((v.household_id, v.key_place_id, v.area_id, v.village_id, v.campaign_id,
+          ((v.household_id, v.key_place_id, v.area_id, v.village_id, v.town_id, v.campaign_id,
             v.visited_on, v.visit_type, v.persons_met_text, [str(f) for f in v.findings],
             v.notes, v.visitor_id, "", "", v.idempotency_key, now) for v in visits))
 

@@ -23,7 +23,7 @@ from grids.models import (
     Responsibility,
     Visit,
 )
-from grids.people import village_cadres, village_of
+from grids.people import town_of, village_cadres, village_of
 from grids.residents import find_or_create_resident
 from grids.roles import group_for
 from grids.textsearch import household_search_text
@@ -648,6 +648,7 @@ def record_visit(*, actor, idempotency_key, visited_on, visit_type, findings, ho
             raise ValidationError({"photo": exc.messages}) from exc
     grid = household.grid if household else key_place.grid
     village = village_of(grid)
+    town = town_of(grid)
     persons_met = list(persons_met)
     if household is not None and any(p.household_id != household.pk for p in persons_met):
         raise ValidationError({"persons_met": "见到的人须是本户成员。"})
@@ -658,6 +659,7 @@ def record_visit(*, actor, idempotency_key, visited_on, visit_type, findings, ho
         with transaction.atomic():
             visit = Visit(
                 household=household, key_place=key_place, area=grid, village=village or grid,
+                town=town or village or grid,
                 campaign=campaign_for(grid, visited_on), visited_on=visited_on,
                 visit_type=visit_type, findings=[str(f) for f in findings], notes=notes,
                 persons_met_text=met_text, visitor=actor, companions=companions,

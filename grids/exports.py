@@ -11,7 +11,6 @@ from grids.access import (
     can_see_positions,
     home_area,
     memberships,
-    q_under_area,
     user_can_see_area,
 )
 from grids.models import Area, KeyPerson, KeyPlace, Resident, Visit
@@ -33,11 +32,11 @@ def visit_ledger_queryset(user, *, area=None, start=None, end=None):
     expected 9 rows of a town's 28,000 and chose a plan that joins them all before the page
     (bench/results.md, issue 22 §4)."""
     if area is not None and user_can_see_area(user, area):
-        visits = Visit.objects.filter(q_under_area(area, "area", village="village"))
+        visits = Visit.objects.under(area)
     else:
         visits = Visit.objects.visible_to(user)
         if area is not None:
-            visits = visits.filter(q_under_area(area, "area", village="village"))
+            visits = visits.under(area)
     if start:
         visits = visits.filter(visited_on__gte=start)
     if end:
@@ -64,8 +63,7 @@ def visit_ledger(user, *, area=None, start=None, end=None, title_area="", fileob
     visits = visits.order_by("visited_on", "id")
     extra = ()
     if positions:
-        if "distance_m" not in visits.query.annotations:  # the list's far filter has it
-            visits = visits.with_distance()
+        visits = visits.with_distance()
         extra = ("latitude", "longitude", "accuracy", "distance_m")
     rows = (
         visits

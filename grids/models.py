@@ -579,7 +579,9 @@ class VisitQuerySet(models.QuerySet):
     def with_distance(self):
         """Annotate `distance_m`: metres between where the visit was recorded and its
         household's (or key place's) confirmed reference position; NULL when either is
-        missing."""
+        missing. Once: a queryset that has it (the far filter's) is returned as it is."""
+        if "distance_m" in self.query.annotations:
+            return self
         return self.annotate(distance_m=Coalesce(
             distance_expression("latitude", "longitude", "household__ref_latitude",
                                 "household__ref_longitude"),
@@ -589,7 +591,13 @@ class VisitQuerySet(models.QuerySet):
     def visible_to(self, user):
         from grids.access import q_under_user_areas  # grids.access imports this module
 
-        return self.filter(q_under_user_areas(user, "area", village="village"))
+        return self.filter(q_under_user_areas(user, "area", town="town", village="village"))
+
+    def under(self, area):
+        """The visits made at or under `area`, by its level's column (town, village)."""
+        from grids.access import q_under_area  # grids.access imports this module
+
+        return self.filter(q_under_area(area, "area", town="town", village="village"))
 
 
 class Visit(models.Model):
@@ -622,6 +630,10 @@ class Visit(models.Model):
                              verbose_name="网格")
     village = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
                                 verbose_name="村(社区)")
+    # The town the visit was made in, kept like the village (and like a case's town): a
+    # town's ledger is counted and paged from one index on it.
+    town = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+",
+                             db_index=False, verbose_name="乡镇(街道)")  # visit_town_date
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="visits", verbose_name="专项活动")
     visited_on = models.DateField("走访日期")
@@ -662,9 +674,11 @@ class Visit(models.Model):
             models.Index(fields=["household", "visited_on"], name="visit_household_date"),
             models.Index(fields=["key_place", "visited_on"], name="visit_place_date"),
             models.Index(fields=["visitor", "visited_on"], name="visit_visitor_date"),
-            # The visit ledger's page, newest first: read backwards until a page of the
-            # chosen town's visits is found, instead of sorting all of its period's visits.
+            # The visit ledger's page, newest first: a county's read backwards until a page
+            # of its visits is found, instead of sorting all of its period's visits; a
+            # town's counted (index only) and paged from its own.
             models.Index(fields=["visited_on", "id"], name="visit_date_id"),
+            models.Index(fields=["town", "visited_on", "id"], name="visit_town_date"),
         ]
 
     def __str__(self):

@@ -109,11 +109,13 @@ def assert_generated_town(now):
     assert scalar("""SELECT count(*) FROM grids_resident r JOIN grids_household h
                      ON h.id = r.household_id WHERE r.area_id <> h.grid_id""") == 0
     assert Resident.objects.filter(id_number__isnull=False).count() == Resident.objects.count()
-    # Visits: the grid is the household's, the village is the grid's village; none ahead.
+    # Visits: the grid is the household's, the village and the town are the grid's village
+    # and town; none ahead.
     assert scalar("""SELECT count(*) FROM grids_visit v JOIN grids_household h
                      ON h.id = v.household_id JOIN grids_area g ON g.id = v.area_id
+                     JOIN grids_area t ON t.id = v.town_id
                      WHERE v.area_id <> h.grid_id OR g.path NOT LIKE '%%/' || v.village_id
-                     || '/%%'""") == 0
+                     || '/%%' OR t.kind <> 'town' OR g.path NOT LIKE t.path || '%%'""") == 0
     assert not Visit.objects.filter(visited_on__gt=timezone.localdate()).exists()
 
     # Cases: every state present; open ones run a clock with one open stint at their level.

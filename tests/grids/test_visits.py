@@ -33,7 +33,8 @@ def test_grid_worker_logs_a_visit_and_lands_on_it(login, cast, make_household, c
     assert response.status_code == 302
     assert response["Location"] == reverse("grids:visit_detail", args=[visit.pk])
     assert visit.visitor == cast.grid_xiguan and visit.area == cast.xiguan_grid
-    assert visit.village == cast.xiguan and visit.campaign == campaign
+    assert visit.village == cast.xiguan and visit.town == cast.town
+    assert visit.campaign == campaign
     assert visit.persons_met_text == "李芳（配偶）"
     assert visit.companions == "张三（包社干部）"
 
