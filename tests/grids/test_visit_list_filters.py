@@ -4,6 +4,8 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +49,28 @@ def test_the_ledger_bar_is_the_form_with_its_export_button(login, cast, make_hou
     # The old links (?mine=1) still mean 只看我的.
     html = login(cast.grid_xiguan).get(reverse("grids:visit_list"), {"mine": "1"}).content.decode()
     assert "checked" in _mine_checkbox(html) and theirs.address not in html
+
+
+def test_a_towns_ledger_lists_and_counts_its_villages_visits_in_the_same_queries(
+        login, cast, make_household, visit, django_assert_num_queries):
+    """The town's ledger is scoped by the visits' own town column: both villages' visits,
+    counted, with the distance column for centre staff, and no query more for more rows."""
+    xiguan = make_household(cast.xiguan_grid, head="张三")
+    menghe = make_household(cast.menghe_grid, head="李四")
+    visit(xiguan, cast.grid_xiguan, days_ago=1)
+    visit(menghe, cast.grid_menghe)
+    client = login(cast.centre)
+    url = reverse("grids:visit_list")
+    html = client.get(url, {"area": cast.town.pk}).content.decode()
+    assert xiguan.address in html and menghe.address in html
+    assert "共 2 条" in html and "距户(米)" in html
+    village = client.get(url, {"area": cast.xiguan.pk}).content.decode()
+    assert xiguan.address in village and menghe.address not in village and "共 1 条" in village
+
+    with CaptureQueriesContext(connection) as first:
+        client.get(url, {"area": cast.town.pk})
+    for n in range(3):
+        visit(make_household(cast.menghe_grid, head=f"王{n}"), cast.grid_menghe)
+    with django_assert_num_queries(len(first)):
+        html = client.get(url, {"area": cast.town.pk}).content.decode()
+    assert "共 5 条" in html
