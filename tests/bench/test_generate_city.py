@@ -69,6 +69,35 @@ def test_a_slice_of_the_city_is_consistent(client):
     page = client.get(reverse("dashboard")).content.decode()
     assert "分县(区)统计" in page and "安定区" in page and "通渭县" in page
 
+    # The truth on the slice (issue 22 §2): once the rollups are built, every figure of the
+    # city, each county and each town equals its metric's own function, owner by owner,
+    # and the lists a figure drills into count as many rows for the city's leader.
+    assert_figures_are_true(client, [city, *counties, *towns], today)
+
+
+def assert_figures_are_true(client, areas, today):
+    from dashboard import rollups
+    from dashboard.figures import compute
+    from pingxiang.metrics import Period, metrics
+
+    year_ago = today.replace(year=today.year - 1)
+    rollups.backfill(year_ago)
+    periods = [Period(year_ago, today), Period(today.replace(day=1), today),
+               Period(year_ago, today.replace(day=1))]
+    for area in areas:
+        for period in periods:
+            figures = compute(area, period)
+            for m in metrics():
+                assert figures.owned[m.code] == (m.func(area, period) or {}), (
+                    m.code, area.name, period)
+    city, period = areas[0], periods[0]
+    figures = compute(city, period)
+    by_code = {m.code: m for m in metrics()}
+    for code in ["disputes_found", "petitions_received", "hazards_found", "visits"]:
+        context = client.get(by_code[code].drill(city, period)).context
+        total = context["total"] if "total" in context else context["page"].paginator.count
+        assert total == figures.totals[code] > 0, code
+
 
 def test_a_city_is_not_generated_over_a_county_at_the_top():
     from grids.actions import create_area
