@@ -229,7 +229,9 @@ class AreaChoiceForm(forms.Form):
         self.fields["area"].queryset = Area.objects.visible_to(user)
 
 
-LEDGER_AREA_KINDS = [Area.Kind.TOWN, Area.Kind.VILLAGE, Area.Kind.GROUP, Area.Kind.GRID]
+# Every level a leader's visits figure drills into (the city's and a county's too).
+LEDGER_AREA_KINDS = [Area.Kind.CITY, Area.Kind.COUNTY, Area.Kind.TOWN, Area.Kind.VILLAGE,
+                     Area.Kind.GROUP, Area.Kind.GRID]
 LEDGER_AREAS_DRAWN = 60
 
 
