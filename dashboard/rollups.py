@@ -52,6 +52,7 @@ from dashboard.models import Rollup, RollupDirty, RollupState
 from grids.models import Area
 from pingxiang import figurecache
 from pingxiang.metrics import Kind, Period, metrics
+from pingxiang.triggers import tables_to_trigger
 
 # An area whose figures are the sum of its owners' rows (owners are villages, towns and
 # counties); a 社 or grid is computed live.
@@ -370,14 +371,10 @@ def refresh_kept():
 
 def install_triggers(using="default", **kwargs):
     """post_migrate: every table a rolled-up metric counts from marks the days it writes."""
-    conn = connections[using]
-    if conn.vendor != "postgresql":
+    existing = tables_to_trigger(using, "to_regproc('pingxiang_rollup_dirty')")
+    if existing is None:
         return
-    existing = set(conn.introspection.table_names())
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT to_regproc('pingxiang_rollup_dirty')")
-        if cursor.fetchone()[0] is None:  # migrating backwards, or not yet migrated
-            return
+    with connections[using].cursor() as cursor:
         done = set()
         for m in rolled():
             model, name = m.dated_by

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from pingxiang import replica
+from pingxiang.triggers import tables_to_trigger
 
 APPS = ("grids", "cases", "petitions", "rectification")
 TRIGGER = "pingxiang_figures_version"
@@ -169,14 +170,10 @@ def tables():
 def install_triggers(using="default", **kwargs):
     """post_migrate: every table of the counted apps moves the version when written."""
 
-    conn = connections[using]
-    if conn.vendor != "postgresql":
+    existing = tables_to_trigger(using, "to_regclass('pingxiang_figures_version')")
+    if existing is None:
         return
-    existing = set(conn.introspection.table_names())
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT to_regclass('pingxiang_figures_version')")
-        if cursor.fetchone()[0] is None:  # migrating backwards, or not yet migrated
-            return
+    with connections[using].cursor() as cursor:
         for table in tables():
             if table in existing:
                 cursor.execute(
