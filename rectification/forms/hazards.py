@@ -110,8 +110,9 @@ class HazardFilterForm(ListFilterForm):
                                choices=[("", "全部")] + Hazard.Status.choices + STATUS_FILTER_EXTRA)
     grade = forms.ChoiceField(label="等级", required=False,
                               choices=[("", "全部")] + Hazard.Grade.choices)
-    campaign = forms.ModelChoiceField(label="专项整治", queryset=Campaign.objects.none(),
-                                      required=False, empty_label="全部")
+    campaign = forms.TypedChoiceField(  # the user's campaigns, in __init__
+        label="专项整治", coerce=int, required=False, empty_value=None,
+        error_messages={"invalid_choice": "专项整治不存在或不在您的辖区内。"})
     date_from = BoundedDateField(label="发现日期自", widget=DATE, required=False)
     date_to = BoundedDateField(label="至", widget=DATE, required=False)
     q = forms.CharField(label="关键词", required=False, max_length=50)
@@ -126,7 +127,10 @@ class HazardFilterForm(ListFilterForm):
     def __init__(self, data=None, *, user):
         super().__init__(data, user=user)
         self.fields["village"].choices = [("", "全部"), *village_options(user)]
-        self.fields["campaign"].queryset = Campaign.objects.visible_to(user)
+        # Plain (pk, name) choices, read in one query (a ModelChoiceField iterates its
+        # queryset through a server-side cursor: three round trips on every list page).
+        self.fields["campaign"].choices = [
+            ("", "全部"), *Campaign.objects.visible_to(user).values_list("pk", "name")]
 
     def filter(self, qs):
         if not self.is_valid():
