@@ -1,7 +1,6 @@
 """The leaders' dashboard, the per-village table, trend charts and the campaign briefing.
 Figures come from pingxiang.metrics (one grouped query per metric); trends from DailyStat."""
 
-import datetime as dt
 from itertools import groupby
 
 from django import forms
@@ -10,7 +9,6 @@ from django.forms import BoundField
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.choices import CallableChoiceIterator
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
@@ -159,8 +157,7 @@ class DashboardFilterForm(ListFilterForm):
             if start and end and start > end:
                 start, end = end, start
             return Period(start, end)
-        today = timezone.localdate()
-        return Period(dt.date(today.year, 1, 1), today, label=f"{today.year}年以来")
+        return Period.year_to_date()
 
     @cached_property
     def in_effect(self):

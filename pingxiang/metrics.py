@@ -34,6 +34,7 @@ from django.db import connection
 from django.db.models import Count, F, Func, IntegerField, Value
 from django.db.models.functions import Cast, NullIf
 from django.urls import reverse
+from django.utils import timezone
 
 from pingxiang.listfilters import drill_params
 
@@ -47,6 +48,12 @@ class Period:
     end: dt.date | None = None
     label: str = ""
     campaign_id: int | None = None
+
+    @classmethod
+    def year_to_date(cls, today=None):
+        """The dashboard's default: this year until today."""
+        today = today or timezone.localdate()
+        return cls(dt.date(today.year, 1, 1), today, label=f"{today.year}年以来")
 
     def datetimes(self):
         """Aware [start, end) datetimes for timestamp columns, in Asia/Shanghai days."""

@@ -182,7 +182,9 @@ def test_the_dashboard_page_moves_with_the_job_not_with_every_write(cast, record
     before = client.get(url).content.decode()
     for code in codes:  # as they were until the job has run
         assert _figure(before, code) == _figure(first, code), code
-    assert refresh_rollups()["kept"] == 2  # the town's distinct figures and its tables
+    # The town's distinct figures and its tables, asked; the county's, kept whether asked or
+    # not (rollups.PINNED).
+    assert refresh_rollups()["kept"] == 4
     page = client.get(url)
     html = page.content.decode()
     for code in codes:
@@ -280,8 +282,33 @@ def test_the_job_keeps_the_distinct_figures_of_each_area_asked_exactly(cast, rec
     for area in areas:
         rollups.kept("metrics", area, period)
     _visit(cast, day=TODAY, number=9)  # one more household visited
-    assert refresh_rollups()["kept"] == 4
+    assert refresh_rollups()["kept"] == 4 + 3  # and the pinned county's and town's year
     for area in areas:
         live = {m.code: m.func(area, period) or {} for m in metrics() if not m.by_days}
         assert rollups.kept("metrics", area, period) == live, area.name
     assert sum(rollups.kept("metrics", cast.town, period)["households_visited"].values()) == 3
+
+
+def test_a_county_leaders_first_view_of_the_day_reads_what_the_job_kept(cast, records, login):
+    """No dashboard was asked for: the job keeps the county's (and its towns') default
+    period anyway, so the first view computes no distinct figure or table itself (seconds at
+    city scale) and shows the figures as they are."""
+    from django.test.utils import CaptureQueriesContext
+
+    from grids.actions import ensure_user, grant_membership
+    from pingxiang.roles import Role
+
+    rollups.backfill(FIRST)
+    _visit(cast, day=TODAY, number=9)
+    refresh_rollups()
+    leader = ensure_user("county_leader", full_name="周县长", password="x")
+    grant_membership(leader, cast.county, Role.LEADER)
+    client = login(leader)
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(reverse("dashboard")).content.decode()
+    distinct = [q["sql"] for q in ctx.captured_queries if "DISTINCT" in q["sql"]]
+    assert distinct == []
+    period = Period.year_to_date()
+    live = compute(cast.county, period)
+    assert _figure(html, "households_visited") == live.totals["households_visited"] == 3
+    assert _figure(html, "visits") == live.totals["visits"]
