@@ -23,12 +23,13 @@ from demo.county import (
     TownSpec,
     county_users,
     generate_town,
+    indexes_built_after,
     vacuum,
 )
 from demo.scale import IdNumbers
 from demo.villages import COUNTY, TOWN, VILLAGES
 from grids.actions import create_area
-from grids.models import Area
+from grids.models import Area, Household, Resident, Visit
 from grids.roles import sync_role_groups
 
 CITY = ("621100", "定西市", "定西市")
@@ -91,6 +92,15 @@ def generate_city(counties=None, towns=None, *, scale=1.0, seed=20261129, log=pr
     # 平襄镇 takes a town's share of the records like any other; only its villages are real.
     ids = IdNumbers(random.Random(seed))
     report = {}
+    with indexes_built_after(Visit, Resident, Household):
+        _generate_counties(city, counties, towns, per_town, n_villages, password, ids, seed,
+                           log, report)
+    vacuum()
+    return report
+
+
+def _generate_counties(city, counties, towns, per_town, n_villages, password, ids, seed, log,
+                       report):
     run_index = 0
     for c, (code, name, prefix, names) in enumerate(COUNTIES):
         if counties and c >= counties:
@@ -114,6 +124,4 @@ def generate_city(counties=None, towns=None, *, scale=1.0, seed=20261129, log=pr
                 if counts is not None:
                     report[f"{name}{town}"] = counts
             run_index += 1
-    vacuum()
-    return report
 

@@ -22,7 +22,12 @@ def test_a_slice_of_the_city_is_consistent(client):
     from grids.models import Area, Household, Visit
     from pingxiang.metrics import Period
 
+    indexes = """SELECT array_agg(indexname ORDER BY indexname) FROM pg_indexes
+                 WHERE tablename IN ('grids_visit', 'grids_resident', 'grids_household')"""
+    before = scalar(indexes)
     call_command("generate_city", counties=2, towns=1, scale=0.02)
+    # The indexes dropped while the rows went in are all there again.
+    assert scalar(indexes) == before and len(before) > 30
     city = Area.objects.get(parent=None)
     assert (city.kind, city.name, city.code) == ("city", "定西市", "621100")
     counties = list(Area.objects.filter(parent=city).order_by("sort_order"))
