@@ -268,7 +268,10 @@ def main():
         "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                                  capture_output=True, text=True).stdout.strip(),
         "machine": f"{platform.machine()} {os.cpu_count()} cores, "
-                   f"{platform.python_implementation()} {platform.python_version()}",
+                   f"{platform.python_implementation()} {platform.python_version()} "
+                   # How the interpreter was built moves every page: pyenv's (no PGO or LTO,
+                   # a shared libpython) is 15-25 % slower than Debian's or python:3.11-slim's.
+                   f"({os.path.realpath(sys.executable)})",
         "data": {"towns": Area.objects.filter(kind="town").count(),
                  "villages": Area.objects.filter(kind="village").count(),
                  "households": Household.objects.count(), "visits": Visit.objects.count()},
@@ -337,7 +340,7 @@ def main():
 
 
 def table(result):
-    lines = [f"### {result['label']}: {result['data']}", "",
+    lines = [f"### {result['label']}: {result['data']}", "", result["machine"], "",
              "| page | queries | c1 p50 | c1 p95 | c1 req/s | c8 p50 | c8 p95 | c8 req/s | "
              "c8 p95 / floor |", "|---|---|---|---|---|---|---|---|---|"]
     for name, r in result["pages"].items():
