@@ -6,6 +6,7 @@
     python -m bench.probe sweep                      one run of every deadline sweeper
     python -m bench.probe nightly                    the nightly statistics for yesterday
     python -m bench.probe dashboard_cold             dashboards with the figure cache empty
+    python -m bench.probe first_view                 the same once the per-minute job has run
     python -m bench.probe home_cold                  each role's home with the figure cache empty
     python -m bench.probe sweep_plans                EXPLAIN ANALYZE of every sweeper's queries
     python -m bench.probe sweep_midnight             the first sweep after the next local midnight
@@ -271,6 +272,35 @@ def dashboard_cold():
     return out
 
 
+def first_view():
+    """The first view of the day (or after a deploy): nothing cached and no dashboard asked
+    for in the last ten minutes, but the per-minute job has run, as the beat runs it (it
+    keeps the counties' and the city's year, dashboard.rollups.PINNED). The job's time with
+    nothing asked, then each leader's first view and a second one."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from dashboard.tasks import refresh_rollups
+
+    leaders = [("town", "t01_leader"), ("county", "cty_leader")]
+    if get_user_model().objects.filter(username="city_leader").exists():  # generate_city
+        leaders.append(("city", "city_leader"))
+    _cold_cache()
+    t = time.perf_counter()
+    job = refresh_rollups()
+    out = {"job_s": round(time.perf_counter() - t, 2), "kept": job["kept"]}
+    for name, username in leaders:
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(get_user_model().objects.get(username=username))
+        t = time.perf_counter()
+        assert client.get("/dashboard/").status_code == 200
+        out[f"{name}_first_ms"] = round(1000 * (time.perf_counter() - t))
+        t = time.perf_counter()
+        client.get("/dashboard/")
+        out[f"{name}_again_ms"] = round(1000 * (time.perf_counter() - t))
+    return out
+
+
 def home_cold():
     """Each role's home page with its panels computed afresh (the first request after a
     write, or in a new minute: the figure cache misses), median of 3, in-process; and once
@@ -452,7 +482,8 @@ def main():
         result = queries(json.loads(sys.argv[2]))
     else:
         result = {"export": export, "bare": bare, "sweep": sweep, "nightly": nightly,
-                  "dashboard_cold": dashboard_cold, "home_cold": home_cold,
+                  "dashboard_cold": dashboard_cold, "first_view": first_view,
+                  "home_cold": home_cold,
                   "sweep_plans": sweep_plans, "report": report,
                   "sweep_midnight": sweep_midnight,
                   "rollup_minute": rollup_minute}[job]()
