@@ -49,6 +49,7 @@ from django.utils import timezone
 
 from dashboard import closing
 from dashboard.models import Rollup, RollupDirty, RollupState
+from grids import areatree
 from grids.models import Area
 from pingxiang import figurecache
 from pingxiang.metrics import Kind, Period, metrics
@@ -270,7 +271,13 @@ def read(area, period, codes=None, *, current=UNREAD):
     if flows:
         which |= Q(metric__in=flows, day__gte=period.start, day__lte=period.end)
     out = {m.code: {} for m in wanted}
-    rows = (Rollup.objects.filter(which, owner__path__startswith=area.path).order_by()
+    # The owners by key, from the tree the process holds: the planner then reads a town's
+    # few villages by index, and the only root (a city) reads no area at all (a join on the
+    # areas' paths guessed wrong and scanned a city's year of rows for a town).
+    roots = areatree.root_ids()
+    owners = Q() if roots == [area.pk] else Q(
+        owner_id__in=areatree.ids_under([area.path], kind=OWNER_KINDS))
+    rows = (Rollup.objects.filter(which, owners).order_by()
             .values_list("metric", "owner_id").annotate(n=Sum("value")))
     for code, owner, n in rows:
         if n:

@@ -8,7 +8,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from dashboard import reports, rollups
+from dashboard import figures, reports, rollups
 from dashboard.closing import close_finished_campaigns
 from dashboard.stats import snapshot_day
 
@@ -27,10 +27,11 @@ def nightly_statistics(day=None):
 def refresh_rollups():
     """Each minute: the figures that are not sums of days for the dashboards asked lately,
     then the rollups for the days written since the last run, whose new version makes the
-    dashboards render again with both. Not retried: the next minute's run does the same
+    dashboards render again with both, then the city's and counties' dashboards. Not retried: the next minute's run does the same
     work."""
     kept = rollups.refresh_kept()
-    return {**rollups.refresh(), "kept": kept}
+    refreshed = rollups.refresh()
+    return {**refreshed, "kept": kept, "warmed": figures.warm_pinned()}
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)

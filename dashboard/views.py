@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from dashboard import closing, rollups
 from dashboard.charts import line_chart
-from dashboard.figures import compute
+from dashboard.figures import dashboard_figures
 from dashboard.stats import trend
 from grids import areatree
 from grids.access import memberships, require_role, user_areas
@@ -306,10 +306,7 @@ def _figures_html(partial, area, period, sort, direction, state):
     version = rollups.cache_version(state)
 
     def render_partial():
-        figures = cached("figures", area, period,
-                         lambda: compute(area, period, rollup_state=state,
-                                         kept=state is not None),
-                         data_version=version)
+        figures = dashboard_figures(area, period, state)
         context = {"area": area, "period": period, "period_query": period.as_query(),
                    "figures": figures, "sort": sort, "dir": direction}
         if partial == "cards":

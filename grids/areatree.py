@@ -81,8 +81,9 @@ def villages_under(paths, *, order=("sort_order", "path")):
 
 
 def ids_under(paths, *, kind=None):
-    """Keys of every area (of `kind`, if given) at or beneath any of these paths (a town: a
-    few hundred)."""
+    """Keys of every area (of `kind`, a kind or several, if given) at or beneath any of these
+    paths (a town: a few hundred)."""
     paths = tuple(paths)
+    kinds = None if kind is None else {kind} if isinstance(kind, str) else set(kind)
     return [pk for pk, a in _tree().by_pk.items()
-            if a.path.startswith(paths) and (kind is None or a.kind == kind)] if paths else []
+            if a.path.startswith(paths) and (kinds is None or a.kind in kinds)] if paths else []
