@@ -70,7 +70,7 @@ class NavMenu:
 
 
 _NAV: list[NavItem] = []
-_PANELS: list[tuple[int, frozenset, object]] = []
+_PANELS: list[tuple[int, frozenset, object, bool]] = []
 _VISIT_FOLLOWUPS: list = []
 
 
@@ -97,9 +97,12 @@ def nav_menu(role):
     return NavMenu(daily, tuple(g for g in groups if g.items))
 
 
-def home_panel(*, roles, order=100):
+def home_panel(*, roles, order=100, per_user_cache=True):
+    """Register func(request) -> (template, context) or None as a home page panel of these
+    roles. per_user_cache=False for a panel that caches its figures itself under another
+    version (panels_for's would hold them until the data version or the minute moved)."""
     def decorate(func):
-        entry = (order, frozenset(Role(r) for r in roles), func)
+        entry = (order, frozenset(Role(r) for r in roles), func, per_user_cache)
         if all(existing[2] is not func for existing in _PANELS):
             _PANELS.append(entry)
         return func
@@ -116,11 +119,12 @@ def panels_for(request, role):
 
     data_version = figurecache.version()
     out = []
-    for _order, roles, func in sorted(_PANELS, key=lambda e: e[0]):
+    for _order, roles, func, per_user_cache in sorted(_PANELS, key=lambda e: e[0]):
         if role in roles:
             name = f"panel:{role.value}:{func.__module__}.{func.__qualname__}"
             result = figurecache.cached_for_user(request.user, name, lambda f=func: f(request),
-                                                 data_version=data_version)
+                                                 data_version=data_version) \
+                if per_user_cache else func(request)
             if result:
                 out.append(result)
     return out

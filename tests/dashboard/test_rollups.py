@@ -319,3 +319,34 @@ def test_a_county_leaders_first_view_of_the_day_reads_what_the_job_kept(cast, re
     live = compute(cast.county, period)
     assert _figure(html, "households_visited") == live.totals["households_visited"] == 3
     assert _figure(html, "visits") == live.totals["visits"]
+
+
+def test_a_leaders_home_shows_what_is_overdue_as_the_dashboard_does(cast, records, login):
+    """Once the rollups are built, the home's overdue panel reads what the per-minute job
+    keeps, as the dashboard does: a write alone (here a case whose deadline passed) moves
+    neither until the job has run, then both, to the same number. Under the data version
+    every grid worker's visit made every leader's home count again."""
+    import re
+
+    from pingxiang.metrics import get_metric
+
+    rollups.backfill(FIRST)
+    client = login(cast.leader)
+    label = get_metric("disputes_overdue").label
+
+    def home_overdue():
+        html = client.get(reverse("home")).content.decode()
+        return int(re.search(rf'<div class="muted">{label}</div>\s*<a class="stat"[^>]*>(\d+)<',
+                             html).group(1))
+
+    def dashboard_overdue():
+        return _figure(client.get(reverse("dashboard")).content.decode(), "disputes_overdue")
+
+    assert home_overdue() == dashboard_overdue() == 0
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE cases_case SET status = 'mediating', paused_at = NULL, "
+                       "deadline = now() - interval '1 hour' WHERE id = %s",
+                       [records["cases"][2].pk])
+    assert home_overdue() == dashboard_overdue() == 0
+    refresh_rollups()
+    assert home_overdue() == dashboard_overdue() == 1
