@@ -245,6 +245,17 @@ def _cold_cache():
     figurecache.NAMESPACE = uuid.uuid4().hex
 
 
+def _leaders():
+    """(name, username) of the benchmark's leaders: a town's, the county's and, in
+    generate_city's data, the city's."""
+    from django.contrib.auth import get_user_model
+
+    leaders = [("town", "t01_leader"), ("county", "cty_leader")]
+    if get_user_model().objects.filter(username="city_leader").exists():
+        leaders.append(("city", "city_leader"))
+    return leaders
+
+
 def dashboard_cold():
     """The dashboards computed afresh (the first request after a write: the figure cache
     misses), median of 3, in-process, for the town leader, the county leader and (in
@@ -253,9 +264,7 @@ def dashboard_cold():
     from django.test import Client
 
     out = {}
-    leaders = [("town", "t01_leader"), ("county", "cty_leader")]
-    if get_user_model().objects.filter(username="city_leader").exists():  # generate_city
-        leaders.append(("city", "city_leader"))
+    leaders = _leaders()
     for name, username in leaders:
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(get_user_model().objects.get(username=username))
@@ -282,9 +291,7 @@ def first_view():
 
     from dashboard.tasks import refresh_rollups
 
-    leaders = [("town", "t01_leader"), ("county", "cty_leader")]
-    if get_user_model().objects.filter(username="city_leader").exists():  # generate_city
-        leaders.append(("city", "city_leader"))
+    leaders = _leaders()
     _cold_cache()
     t = time.perf_counter()
     job = refresh_rollups()

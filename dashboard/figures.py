@@ -133,12 +133,15 @@ def compute(area, period, codes=None, *, rollup_state=rollups.UNREAD, kept=False
     return figures
 
 
-def dashboard_figures(area, period, state):
-    """The dashboard's figures, computed once per version and minute for every process
-    (pingxiang.figurecache): from the rollups and the job's kept figures once the rollups
-    are built (`state`, rollups.state()), else live under the data version."""
-    return cached("figures", area, period,
-                  lambda: compute(area, period, rollup_state=state, kept=state is not None),
+def dashboard_figures(area, period, state, codes=None):
+    """The dashboard's figures (or the named ones: a home panel's), computed once per
+    version and minute for every process (pingxiang.figurecache): from the rollups and the
+    job's kept figures once the rollups are built (`state`, rollups.state()), else live
+    under the data version."""
+    kind = "figures" if codes is None else "figures:" + ",".join(sorted(codes))
+    return cached(kind, area, period,
+                  lambda: compute(area, period, codes, rollup_state=state,
+                                  kept=state is not None),
                   data_version=rollups.cache_version(state))
 
 

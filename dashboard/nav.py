@@ -1,9 +1,8 @@
 from django.core.exceptions import PermissionDenied
 
 from dashboard import rollups
-from dashboard.figures import compute
+from dashboard.figures import dashboard_figures
 from dashboard.views import default_area
-from pingxiang.figurecache import cached
 from pingxiang.metrics import Period, get_metric
 from pingxiang.registry import home_panel, nav_item
 from pingxiang.roles import Role
@@ -32,11 +31,7 @@ def overdue_panel(request):
         return None
     period = Period.year_to_date()
     available = [c for c in OVERDUE_CODES if _has_metric(c)]
-    state = rollups.state()
-    figures = cached("overdue", area, period,
-                     lambda: compute(area, period, codes=set(available), rollup_state=state,
-                                     kept=state is not None),
-                     data_version=rollups.cache_version(state))
+    figures = dashboard_figures(area, period, rollups.state(), codes=available)
     items = [{"label": get_metric(c).label, "value": figures.totals.get(c, 0),
               "url": get_metric(c).drill(area, period)} for c in available]
     return "home/overdue_panel.html", {"area": area, "items": items}

@@ -272,10 +272,9 @@ def read(area, period, codes=None, *, current=UNREAD):
         which |= Q(metric__in=flows, day__gte=period.start, day__lte=period.end)
     out = {m.code: {} for m in wanted}
     # The owners by key, from the tree the process holds: the planner then reads a town's
-    # few villages by index, and the only root (a city) reads no area at all (a join on the
-    # areas' paths guessed wrong and scanned a city's year of rows for a town).
-    roots = areatree.root_ids()
-    owners = Q() if roots == [area.pk] else Q(
+    # few villages by index, and the whole tree reads no area at all (a join on the areas'
+    # paths guessed wrong and scanned a city's year of rows for a town).
+    owners = Q() if areatree.is_whole_tree(area) else Q(
         owner_id__in=areatree.ids_under([area.path], kind=OWNER_KINDS))
     rows = (Rollup.objects.filter(which, owners).order_by()
             .values_list("metric", "owner_id").annotate(n=Sum("value")))

@@ -27,11 +27,10 @@ def nightly_statistics(day=None):
 def refresh_rollups():
     """Each minute: the figures that are not sums of days for the dashboards asked lately,
     then the rollups for the days written since the last run, whose new version makes the
-    dashboards render again with both, then the city's and counties' dashboards. Not retried: the next minute's run does the same
-    work."""
+    dashboards render again with both, then the city's and counties' dashboards for the
+    minute. Not retried: the next minute's run does the same work."""
     kept = rollups.refresh_kept()
-    refreshed = rollups.refresh()
-    return {**refreshed, "kept": kept, "warmed": figures.warm_pinned()}
+    return {**rollups.refresh(), "kept": kept, "warmed": figures.warm_pinned()}
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)

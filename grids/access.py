@@ -74,13 +74,6 @@ def _child_ids(area):
     return areatree.child_ids(area)
 
 
-def _whole_tree(area):
-    """The area is the top of the only tree there is (the county of a one-county
-    deployment), so everything lies under it. A second county added later moves the tree's
-    version, so it is out of sight at once."""
-    return area.parent_id is None and areatree.root_ids() == [area.pk]
-
-
 def q_under_user_areas(user, field="area", *, roles=None, town=None, village=None):
     """A Q object: `field` (a ForeignKey to Area) lies under one of the user's areas.
 
@@ -106,7 +99,7 @@ def q_under_area(area, field="area", *, town=None, village=None):
     """A Q object: `field` (a ForeignKey to Area) lies at or under this one area, by the
     model's own town and village columns where it names them (see q_under_user_areas): a
     list filtered to a town reads that town's rows by index, not every row's area path."""
-    if _whole_tree(area):
+    if areatree.is_whole_tree(area):
         return ~Q(pk__in=[])  # everything: no condition at all
     kind = area.kind
     if kind == Area.Kind.GRID:
@@ -302,7 +295,7 @@ def q_resident_visible(user):
     resident of the petition's grid, and the grid's worker must not learn from a search
     that such a person exists (petitions.access)."""
     areas = user_areas(user)
-    if any(_whole_tree(area) for area in areas):
+    if any(areatree.is_whole_tree(area) for area in areas):
         # Every household is theirs: "has a household" says it without reading them all
         # (the IN over a county's households cost a 130,000-row hash on every search).
         q = Q(household__isnull=False)

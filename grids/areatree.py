@@ -72,6 +72,13 @@ def root_ids():
     return child_ids(None)
 
 
+def is_whole_tree(area):
+    """The area is the top of the only tree there is (the county or city of the
+    deployment), so everything lies under it. A second root added later moves the tree's
+    version, so it is out of sight at once."""
+    return area.parent_id is None and root_ids() == [area.pk]
+
+
 def villages_under(paths, *, order=("sort_order", "path")):
     """The villages at or beneath any of these paths, in the given order."""
     paths = tuple(paths)

@@ -122,9 +122,11 @@ def panels_for(request, role):
     for _order, roles, func, per_user_cache in sorted(_PANELS, key=lambda e: e[0]):
         if role in roles:
             name = f"panel:{role.value}:{func.__module__}.{func.__qualname__}"
-            result = figurecache.cached_for_user(request.user, name, lambda f=func: f(request),
-                                                 data_version=data_version) \
-                if per_user_cache else func(request)
+            if per_user_cache:
+                result = figurecache.cached_for_user(
+                    request.user, name, lambda f=func: f(request), data_version=data_version)
+            else:
+                result = func(request)
             if result:
                 out.append(result)
     return out
