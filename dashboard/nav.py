@@ -4,7 +4,7 @@ from dashboard import rollups
 from dashboard.figures import dashboard_figures
 from dashboard.views import default_area
 from pingxiang.metrics import Period, get_metric
-from pingxiang.registry import home_panel, nav_item
+from pingxiang.registry import figures_version, home_panel, nav_item
 from pingxiang.roles import Role
 
 nav_item("数据看板", "dashboard", roles=[Role.LEADER, Role.CENTRE_STAFF, Role.VILLAGE_CADRE,
@@ -12,6 +12,12 @@ nav_item("数据看板", "dashboard", roles=[Role.LEADER, Role.CENTRE_STAFF, Rol
          group="数据", daily=[Role.LEADER])
 nav_item("工作简报", "briefing", roles=[Role.LEADER, Role.CENTRE_STAFF], order=6, group="数据")
 nav_item("期间报表", "dashboard_reports", roles=[Role.LEADER, Role.CENTRE_STAFF], order=7, group="数据")
+
+
+@figures_version
+def rollups_version():
+    """The home panels' cache version: the rollups' once they are built (the dashboard's)."""
+    return rollups.cache_version(rollups.state())
 
 
 OVERDUE_CODES = ["disputes_overdue", "petitions_overdue", "hazards_overdue", "issues_overdue",

@@ -53,6 +53,7 @@ from grids import areatree
 from grids.models import Area
 from pingxiang import figurecache
 from pingxiang.metrics import Kind, Period, metrics
+from pingxiang.requestcache import memo
 from pingxiang.triggers import tables_to_trigger
 
 # An area whose figures are the sum of its owners' rows (owners are villages, towns and
@@ -227,7 +228,9 @@ def refresh():
 # --- Reading -----------------------------------------------------------------------------
 
 def state():
-    return RollupState.objects.filter(pk=STATE).first()
+    """The rollups' state (None before they are built), read once per request."""
+    return memo("dashboard.RollupState",
+                lambda: RollupState.objects.filter(pk=STATE).first())
 
 
 def cache_version(current):

@@ -11,10 +11,12 @@ replica; writes always go to the primary and migrations never run on the replica
 block every read goes to the primary, whatever database an object came from.
 
 Read-your-writes. A request that changed data (any INSERT/UPDATE/DELETE on the primary:
-`WriteMarkMiddleware`), or a task that wrote for a user (`note_write(user)`), records the
-primary's WAL position (LSN) for that user in Django's cache. A block sends the user's reads
-to the replica only when the replica has replayed at least that far, so a user always sees
-their own writes, however far the replica lags. Besides, the whole block stays on the
+`WriteMarkMiddleware`), or a task that wrote for a user (`note_write(user)`), marks that user
+in Django's cache: when (`last_write`), and with a replica the primary's WAL position (LSN).
+A block sends the user's reads to the replica only when the replica has replayed at least
+that far, so a user always sees their own writes, however far the replica lags. The home
+page's panels, cached for a minute once the rollups are built, are computed afresh after
+the user's own write by the same mark (pingxiang.registry.panels_for). Besides, the whole block stays on the
 primary when the replica lags more than REPLICA_MAX_LAG_SECONDS (everyone's figures stay
 within that of the truth), when the replica cannot be reached, or when the cache that holds
 the marks cannot be read (then nobody's last write is known: the primary is always right).
@@ -109,7 +111,7 @@ def replica_reads(view):
 # --- Deciding -------------------------------------------------------------------------
 
 def _mark_key(user_id):
-    return f"pxreplica:wrote:{user_id}"
+    return f"pxwrote:{user_id}"
 
 
 def _fits(user):
@@ -129,10 +131,11 @@ def _fits(user):
     if user_id is None:
         return True
     try:
-        wrote_at = cache.get(_mark_key(user_id))
+        mark = cache.get(_mark_key(user_id))
     except Exception as exc:  # noqa: BLE001
         log.warning("write marks unavailable, reading the primary: %r", exc)
         return False
+    wrote_at = mark[1] if mark else None  # None: no write lately, or before the replica
     return wrote_at is None or status["replayed"] >= wrote_at
 
 
@@ -161,17 +164,31 @@ def primary_position():
 
 
 def note_write(user):
-    """`user` (or a user id) has written: their reads stay on the primary until the replica
-    has replayed up to here. Call after the transaction committed. Nothing without a replica."""
+    """`user` (or a user id) has written: (when, the primary's WAL position or None without
+    a replica). Their reads stay on the primary until the replica has replayed up to here,
+    and their home page's panels are computed afresh. Call after the transaction committed."""
     user_id = getattr(user, "pk", user)
-    if not configured() or user_id is None:
+    if user_id is None:
         return
     try:
-        # Kept past the lag guard: once it is gone, a replica within the guard has it too.
-        cache.set(_mark_key(user_id), primary_position(),
+        position = primary_position() if configured() else None
+        # Kept past the lag guard (once it is gone, a replica within the guard has it too)
+        # and past the minute a panel is cached for.
+        cache.set(_mark_key(user_id), (time.time_ns(), position),
                   2 * settings.REPLICA_MAX_LAG_SECONDS + 60)
     except Exception as exc:  # noqa: BLE001 - a mark lost: the max-lag guard remains
         log.warning("could not record a write for the replica's routing: %r", exc)
+
+
+def last_write(user):
+    """When `user` last wrote (time.time_ns()), lately; 0 when not, or when the cache that
+    holds the marks cannot be read."""
+    try:
+        mark = cache.get(_mark_key(getattr(user, "pk", user)))
+    except Exception as exc:  # noqa: BLE001
+        log.warning("write marks unavailable: %r", exc)
+        return 0
+    return mark[0] if mark else 0
 
 
 def is_write(sql):
@@ -181,14 +198,12 @@ def is_write(sql):
 
 class WriteMarkMiddleware:
     """Marks the user of a request that changed data on the primary (note_write), so their
-    next pages read it back from the primary. Nothing at all without a replica."""
+    next pages read it back from the primary and show it on their home page at once."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if not configured():
-            return self.get_response(request)
         wrote = []
 
         def watch(execute, sql, params, many, context):

@@ -350,3 +350,38 @@ def test_a_leaders_home_shows_what_is_overdue_as_the_dashboard_does(cast, record
     assert home_overdue() == dashboard_overdue() == 0
     refresh_rollups()
     assert home_overdue() == dashboard_overdue() == 1
+
+
+def test_once_the_rollups_are_built_a_home_moves_with_the_job_and_with_its_users_own_writes(
+        cast, records, login):
+    """Under the data version, every visit a grid worker logged made every home page count
+    its panels again (a county leader's: a county's cases, hazards and issues). Once the
+    rollups are built, the panels are cached under their version and the user's own last
+    write: another's write shows when the per-minute job has run, as on the dashboard; the
+    user's own at once."""
+    import re
+
+    from django.test.utils import CaptureQueriesContext
+
+    rollups.backfill(FIRST)
+    client = login(cast.centre)
+
+    def new_cases():
+        html = client.get(reverse("home")).content.decode()
+        return int(re.search(r"新登记待分流：<a href=\"[^\"]+\"><strong>(\d+)</strong></a>",
+                             html).group(1))
+
+    before = new_cases()
+    assert before == 4  # the records' cases, registered and waiting
+    case = _case(cast, day=TODAY)  # registered elsewhere: not a request of this user's
+    with CaptureQueriesContext(connection) as reload:
+        assert new_cases() == before
+    assert not [q for q in reload if "cases_case" in q["sql"]]  # the panels were not counted
+    refresh_rollups()
+    assert new_cases() == before + 1
+
+    # The centre's own write (accepting the new case at level 1) shows on its next page.
+    response = client.post(reverse("cases:case_action", args=[case.pk, "accept"]),
+                           {"version": case.version, "level": 1})
+    assert response.status_code in (200, 302)
+    assert new_cases() == before
