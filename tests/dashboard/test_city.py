@@ -96,3 +96,29 @@ def test_the_city_leaders_dashboard_and_each_county_sees_its_own(city, client):
     assert client.get(reverse("grids:household_detail", args=[theirs.pk])).status_code == 404
     listing = client.get(reverse("grids:household_list")).content.decode()
     assert "巩昌" not in listing
+
+
+def test_the_jobs_city_and_county_figures_are_each_areas_own_from_one_read_of_the_days(
+        city):
+    """The per-minute job computes the city's and each county's year to date (their first
+    view of the day reads them). It reads the sums of days once, for the city, and gives each
+    county its own owners' share: exactly what the county computed alone gets."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dashboard import rollups
+    from dashboard.figures import dashboard_figures, warm_pinned
+
+    year = Period.year_to_date()
+    rollups.backfill(year.start)
+    rollups.refresh_kept()
+    with CaptureQueriesContext(connection) as job:
+        assert warm_pinned() == 3  # the city and its two counties
+    assert len([q for q in job if '"dashboard_rollup"' in q["sql"]]) == 1
+    state = rollups.state()
+    for name in ("city", "通渭县", "陇西县"):
+        area = city[name]
+        warmed = dashboard_figures(area, year, state)  # what the job cached this minute
+        alone = compute(area, year, rollup_state=state, kept=True)
+        assert warmed.owned == alone.owned and warmed.per_unit == alone.per_unit, name
+    assert warmed.totals["visits"] == 2 and warmed.per_unit["visits"] == {city["巩昌镇"].pk: 2}
