@@ -1,9 +1,11 @@
 """Dashboard figures of the grids app: households, visits and coverage, key persons and places."""
 
+import datetime as dt
+
 from django.db.models import F
 from django.utils import timezone
 
-from grids.models import Area, Household, KeyPerson, KeyPlace, Visit
+from grids.models import Area, Household, KeyPerson, KeyPlace, Visit, VisitedHousehold
 from pingxiang.metrics import Kind, Period, grouped, list_url, metric, ratio, village_key
 
 GROUP = "走访排查"
@@ -28,6 +30,14 @@ def _village_ids(area):
 @metric("households_visited", "走访排查群众", group=GROUP, unit="户", order=11, kind=Kind.DISTINCT,
         drill=lambda a, p: list_url("grids:household_list", a, p, visited="1"))
 def households_visited(area, period):
+    start, end = period.start, period.end
+    if start and end and start == dt.date(start.year, 1, 1) and end.year == start.year:
+        # From 1 January (the dashboards' year to date): the households whose first visit of
+        # the year came by the end, one row each (VisitedHousehold). The same figure from the
+        # visits is a COUNT DISTINCT over the year's: 2.2 s for a city, every minute.
+        firsts = VisitedHousehold.objects.filter(
+            year=start.year, village_id__in=_village_ids(area), first_on__lte=end)
+        return grouped(firsts, F("village_id"))
     visits = Visit.objects.filter(village_id__in=_village_ids(area), household__isnull=False,
                                   **period.date_filter("visited_on"))
     return grouped(visits, F("village_id"), distinct="household_id")

@@ -692,3 +692,32 @@ class Visit(models.Model):
     @property
     def findings_text(self):
         return "、".join(self.findings) or "无异常"
+
+
+class VisitedHousehold(models.Model):
+    """A household visited in a year, per village it was visited in, with its first visit of
+    that year. Kept by triggers on grids_visit (migration grids 0017) in the writing
+    statement itself, whatever wrote it (the app, an import, COPY, a shell), so it always
+    says what the visits say. The households-visited figure for a period from 1 January
+    (the dashboards' year to date) counts these rows; over the visits it was a COUNT
+    DISTINCT, 2.2 s for a city's year (grids.metrics.households_visited)."""
+
+    year = models.PositiveSmallIntegerField("年度")
+    # Derived rows: no constraint of their own (the visits hold the keys to their areas and
+    # households) and no index beyond the two below.
+    village = models.ForeignKey(Area, on_delete=models.DO_NOTHING, db_constraint=False,
+                                db_index=False, related_name="+", verbose_name="村(社区)")
+    household = models.ForeignKey(Household, on_delete=models.DO_NOTHING, db_constraint=False,
+                                  db_index=False, related_name="+", verbose_name="户")
+    first_on = models.DateField("当年首次走访")
+
+    class Meta:
+        verbose_name = "年度已走访户"
+        verbose_name_plural = verbose_name
+        constraints = [models.UniqueConstraint(fields=["year", "village", "household"],
+                                               name="visitedhousehold_key")]
+        indexes = [models.Index(fields=["year", "village", "first_on"],
+                                name="visitedhousehold_village")]
+
+    def __str__(self):
+        return f"{self.year} {self.household_id} {self.first_on:%Y-%m-%d}"
