@@ -14,12 +14,13 @@ Read-your-writes. A request that changed data (any INSERT/UPDATE/DELETE on the p
 `WriteMarkMiddleware`), or a task that wrote for a user (`note_write(user)`), marks that user
 in Django's cache: when (`last_write`), and with a replica the primary's WAL position (LSN).
 A block sends the user's reads to the replica only when the replica has replayed at least
-that far, so a user always sees their own writes, however far the replica lags. The home
+that far, so a user always sees their own writes, however far the replica lags. (The home
 page's panels, cached for a minute once the rollups are built, are computed afresh after
-the user's own write by the same mark (pingxiang.registry.panels_for). Besides, the whole block stays on the
-primary when the replica lags more than REPLICA_MAX_LAG_SECONDS (everyone's figures stay
-within that of the truth), when the replica cannot be reached, or when the cache that holds
-the marks cannot be read (then nobody's last write is known: the primary is always right).
+the user's own write by the same mark: pingxiang.registry.panels_for.) Besides, the whole
+block stays on the primary when the replica lags more than REPLICA_MAX_LAG_SECONDS
+(everyone's figures stay within that of the truth), when the replica cannot be reached, or
+when the cache that holds the marks cannot be read (then nobody's last write is known: the
+primary is always right).
 """
 
 import contextvars
