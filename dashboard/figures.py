@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from dashboard import rollups
 from dashboard.closing import ClosedBook, is_closed
-from grids import areatree
 from grids.models import Area
 from pingxiang.figurecache import cached
 from pingxiang.metrics import Period, get_ratio, metrics, ratios, share
@@ -173,11 +172,7 @@ def warm_pinned():
         top = next((t for t in areas if area.path.startswith(t.path)), area)
         if top.pk not in read:
             read[top.pk] = rollups.read(top, period, current=state)
-        if top.pk == area.pk:
-            return read[top.pk]
-        owners = set(areatree.ids_under([area.path], kind=rollups.OWNER_KINDS))
-        return {code: {o: n for o, n in values.items() if o in owners}
-                for code, values in read[top.pk].items()}
+        return read[top.pk] if top.pk == area.pk else rollups.share(read[top.pk], area)
 
     for area in areas:
         dashboard_figures(area, period, state, rolled=rolled)

@@ -258,6 +258,22 @@ def answerable(area, period, current):
 UNREAD = object()
 
 
+def owners(area):
+    """Keys of the owning areas at or under `area` (rows are kept by villages, towns,
+    counties), from the tree the process holds; None for the whole tree (every owner)."""
+    if areatree.is_whole_tree(area):
+        return None
+    return set(areatree.ids_under([area.path], kind=OWNER_KINDS))
+
+
+def share(sums, area):
+    """read()'s answer for a higher area, cut to `area`'s owners: what read(area) gives."""
+    keys = owners(area)
+    if keys is None:
+        return sums
+    return {code: {o: n for o, n in values.items() if o in keys} for code, values in sums.items()}
+
+
 def read(area, period, codes=None, *, current=UNREAD):
     """{code: {owner id: n}} for every rolled-up metric that can answer this area and period
     (of `codes`, when given), in one query summed per owner: exactly what the metric's
@@ -277,9 +293,9 @@ def read(area, period, codes=None, *, current=UNREAD):
     # The owners by key, from the tree the process holds: the planner then reads a town's
     # few villages by index, and the whole tree reads no area at all (a join on the areas'
     # paths guessed wrong and scanned a city's year of rows for a town).
-    owners = Q() if areatree.is_whole_tree(area) else Q(
-        owner_id__in=areatree.ids_under([area.path], kind=OWNER_KINDS))
-    rows = (Rollup.objects.filter(which, owners).order_by()
+    keys = owners(area)
+    owned = Q() if keys is None else Q(owner_id__in=keys)
+    rows = (Rollup.objects.filter(which, owned).order_by()
             .values_list("metric", "owner_id").annotate(n=Sum("value")))
     for code, owner, n in rows:
         if n:

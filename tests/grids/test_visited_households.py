@@ -1,7 +1,7 @@
 """The households visited from 1 January (the dashboards' year to date) are counted from
 grids_visitedhousehold, which triggers on the visits keep in the writing statement: after
 visits recorded through the app, a second visit, a visit in another village, a visit of last
-year, raw UPDATEs moving a visit's date, village or household, a DELETE and a many-row
+year, bulk UPDATEs moving a visit's date, village or household, a DELETE and a many-row
 INSERT, the figure equals the visits' own COUNT DISTINCT and the list it links to, and it
 reads no visit. A first visit recorded while another transaction recounts the same household
 is not lost."""
@@ -50,11 +50,6 @@ def _assert_exact(cast):
                 area.name, end)
 
 
-def _raw(sql, params):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
 @pytest.mark.django_db
 def test_the_year_to_dates_households_visited_follow_every_write_of_the_visits(
         cast, login):
@@ -71,15 +66,15 @@ def test_the_year_to_dates_households_visited_follow_every_write_of_the_visits(
     assert households_visited(cast.town, Period(NEW_YEAR, TODAY)) == {
         cast.xiguan.pk: 2, cast.menghe.pk: 1}
 
-    # Corrections a shell or an import might make: a date, a village, a household.
-    _raw("UPDATE grids_visit SET visited_on = %s WHERE id = %s", [TODAY, first.pk])
+    # Corrections an import or a shell might make (a bulk UPDATE): a date, a village, a
+    # household.
+    Visit.objects.filter(pk=first.pk).update(visited_on=TODAY)
     _assert_exact(cast)
-    _raw("UPDATE grids_visit SET village_id = %s WHERE id = %s", [cast.menghe.pk, later.pk])
+    Visit.objects.filter(pk=later.pk).update(village=cast.menghe)
     _assert_exact(cast)
-    _raw("UPDATE grids_visit SET household_id = %s WHERE id = %s", [homes[2].pk, later.pk])
+    Visit.objects.filter(pk=later.pk).update(household=homes[2])
     _assert_exact(cast)
-    _raw("DELETE FROM grids_visit_persons_met WHERE visit_id = %s", [later.pk])
-    _raw("DELETE FROM grids_visit WHERE id = %s", [later.pk])
+    Visit.objects.filter(pk=later.pk).delete()
     _assert_exact(cast)
     # Many rows in one statement (as an import or COPY writes them): the earliest counts.
     Visit.objects.bulk_create([
@@ -127,7 +122,7 @@ def test_a_first_visit_recorded_while_another_is_deleted_is_not_lost(cast):
     thread.start()
     assert inserted.wait(10)
     started = time.monotonic()
-    _raw("DELETE FROM grids_visit WHERE id = %s", [middle.pk])
+    Visit.objects.filter(pk=middle.pk).delete()
     waited = time.monotonic() - started
     thread.join(10)
     assert not failures and waited > 0.5  # it did wait for the other
