@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from pingxiang import replica
+from pingxiang.requestcache import memo
 from pingxiang.triggers import tables_to_trigger
 
 APPS = ("grids", "cases", "petitions", "rectification")
@@ -58,8 +59,10 @@ def version():
 
 
 def _cache_key(prefix, *parts, data_version=None):
-    """prefix:namespace:parts...:version:minute."""
-    minute = timezone.now().strftime("%Y%m%d%H%M")
+    """prefix:namespace:parts...:version:minute. The minute is read once per request: a page
+    that asks for the same figures twice (the dashboard's cards and its table) while the
+    minute turns would otherwise compute them twice, and draw them from two minutes."""
+    minute = memo("figurecache.minute", lambda: timezone.now().strftime("%Y%m%d%H%M"))
     return ":".join(str(part) for part in (
         prefix, NAMESPACE, *parts, version() if data_version is None else data_version,
         minute))

@@ -83,6 +83,18 @@ def cast(db):
 
 
 @pytest.fixture
+def still_clock():
+    """The clock stands still (time-machine, tick=False): for a test that asserts a cached
+    figure has not moved yet, or reads a cache key itself. The figure cache's key holds the
+    minute, so a slow run crossing a minute's turn computes afresh."""
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
 def login(client):
     """login(user) -> a test client logged in as that user."""
 

@@ -81,6 +81,40 @@ def test_dashboard_queries_do_not_grow_with_the_data(login, cast):
     assert len(cached) < len(large) - 20  # the figures came from the cache
 
 
+def test_a_request_that_crosses_a_minutes_turn_computes_its_figures_once(login, cast):
+    """The cache's key holds the minute; the dashboard asks for its figures twice (the cards,
+    then the per-village table). A request during which the minute turned computed a town's
+    figures twice (CI saw 110 queries where 65 were expected), and could draw the cards and
+    the table from two different minutes."""
+    import datetime as dt
+
+    import time_machine
+
+    def counted(queries):
+        return [q["sql"] for q in queries if 'AS "_n"' in q["sql"]]
+
+    client = login(cast.leader)
+    url = reverse("dashboard")
+    _cold()
+    with CaptureQueriesContext(connection) as still:
+        assert client.get(url).status_code == 200
+    _cold()
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        turned = []
+
+        def turn_the_minute(execute, sql, params, many, context):
+            if not turned and 'AS "_n"' in sql:  # the first figure's query
+                clock.shift(dt.timedelta(seconds=60))
+                turned.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(turn_the_minute), \
+                CaptureQueriesContext(connection) as turning:
+            assert client.get(url).status_code == 200
+    assert turned
+    assert len(counted(turning)) == len(counted(still)) > 20
+
+
 def _figure(html, code):
     import re
 
@@ -128,9 +162,10 @@ def test_the_dashboard_and_homes_work_and_move_with_the_cache_down(login, cast, 
     assert int(_figure(response.content.decode(), "disputes_found")) == found + 1
 
 
-def test_processes_share_the_rendered_figures(login, cast):
+def test_processes_share_the_rendered_figures(login, cast, still_clock):
     """Another process (here: a cache client of its own) finds the HTML this one rendered,
-    and a reload renders nothing again."""
+    and a reload renders nothing again. (The clock stands still: the test builds the key,
+    minute included, after the request.)"""
     from django.core.cache import caches
 
     from pingxiang import figurecache

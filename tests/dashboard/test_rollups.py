@@ -8,7 +8,6 @@ import datetime as dt
 import uuid
 
 import pytest
-import time_machine
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -25,16 +24,6 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 PAST = TODAY - dt.timedelta(days=10)
 FIRST = TODAY - dt.timedelta(days=30)
-
-
-@pytest.fixture
-def still_clock():
-    """The clock stands still for a test that asserts a figure has NOT moved yet: the figure
-    cache's key also holds the minute (a figure computed live, such as the default period's,
-    which starts before the first rolled-up day, is at most a minute old), so a slow run
-    crossing a minute's turn shows the write before the job has run."""
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
-        yield traveller
 
 
 def _at(day):
