@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench import hostcpu
 from pingxiang.services import WORKER_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -176,17 +177,19 @@ def wrk(port, path, cookie, *, connections, duration, method="GET", body=None):
     threads = 1 if connections == 1 else 2
     env = dict(os.environ, BENCH_COOKIE=cookie, BENCH_METHOD=method, BENCH_BODY=body or "",
                BENCH_RUN=str(secrets.randbits(31)))
+    before = hostcpu.sample()
     out = subprocess.run(
         ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
          "--timeout", "10s", "-s", str(ROOT / "bench" / "load.lua"),
          f"http://127.0.0.1:{port}{path}"],
         env=env, capture_output=True, text=True, check=True).stdout
+    cpu = hostcpu.shares(before, hostcpu.sample())
     data = json.loads(out.split("JSON ", 1)[1])
     secs = data["duration_us"] / 1e6
     return {"rps": round(data["requests"] / secs, 1), "requests": data["requests"],
             "p50_ms": round(data["p50_us"] / 1000, 1), "p95_ms": round(data["p95_us"] / 1000, 1),
             "p99_ms": round(data["p99_us"] / 1000, 1), "bad_status": data["bad_status"],
-            "socket_errors": data["socket_errors"]}
+            "socket_errors": data["socket_errors"], "cpu": cpu}
 
 
 def start_worker(out):
@@ -348,6 +351,17 @@ def table(result):
             f"| {name} | {r['queries']} | {r['c1']['p50_ms']} | {r['c1']['p95_ms']} | "
             f"{r['c1']['rps']} | {r['c8']['p50_ms']} | {r['c8']['p95_ms']} | {r['c8']['rps']} | "
             f"{r.get('ratio_to_floor_c8_p95', '')} |")
+    with_cpu = {name: r["c8"]["cpu"] for name, r in result["pages"].items()
+                if r["c8"].get("cpu")}
+    if with_cpu:
+        kinds = sorted({k for cpu in with_cpu.values() for k in cpu} - {"busy"})
+        lines += ["", "Where the host's CPU went during each c8 window (% of the whole host, "
+                      "bench.hostcpu):", "",
+                  "| page | host busy | " + " | ".join(kinds) + " |",
+                  "|---|---|" + "---|" * len(kinds)]
+        for name, cpu in with_cpu.items():
+            lines.append(f"| {name} | {cpu['busy']} | "
+                         + " | ".join(str(cpu.get(k, 0)) for k in kinds) + " |")
     if result.get("mixed"):
         m = result["mixed"]
         lines += ["", f"Under mixed load: {m['achieved_rate']} writes/s asked {m['asked_rate']} "

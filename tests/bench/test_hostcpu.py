@@ -1,0 +1,35 @@
+"""bench.hostcpu: the benchmark says where the host's CPU went during each window, so a page
+that misses its budget under the mixed load is read against what else held the cores."""
+
+import os
+import subprocess
+import sys
+import time
+
+from bench import hostcpu
+
+
+def test_a_window_counts_each_kind_of_process_against_the_whole_host():
+    # A stand-in for the mixed run's writers (its command line names bench.mixed): told to
+    # go, it burns half a second of CPU, says so, and stays until the window is sampled (the processes
+    # counted are those alive at both ends, as the server's, the database's and the
+    # writers' are for a whole run).
+    child = subprocess.Popen([sys.executable, "-c",
+                              "import sys, time  # bench.mixed\n"
+                              "sys.stdin.readline(); start = time.process_time()\n"
+                              "while time.process_time() - start < 0.5: pass\n"
+                              "print('done', flush=True); sys.stdin.read()"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        before = hostcpu.sample()
+        started = time.monotonic()
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        assert child.stdout.readline() == "done\n"
+        shares = hostcpu.shares(before, hostcpu.sample())
+        window = time.monotonic() - started
+    finally:
+        child.communicate("")
+    expected = 100 * 0.5 / (window * os.cpu_count())  # its half second, of the whole host
+    assert 0.8 * expected <= shares["writers"] <= 1.3 * expected + 1, (shares, expected)
+    assert shares["writers"] <= shares["busy"] <= 100
