@@ -1,6 +1,7 @@
 """Where the host's CPU went during a measurement window: the whole host's busy share (from
 /proc/stat) and each kind of process's (from /proc/<pid>/stat): the web's gunicorn workers,
-PostgreSQL, the Celery worker and beat, the mixed run's writers, wrk, and the rest.
+PostgreSQL, the Celery worker and beat, the mixed run's writers, and the rest. A process
+that starts and ends inside the window (wrk itself) shows only in the host's busy share.
 
 On two cores, a page's c8 p95 is mostly how long its requests waited for a core. A miss
 under the mixed load says little without what else held the cores at that moment, so each
@@ -15,7 +16,6 @@ KINDS = (  # the first whose marker is in the process's command line
     ("postgres", ("postgres",)),
     ("worker", ("celery",)),
     ("writers", ("bench.mixed",)),
-    ("wrk", ("wrk",)),
 )
 
 
