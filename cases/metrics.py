@@ -57,15 +57,9 @@ def disputes_unresolved(area, period):
     return grouped(_found(area, period).filter(status="unresolved"), F("village_id"))
 
 
-def _rows(area, period, field, labels, param, *, key=None):
-    """Rows found / resolved / in progress per value of `field`, each a link."""
-    qs = _found(area, period).order_by()
-    counts = {}
-    for value, n_all, n_done, n_active in qs.values_list(field).annotate(
-            n=Count("pk"),
-            d=Count("pk", filter=~_blank_method()),
-            a=Count("pk", filter=_active_q())).values_list(field, "n", "d", "a"):
-        counts[value] = (n_all, n_done, n_active)
+def _rows(area, period, counts, labels, param, *, key=None):
+    """Rows found / resolved / in progress per value (`counts`: {value: (n, done, active)}),
+    each a link."""
     rows = []
     for value, label in labels:
         if value not in counts:
@@ -80,26 +74,26 @@ def _rows(area, period, field, labels, param, *, key=None):
     return {"headers": ["", "排查出", "已化解", "调处中"], "rows": rows}
 
 
-def _blank_method():
-    return Q(resolution_method="")
+# Found / resolved / in progress, counted per village (a breakdown an area above counts once).
+COUNTED = {"records": _found, "owner": F("village_id"),
+           "counts": {"n": Count("pk"), "d": Count("pk", filter=~Q(resolution_method="")),
+                      "a": Count("pk", filter=Q(status__in=ACTIVE_STATUSES))}}
 
 
-def _active_q():
-    return Q(status__in=ACTIVE_STATUSES)
-
-
-@breakdown("disputes_by_level", "按层级（五级九天）", group=GROUP, order=26)
-def by_level(area, period):
+@breakdown("disputes_by_level", "按层级（五级九天）", group=GROUP, order=26, by="level",
+           **COUNTED)
+def by_level(area, period, counts):
     labels = [(lv.number, f"{lv.number}级 {lv.name}") for lv in Level.objects.order_by("number")]
-    return _rows(area, period, "level", labels, "level")
+    return _rows(area, period, counts, labels, "level")
 
 
-@breakdown("disputes_by_category", "按类别", group=GROUP, order=27)
-def by_category(area, period):
+@breakdown("disputes_by_category", "按类别", group=GROUP, order=27, by="category_id",
+           **COUNTED)
+def by_category(area, period, counts):
     labels = list(Category.objects.order_by("sort_order", "pk").values_list("pk", "name"))
-    return _rows(area, period, "category_id", labels, "category")
+    return _rows(area, period, counts, labels, "category")
 
 
-@breakdown("disputes_by_source", "按来源", group=GROUP, order=28)
-def by_source(area, period):
-    return _rows(area, period, "source", Source.choices, "source")
+@breakdown("disputes_by_source", "按来源", group=GROUP, order=28, by="source", **COUNTED)
+def by_source(area, period, counts):
+    return _rows(area, period, counts, Source.choices, "source")

@@ -22,7 +22,7 @@ from django.utils import timezone
 from dashboard.models import ClosedFigure, ClosedTable, DailyStat
 from grids.models import Area, Campaign
 from pingxiang import replica
-from pingxiang.metrics import Period, breakdowns, metrics
+from pingxiang.metrics import Period, add_up, breakdowns, metrics
 
 SNAPSHOT, COMPUTED = "snapshot", "computed"
 
@@ -87,7 +87,7 @@ def _table_areas(campaign):
 def _close_tables(campaign, period, areas, codes=None):
     now = timezone.now()
     rows = [ClosedTable(campaign=campaign, area=area, code=b.code,
-                        table=b.func(area, period) or {}, computed_at=now)
+                        table=b.table(area, period) or {}, computed_at=now)
             for area in areas for b in breakdowns() if codes is None or b.code in codes]
     ClosedTable.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
 
@@ -114,12 +114,22 @@ def tables_closed_at(period, area):
             .aggregate(at=Max("computed_at"))["at"])
 
 
-def tables(area, period):
+def tables(area, period, per_owner=None):
     """The breakdown tables the dashboard and the reports show, {code: table}: a finished
-    campaign's from its closed book, any other period's computed now."""
+    campaign's from its closed book, any other period's computed now. `per_owner` (what
+    counts_per_owner gave for this area or one above it, cut to this area's owners by
+    dashboard.rollups.share) draws the tables that share their counts without a query."""
     if is_closed(period):
         return closed_tables(period, area)[0]
-    return {b.code: b.func(area, period) for b in breakdowns()}
+    return {b.code: b.table(area, period, add_up(per_owner[b.code])
+                            if per_owner is not None and b.shareable else None)
+            for b in breakdowns()}
+
+
+def counts_per_owner(area, period):
+    """{code: {owner id: counts}} of every breakdown that shares its counts: one query each
+    for `area`, from which every area beneath draws its tables (tables(per_owner=))."""
+    return {b.code: b.count_per_owner(area, period) for b in breakdowns() if b.shareable}
 
 
 def close_finished_campaigns(today=None):

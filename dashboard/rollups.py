@@ -364,13 +364,22 @@ def kept(kind, area, period):
     return entry["value"]
 
 
+def _tops(areas):
+    """The areas none of the others lies under."""
+    return [a for a in areas
+            if not any(a.path.startswith(b.path) and a.pk != b.pk for b in areas)]
+
+
 def refresh_kept():
     """The job's part: compute again what dashboards asked for lately, and the PINNED
     areas' default period. Returns how many.
 
     The metrics are computed once per period for the highest areas asked (a county rather
     than each of its towns as well): a metric's value per owning area does not depend on the
-    area asked for, so a town's are its owners' among the county's. The tables are per area.
+    area asked for, so a town's are its owners' among the county's. The tables are drawn the
+    same way, from one count per owner of the highest areas (closing.counts_per_owner): a
+    query per table and county, every minute, kept a core busy for seconds at city scale
+    (bench/results.md).
     """
     hot = figurecache.read(f"{HOT}:{figurecache.NAMESPACE}") or {}
     now = time.time()
@@ -381,19 +390,34 @@ def refresh_kept():
                .values_list("pk", flat=True)}
     areas = Area.objects.in_bulk({parts[0] for _kind, parts in wanted})
     by_period = defaultdict(list)  # the metrics' entries, per period
+    tables_by_period = defaultdict(list)  # the tables drawn from counts per owner
     for kind, parts in wanted:
-        if parts[0] not in areas:
+        area = areas.get(parts[0])
+        if area is None:
             continue
         if kind == "metrics":
-            by_period[parts[1:]].append(areas[parts[0]])
+            by_period[parts[1:]].append(area)
             continue
-        _compute_and_keep(kind, areas[parts[0]], Period(*parts[1:]), parts)
+        period = Period(*parts[1:])
+        if kind == "breakdowns" and area.kind in OWNER_KINDS and not closing.is_closed(period):
+            tables_by_period[parts[1:]].append(area)
+            continue
+        _compute_and_keep(kind, area, period, parts)
+    for period_parts, asked in tables_by_period.items():
+        period = Period(*period_parts)
+        for top in _tops(asked):
+            counted = closing.counts_per_owner(top, period)
+            for area in asked:
+                if area.path.startswith(top.path):
+                    figurecache.write(
+                        _kept_key("breakdowns", (area.pk, *period_parts)),
+                        {"at": time.time(),
+                         "value": closing.tables(area, period, share(counted, area))},
+                        ASKED_SECONDS)
     for period_parts, asked in by_period.items():
         period = Period(*period_parts)
-        tops = [a for a in asked
-                if not any(a.path.startswith(b.path) and a.pk != b.pk for b in asked)]
         owned = {}  # code -> {owner: n} over the top areas
-        for top in tops:
+        for top in _tops(asked):
             for code, values in _live_metrics(top, period).items():
                 owned.setdefault(code, {}).update(values)
         owners = {owner for values in owned.values() for owner in values}

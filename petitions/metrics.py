@@ -71,16 +71,15 @@ def petitions_overdue(area, period):
     return grouped(_received(area, period).overdue(timezone.now()), F("village_id"))
 
 
-@breakdown("petitions_by_channel", "按渠道", group=GROUP, order=62)
-def by_channel(area, period):
-    aggregates = {key: Count("pk", filter=q) for key, (_label, q) in STAGES.items()}
-    counts = {row["channel"]: row for row in _received(area, period).order_by()
-              .values("channel").annotate(**aggregates)}
+@breakdown("petitions_by_channel", "按渠道", group=GROUP, order=62, records=_received,
+           owner=F("village_id"), by="channel",
+           counts={key: Count("pk", filter=q) for key, (_label, q) in STAGES.items()})
+def by_channel(area, period, counts):
     rows = []
     for channel, label in Petition.Channel.choices:
-        row = counts.get(channel)
-        if not row:
+        if channel not in counts:
             continue
+        row = dict(zip(STAGES, counts[channel], strict=True))
         cells = [{"value": row[stage], "url": _url(area, period, channel=channel,
                                                     stage=None if stage == "received" else stage)}
                  for stage in ("received", "accepted", "closed")]

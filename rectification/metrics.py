@@ -125,12 +125,11 @@ def hazards_overdue(area, period):
     return grouped(_hazards(area, period).overdue(), OWNER)
 
 
-@breakdown("hazards_by_category", "隐患按类别", group=SAFETY, order=82)
-def hazards_by_category(area, period):
+@breakdown("hazards_by_category", "隐患按类别", group=SAFETY, order=82, records=_hazards,
+           owner=OWNER, by="category_id",
+           counts={"n": Count("pk"), "d": Count("pk", filter=Q(status=Hazard.Status.CLOSED))})
+def hazards_by_category(area, period, counts):
     rows = []
-    counts = {c: (n, d) for c, n, d in _hazards(area, period).order_by().values_list(
-        "category_id").annotate(n=Count("pk"), d=Count(
-            "pk", filter=Q(status=Hazard.Status.CLOSED))).values_list("category_id", "n", "d")}
     for category in HazardCategory.objects.order_by("sort_order", "pk"):
         if category.pk not in counts:
             continue

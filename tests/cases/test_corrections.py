@@ -122,7 +122,10 @@ def test_correcting_the_village_moves_the_case_in_the_figures_and_the_lists(
 
 
 def test_correcting_the_category_moves_the_breakdown(cast, make_case):
-    from cases.metrics import by_category
+    from dashboard.closing import tables
+
+    def by_category(area, period):
+        return tables(area, period)["disputes_by_category"]
 
     case = make_case(category="邻里")
     other = Category.objects.exclude(pk=case.category_id).first()

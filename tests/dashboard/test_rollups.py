@@ -294,6 +294,33 @@ def test_the_job_keeps_the_distinct_figures_of_each_area_asked_exactly(cast, rec
     assert sum(rollups.kept("metrics", cast.town, period)["households_visited"].values()) == 3
 
 
+def test_the_job_draws_each_areas_tables_from_one_count_of_the_highest(cast, records):
+    """The breakdown tables of the county, the town and two villages asked: one count per
+    table and period for the county (the highest asked), none for the areas beneath, and
+    each area's tables exactly what it computes alone, after a write."""
+    from django.test.utils import CaptureQueriesContext
+
+    from dashboard import closing
+
+    rollups.backfill(FIRST)
+    period = Period(FIRST, TODAY)
+    areas = (cast.county, cast.town, cast.xiguan, cast.menghe)
+    for area in areas:
+        rollups.kept("breakdowns", area, period)
+    _case(cast, day=TODAY, area=cast.menghe)  # one more case once they were asked
+    with CaptureQueriesContext(connection) as job:
+        refresh_rollups()
+    by_category = [q["sql"] for q in job.captured_queries
+                   if '"cases_case"."category_id"' in q["sql"] and "COUNT(" in q["sql"]]
+    assert len(by_category) == 2  # the asked period's and the pinned year's, for the county
+    for area in areas:
+        assert rollups.kept("breakdowns", area, period) == closing.tables(area, period), area.name
+    town = rollups.kept("breakdowns", cast.town, period)["disputes_by_category"]
+    assert sum(row["cells"][0]["value"] for row in town["rows"]) == 5
+    menghe = rollups.kept("breakdowns", cast.menghe, period)["disputes_by_category"]
+    assert sum(row["cells"][0]["value"] for row in menghe["rows"]) == 2
+
+
 def test_a_county_leaders_first_view_of_the_day_reads_what_the_job_kept(cast, records, login):
     """No dashboard was asked for: the job keeps the county's (and its towns') default
     period anyway and computes the county's figures for the minute, so the first view
