@@ -4,7 +4,7 @@ import os
 import click
 from celery import Celery, bootsteps
 from celery.schedules import crontab
-from celery.signals import beat_init
+from celery.signals import beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pingxiang.settings")
 
@@ -75,6 +75,34 @@ app.conf.beat_schedule = {
     "prune-access-log": {"task": "pingxiang.tasks.prune_access_log",
                          "schedule": crontab(hour=3, minute=30)},
 }
+
+
+WORKER_APPLICATION_NAME = "pingxiang-worker"
+
+
+def worker_database_options(options, parallel_workers):
+    """A database's OPTIONS as the worker connects with them: its queries run with at most
+    `parallel_workers` of PostgreSQL's parallel workers (settings.JOB_PARALLEL_WORKERS), so
+    a job never takes every core from the pages, and its sessions are named in
+    pg_stat_activity."""
+    return {**options, "application_name": WORKER_APPLICATION_NAME,
+            "options": " ".join(filter(None, (
+                options.get("options", ""),
+                f"-c max_parallel_workers_per_gather={int(parallel_workers)}")))}
+
+
+@worker_init.connect
+def jobs_leave_cores_to_the_web(sender=None, **kwargs):
+    """Before the worker runs a task (and before its pool forks), every database it uses is
+    connected to with worker_database_options; a connection already open is closed."""
+    from django.conf import settings  # lazy: a worker signal handler, run once settings load
+    from django.db import connections
+
+    for alias in connections:
+        db = connections.settings[alias]
+        db["OPTIONS"] = worker_database_options(db.get("OPTIONS", {}),
+                                                settings.JOB_PARALLEL_WORKERS)
+    connections.close_all()
 
 
 @beat_init.connect

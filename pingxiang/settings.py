@@ -131,6 +131,11 @@ DATABASES["default"].update(
         "OPTIONS": {"connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5, min_value=1)},
     }
 )
+# PostgreSQL's parallel workers per query in the Celery worker's connections (0: none).
+# Background jobs share the host with the web: at city scale the per-minute job's grouped
+# counts, each fanned out over every core, left the pages a third of the CPU for seconds
+# every minute (bench/results.md). Raise it on a host with cores to spare (pingxiang.celery).
+JOB_PARALLEL_WORKERS = env_int("JOB_PARALLEL_WORKERS", 0, min_value=0)
 # A read replica (issue 22 §4, docs/deploy.md): optional. With it, dashboards, reports,
 # exports and trends read from it (pingxiang.replica), a user's own writes still from here.
 # Its test database is the primary's test database as the replica streams it (MIRROR).

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from pingxiang.celery import WORKER_APPLICATION_NAME, jobs_leave_cores_to_the_web
 from pingxiang.models import Heartbeat
 from pingxiang.tasks import heartbeat
 
@@ -73,6 +74,30 @@ def test_task_is_sent_only_after_commit_and_runs_in_a_real_worker(celery_worker_
         time.sleep(0.3)
     assert Heartbeat.objects.filter(name="beat").count() == 1
     assert _queue_length() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_jobs_queries_run_without_parallel_workers(settings):
+    """As the worker starts (worker_init), every database is connected to anew with
+    worker_database_options: each query of a job runs on one core
+    (settings.JOB_PARALLEL_WORKERS), leaving the others to the pages however large the
+    city's counts, and its session is named in pg_stat_activity."""
+    from django.db import connections
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] != "0"  # the web's connections keep the default
+    saved = connections.settings["default"]["OPTIONS"]
+    try:
+        jobs_leave_cores_to_the_web()
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            assert cursor.fetchone()[0] == "0"
+            cursor.execute("SHOW application_name")
+            assert cursor.fetchone()[0] == WORKER_APPLICATION_NAME
+    finally:
+        connections.settings["default"]["OPTIONS"] = saved
+        connections.close_all()
 
 
 def test_enqueue_happens_on_commit(django_capture_on_commit_callbacks, db):
