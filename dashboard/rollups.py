@@ -364,6 +364,18 @@ def kept(kind, area, period):
     return entry["value"]
 
 
+def _owners_under(owners):
+    """{area pk: {owner pk at or beneath it}} for these owners, from their paths in the
+    tree the process holds: each area asked then takes its owners' figures by key instead
+    of every owner's path tested against every area's (a city's 135 areas by 2,000 owners
+    by ten figures: a second of the job's CPU)."""
+    under = defaultdict(set)
+    for pk, area in areatree.get_many(list(owners)).items():
+        for part in area.path.strip("/").split("/"):
+            under[int(part)].add(pk)
+    return under
+
+
 def _tops(areas):
     """The areas none of the others lies under."""
     return [a for a in areas
@@ -407,12 +419,15 @@ def refresh_kept():
         period = Period(*period_parts)
         for top in _tops(asked):
             counted = closing.counts_per_owner(top, period)
+            under = _owners_under({o for per in counted.values() for o in per})
             for area in asked:
                 if area.path.startswith(top.path):
+                    mine = under.get(area.pk, ())
                     figurecache.write(
                         _kept_key("breakdowns", (area.pk, *period_parts)),
-                        {"at": time.time(),
-                         "value": closing.tables(area, period, share(counted, area))},
+                        {"at": time.time(), "value": closing.tables(area, period, {
+                            code: {o: per[o] for o in mine if o in per}
+                            for code, per in counted.items()})},
                         ASKED_SECONDS)
     for period_parts, asked in by_period.items():
         period = Period(*period_parts)
@@ -420,11 +435,10 @@ def refresh_kept():
         for top in _tops(asked):
             for code, values in _live_metrics(top, period).items():
                 owned.setdefault(code, {}).update(values)
-        owners = {owner for values in owned.values() for owner in values}
-        paths = dict(Area.objects.filter(pk__in=owners).values_list("pk", "path"))
+        under = _owners_under({owner for values in owned.values() for owner in values})
         for area in asked:
-            value = {code: {o: n for o, n in values.items()
-                            if paths.get(o, "").startswith(area.path)}
+            mine = under.get(area.pk, ())
+            value = {code: {o: values[o] for o in mine if o in values}
                      for code, values in owned.items()}
             figurecache.write(_kept_key("metrics", (area.pk, *period_parts)),
                               {"at": time.time(), "value": value}, ASKED_SECONDS)
