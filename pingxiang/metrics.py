@@ -24,6 +24,7 @@ from special cases.
 """
 
 import datetime as dt
+import operator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import urlencode
@@ -291,8 +292,7 @@ def add_up(per_owner):
     for values in per_owner.values():
         for value, ns in values.items():
             have = out.get(value)
-            out[value] = ns if have is None else tuple(a + b for a, b in zip(have, ns,
-                                                                             strict=True))
+            out[value] = ns if have is None else tuple(map(operator.add, have, ns))
     return out
 
 
