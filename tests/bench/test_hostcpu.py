@@ -33,3 +33,16 @@ def test_a_window_counts_each_kind_of_process_against_the_whole_host():
     expected = 100 * 0.5 / (window * os.cpu_count())  # its half second, of the whole host
     assert 0.8 * expected <= shares["writers"] <= 1.3 * expected + 1, (shares, expected)
     assert shares["writers"] <= shares["busy"] <= 100
+
+
+def test_what_processes_that_ended_in_the_window_used_is_counted_too():
+    # A stand-in for PostgreSQL's parallel workers: forked for one query, gone before the
+    # window ends. Its half second is no live process's, so it shows as "ended".
+    before = hostcpu.sample()
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-c", "import time; start = time.process_time()\n"
+                    "while time.process_time() - start < 0.5: pass"], check=True)
+    shares = hostcpu.shares(before, hostcpu.sample())
+    window = time.monotonic() - started
+    expected = 100 * 0.5 / (window * os.cpu_count())
+    assert 0.8 * expected <= shares["ended"] <= 1.3 * expected + 3, (shares, expected)
