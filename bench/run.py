@@ -283,8 +283,12 @@ def main():
     connection.close()
     # Queries per page, in-process (Django test client + captured queries).
     # BENCH_FLOOR=1 as for the server (bench.urls), so the floor view's queries are counted.
+    # bench.settings named, not inherited: importing the app (pingxiang.celery) sets
+    # DJANGO_SETTINGS_MODULE to the app's own settings first, whose URLs have no floor view.
     probe = subprocess.run([PY, "-m", "bench.probe", "queries", json.dumps(pages)], cwd=ROOT,
-                           capture_output=True, text=True, env=dict(os.environ, BENCH_FLOOR="1"))
+                           capture_output=True, text=True,
+                           env=dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings",
+                                    BENCH_FLOOR="1"))
     queries = json.loads(probe.stdout.strip().splitlines()[-1]) if probe.returncode == 0 else {}
     if probe.returncode:
         print(probe.stderr[-3000:], file=sys.stderr)
