@@ -117,8 +117,9 @@ def tables_closed_at(period, area):
 def tables(area, period, per_owner=None):
     """The breakdown tables the dashboard and the reports show, {code: table}: a finished
     campaign's from its closed book, any other period's computed now. `per_owner` (what
-    counts_per_owner gave for this area or one above it, cut to this area's owners by
-    dashboard.rollups.share) draws the tables that share their counts without a query."""
+    counts_per_owner gave for this area or one above it, cut to the owners at or beneath
+    this area, a city, county, town or village) draws the tables that share their counts
+    without a query."""
     if is_closed(period):
         return closed_tables(period, area)[0]
     return {b.code: b.table(area, period, add_up(per_owner[b.code])

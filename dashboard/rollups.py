@@ -341,11 +341,14 @@ def _kept_key(kind, parts):
     return ":".join(str(p) for p in ("pxlive", figurecache.NAMESPACE, kind, *parts))
 
 
-def _compute_and_keep(kind, area, period, parts):
-    value = KEPT[kind](area, period)
+def _keep(kind, parts, value):
     figurecache.write(_kept_key(kind, parts), {"at": time.time(), "value": value},
                       ASKED_SECONDS)
     return value
+
+
+def _compute_and_keep(kind, area, period, parts):
+    return _keep(kind, parts, KEPT[kind](area, period))
 
 
 def kept(kind, area, period):
@@ -423,12 +426,9 @@ def refresh_kept():
             for area in asked:
                 if area.path.startswith(top.path):
                     mine = under.get(area.pk, ())
-                    figurecache.write(
-                        _kept_key("breakdowns", (area.pk, *period_parts)),
-                        {"at": time.time(), "value": closing.tables(area, period, {
-                            code: {o: per[o] for o in mine if o in per}
-                            for code, per in counted.items()})},
-                        ASKED_SECONDS)
+                    _keep("breakdowns", (area.pk, *period_parts), closing.tables(
+                        area, period, {code: {o: per[o] for o in mine if o in per}
+                                       for code, per in counted.items()}))
     for period_parts, asked in by_period.items():
         period = Period(*period_parts)
         owned = {}  # code -> {owner: n} over the top areas
@@ -438,10 +438,9 @@ def refresh_kept():
         under = _owners_under({owner for values in owned.values() for owner in values})
         for area in asked:
             mine = under.get(area.pk, ())
-            value = {code: {o: values[o] for o in mine if o in values}
-                     for code, values in owned.items()}
-            figurecache.write(_kept_key("metrics", (area.pk, *period_parts)),
-                              {"at": time.time(), "value": value}, ASKED_SECONDS)
+            _keep("metrics", (area.pk, *period_parts),
+                  {code: {o: values[o] for o in mine if o in values}
+                   for code, values in owned.items()})
     return len(wanted)
 
 
