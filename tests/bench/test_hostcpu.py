@@ -37,7 +37,9 @@ def test_a_window_counts_each_kind_of_process_against_the_whole_host():
 
 def test_what_processes_that_ended_in_the_window_used_is_counted_too():
     # A stand-in for PostgreSQL's parallel workers: forked for one query, gone before the
-    # window ends. Its half second is no live process's, so it shows as "ended".
+    # window ends. Its half second is no live process's, so it shows as "ended" (with
+    # whatever else ended meanwhile: the suite's other workers run beside it, so only the
+    # floor is certain).
     before = hostcpu.sample()
     started = time.monotonic()
     subprocess.run([sys.executable, "-c", "import time; start = time.process_time()\n"
@@ -45,4 +47,4 @@ def test_what_processes_that_ended_in_the_window_used_is_counted_too():
     shares = hostcpu.shares(before, hostcpu.sample())
     window = time.monotonic() - started
     expected = 100 * 0.5 / (window * os.cpu_count())
-    assert 0.8 * expected <= shares["ended"] <= 1.3 * expected + 3, (shares, expected)
+    assert 0.8 * expected <= shares["ended"] <= shares["busy"], (shares, expected)
