@@ -2,7 +2,8 @@
 /proc/stat) and each kind of process's (from /proc/<pid>/stat): the web's gunicorn workers,
 PostgreSQL, the Celery worker and beat, the mixed run's writers, and the rest. A process
 that ended before the window's end shows as "ended": the busy share no process alive at the
-end accounts for. PostgreSQL's parallel workers are such processes, forked for one query: the
+end accounts for. wrk itself is one (a few percent of every window), and so are
+PostgreSQL's parallel workers and autovacuum's, forked for one query or table: the
 per-minute job's grouped counts once took two thirds of the host that way, unseen in the
 kinds' shares (bench/results.md).
 

@@ -379,6 +379,11 @@ def _owners_under(owners):
     return under
 
 
+def _cut(owned, mine):
+    """{code: {owner: value}} cut to the owners `mine` (an area's, from _owners_under)."""
+    return {code: {o: values[o] for o in mine if o in values} for code, values in owned.items()}
+
+
 def _tops(areas):
     """The areas none of the others lies under."""
     return [a for a in areas
@@ -426,9 +431,8 @@ def refresh_kept():
             for area in asked:
                 if area.path.startswith(top.path):
                     mine = under.get(area.pk, ())
-                    _keep("breakdowns", (area.pk, *period_parts), closing.tables(
-                        area, period, {code: {o: per[o] for o in mine if o in per}
-                                       for code, per in counted.items()}))
+                    _keep("breakdowns", (area.pk, *period_parts),
+                          closing.tables(area, period, _cut(counted, mine)))
     for period_parts, asked in by_period.items():
         period = Period(*period_parts)
         owned = {}  # code -> {owner: n} over the top areas
@@ -438,9 +442,7 @@ def refresh_kept():
         under = _owners_under({owner for values in owned.values() for owner in values})
         for area in asked:
             mine = under.get(area.pk, ())
-            _keep("metrics", (area.pk, *period_parts),
-                  {code: {o: values[o] for o in mine if o in values}
-                   for code, values in owned.items()})
+            _keep("metrics", (area.pk, *period_parts), _cut(owned, mine))
     return len(wanted)
 
 

@@ -261,20 +261,23 @@ class Breakdown:
     def shareable(self):
         return self.records is not None
 
+    def _grouped(self, area, period, *keys):
+        """Rows of (*keys, count, ...): the area's records grouped by `keys` (the field it
+        splits by, and "_owner" for the owner's key)."""
+        qs = self.records(area, period).order_by()
+        if "_owner" in keys:
+            qs = qs.annotate(_owner=self.owner)
+        return qs.values(*keys).annotate(**self.counts).values_list(*keys, *self.counts)
+
     def count(self, area, period):
         """{value: (count, ...)} of the area's own records, in `counts`' order."""
-        rows = (self.records(area, period).order_by().values(self.by).annotate(**self.counts)
-                .values_list(self.by, *self.counts))
-        return {value: tuple(ns) for value, *ns in rows}
+        return {value: tuple(ns) for value, *ns in self._grouped(area, period, self.by)}
 
     def count_per_owner(self, area, period):
         """{owner id: {value: (count, ...)}} of the area's records: one query that any area
         beneath takes its owners' rows of."""
         out = {}
-        rows = (self.records(area, period).order_by().annotate(_owner=self.owner)
-                .values("_owner", self.by).annotate(**self.counts)
-                .values_list("_owner", self.by, *self.counts))
-        for owner, value, *ns in rows:
+        for owner, value, *ns in self._grouped(area, period, "_owner", self.by):
             if owner is not None:
                 out.setdefault(owner, {})[value] = tuple(ns)
         return out
