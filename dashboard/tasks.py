@@ -6,11 +6,13 @@ month's automatic report exists once per area."""
 import datetime as dt
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from dashboard import figures, reports, rollups
 from dashboard.closing import close_finished_campaigns
 from dashboard.stats import snapshot_day
+from pingxiang.pacing import paced
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
@@ -28,9 +30,12 @@ def refresh_rollups():
     """Each minute: the figures that are not sums of days for the dashboards asked lately,
     then the rollups for the days written since the last run, whose new version makes the
     dashboards render again with both, then the city's and counties' dashboards for the
-    minute. Not retried: the next minute's run does the same work."""
-    kept = rollups.refresh_kept()
-    return {**rollups.refresh(), "kept": kept, "warmed": figures.warm_pinned()}
+    minute. Not retried: the next minute's run does the same work. Paced (pingxiang.pacing):
+    spread over the minute's first JOB_SPREAD_SECONDS, so the pages keep the host meanwhile;
+    the rollups' refresh, one transaction, runs at once when its turn comes."""
+    with paced(settings.JOB_DUTY_PERCENT / 100, settings.JOB_SPREAD_SECONDS):
+        kept = rollups.refresh_kept()
+        return {**rollups.refresh(), "kept": kept, "warmed": figures.warm_pinned()}
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)

@@ -136,6 +136,12 @@ DATABASES["default"].update(
 # counts, each fanned out over every core, left the pages a third of the CPU for seconds
 # every minute (bench/results.md). Raise it on a host with cores to spare (pingxiang.celery).
 JOB_PARALLEL_WORKERS = env_int("JOB_PARALLEL_WORKERS", 0, min_value=0)
+# And over time: the per-minute dashboard job works about JOB_DUTY_PERCENT of the time for its
+# first JOB_SPREAD_SECONDS, resting between its queries (pingxiang.pacing); done at once, its
+# seconds of counts made every page two to three times slower while they ran. A distinct
+# figure or table is then at most a minute and the spread old. 100 (or a spread of 0): at once.
+JOB_DUTY_PERCENT = env_int("JOB_DUTY_PERCENT", 15, min_value=1, max_value=100)
+JOB_SPREAD_SECONDS = env_int("JOB_SPREAD_SECONDS", 20, min_value=0, max_value=50)
 # A read replica (issue 22 §4, docs/deploy.md): optional. With it, dashboards, reports,
 # exports and trends read from it (pingxiang.replica), a user's own writes still from here.
 # Its test database is the primary's test database as the replica streams it (MIRROR).
