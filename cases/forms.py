@@ -18,6 +18,7 @@ from cases.models import (
     Risk,
     Source,
     Status,
+    category_names,
 )
 from grids.access import village_options
 from grids.filters import ListFilterForm, PeriodForm
@@ -270,7 +271,7 @@ class AttachmentForm(forms.Form):
 
 
 def _category_choices():
-    return [("", "全部"), *Category.objects.values_list("pk", "name")]
+    return [("", "全部"), *category_names()]
 
 
 class IntakePrefillForm(forms.Form):

@@ -11,13 +11,13 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from grids.models import Area, Resident
-from pingxiang.requestcache import memo
+from pingxiang.held import Held
 from pingxiang.uploads import UploadTo
 
 # --- Policy data --------------------------------------------------------------------------
@@ -111,11 +111,9 @@ class Level(models.Model):
     @classmethod
     def ladder(cls):
         """Every rung, lowest first, each with `overrides_data` (the counties' own receivers,
-        LevelOverride, as [{"area", "kind", "users"}]) in the same query; read once per
-        request (pingxiang.requestcache)."""
-        overrides = RawSQL(_OVERRIDES_SQL, (), models.JSONField())
-        return memo("cases.Level", lambda: list(
-            cls.objects.annotate(overrides_data=overrides).order_by("number")))
+        LevelOverride, as [{"area", "kind", "users"}]), as the process holds them (reference);
+        copies."""
+        return [copy.copy(rung) for rung in _reference.get()["ladder"]]
 
     @classmethod
     def rung(cls, number):
@@ -280,8 +278,39 @@ class Policy(models.Model):
 
     @classmethod
     def current(cls):
-        return memo("cases.Policy", lambda: cls.objects.filter(pk=1).first()
-                    or cls.objects.get_or_create(pk=1)[0])
+        """The one policy row (made with the defaults when there is none), as the process
+        holds it (reference); a copy."""
+        return copy.copy(_reference.get()["policy"])
+
+
+# --- The reference data each process holds ----------------------------------------------
+# The ladder, the policy and the categories: read by every case page (three queries a
+# request), changed by an administrator a few times a year. A trigger moves their version
+# whenever one of their tables is written (migration cases 0010); each request reads that one
+# number and the process reads them again when it has moved (pingxiang.held).
+
+def _load_reference():
+    """The version first, then the data: a change committed in between leaves newer data
+    under the older number, read again at the next request, never older data under the
+    newer."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT v FROM cases_reference_version WHERE id = 1")
+        row = cursor.fetchone()
+    overrides = RawSQL(_OVERRIDES_SQL, (), models.JSONField())
+    return (row[0] if row else None), {
+        "ladder": list(Level.objects.annotate(overrides_data=overrides).order_by("number")),
+        "policy": (Policy.objects.filter(pk=1).first()
+                   or Policy.objects.get_or_create(pk=1)[0]),
+        "categories": list(Category.objects.values_list("pk", "name")),
+    }
+
+
+_reference = Held("cases.reference", "cases_reference_version", _load_reference)
+
+
+def category_names():
+    """[(pk, name)] of every category, in their order, as the process holds them."""
+    return list(_reference.get()["categories"])
 
 
 class CaseCounter(models.Model):

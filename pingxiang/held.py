@@ -1,13 +1,24 @@
 """Reference data each process keeps in memory, read again only when a trigger has moved its
-version (a one-row table `<name>_version`, column v, id 1): the area tree, the calendar. Each
-request reads the version once (pingxiang.requestcache); the data and its version are read
-in one statement by the loader, so a copy and its version always agree."""
+version (a one-row table `<name>_version`, column v, id 1): the area tree, the calendar, the
+cases' ladder, policy and categories. Each request reads the version once
+(pingxiang.requestcache). The loader reads the data and its version in one statement, or the
+version first (then a change in between leaves newer data under the older number, read again
+at the next request), so a copy is never older than its version says."""
 
 import threading
 
 from django.db import connection
 
 from pingxiang.requestcache import memo
+
+_ALL = []  # every Held of the process, for forget_all
+
+
+def forget_all():
+    """Every process-held copy is read again at its next use (a test database swapped under
+    the process: two databases may share version numbers)."""
+    for held in _ALL:
+        held.forget()
 
 
 class Held:
@@ -20,6 +31,7 @@ class Held:
         self._load = load
         self._held = None  # (version, data)
         self._lock = threading.Lock()
+        _ALL.append(self)
 
     def version(self):
         with connection.cursor() as cursor:

@@ -110,15 +110,16 @@ def _copy(cursor, connection, source, target):
 
 def _switch(connection, name):
     """Point the connection (and settings.DATABASES, the same dict) at another database.
-    The process forgets what it held of the old one: the area tree (grids.areatree) is
-    checked by a version number that two databases may share."""
+    The process forgets what it held of the old one (pingxiang.held: the area tree, the
+    calendar, the cases' reference data), each checked by a version number that two
+    databases may share."""
     from django.contrib.contenttypes.models import ContentType
 
-    from grids import areatree
+    from pingxiang import held
 
     connection.close()
     connection.settings_dict["NAME"] = name
-    areatree.held.forget()
+    held.forget_all()
     ContentType.objects.clear_cache()
 
 

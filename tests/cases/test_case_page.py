@@ -118,10 +118,11 @@ def test_a_case_that_was_not_pushed_has_no_push_section(login, cast, running_cas
 
 # What the page asks for: the session and its user, the user's memberships (with their
 # areas), the case (with its category and people), the area tree's version, the access-log
-# row, the ladder, the pending pause (a running case only), the policy, the push, the
-# timeline, the header's unread count, the parties, the level stints, the agreements and
-# the cases merged into it (issue 19; their histories join the timeline's one query).
-PAGE_QUERIES = 16
+# row, the version of the ladder and policy (the process holds them: cases.models
+# reference), the pending pause (a running case only), the push, the timeline, the header's
+# unread count, the parties, the level stints, the agreements and the cases merged into it
+# (issue 19; their histories join the timeline's one query).
+PAGE_QUERIES = 15
 
 
 def test_the_case_page_costs_the_same_few_queries_whatever_it_holds(

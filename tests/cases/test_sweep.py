@@ -161,9 +161,9 @@ def test_an_expired_pause_resumes_by_itself_and_extends_the_deadline(running_cas
 
 
 def test_a_minute_with_many_cases_due_reads_the_ladder_and_policy_once(running_case, cast):
-    """Reference data is read once per sweeper run (as once per request), not per case: with
-    200,000 open cases a minute with hundreds due would otherwise read the ladder thousands
-    of times (issue 22 §3)."""
+    """Reference data is read at most once per sweeper run (not at all while the process
+    holds it: cases.models reference), not per case: with 200,000 open cases a minute with
+    hundreds due would otherwise read the ladder thousands of times (issue 22 §3)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -172,8 +172,9 @@ def test_a_minute_with_many_cases_due_reads_the_ladder_and_policy_once(running_c
         assert _sweep(local(2026, 11, 25, 0, 1)) == 4
     assert [Case.objects.get(pk=c.pk).level for c in cases] == [2, 2, 2, 2]
     reads = [q["sql"] for q in ctx.captured_queries]
-    assert sum('FROM "cases_level"' in sql for sql in reads) == 1
+    assert sum('FROM "cases_level"' in sql for sql in reads) <= 1
     assert sum('FROM "cases_policy"' in sql for sql in reads) <= 1
+    assert sum("cases_reference_version" in sql for sql in reads) <= 2  # not one per case
 
 
 def test_the_due_soon_warning_takes_the_nearest_deadline_first(running_case, cast, monkeypatch):
