@@ -14,6 +14,43 @@ from pingxiang.requestcache import memo
 _ALL = []  # every Held of the process, for forget_all
 
 
+def version_sql(table, function, tables):
+    """The migration SQL of a Held's version: the one-row `table` and a statement trigger
+    (named as the table) on each of `tables` that stamps it in the same transaction as the
+    change, so a reader sees the data and the version from one snapshot. The value comes from
+    a sequence, so a rolled-back change never leaves two different copies under one number."""
+    triggers = "".join(f"""
+CREATE OR REPLACE TRIGGER {table}
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {on}
+    FOR EACH STATEMENT EXECUTE FUNCTION {function}();
+""" for on in tables)
+    return f"""
+CREATE SEQUENCE IF NOT EXISTS {table}_seq;
+CREATE TABLE IF NOT EXISTS {table} (
+    id smallint PRIMARY KEY CHECK (id = 1),
+    v bigint NOT NULL
+);
+INSERT INTO {table} VALUES (1, nextval('{table}_seq'))
+    ON CONFLICT (id) DO NOTHING;
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO {table} VALUES (1, nextval('{table}_seq'))
+        ON CONFLICT (id) DO UPDATE SET v = EXCLUDED.v;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+""" + triggers
+
+
+def version_reverse_sql(table, function, tables):
+    """What version_sql made, dropped."""
+    return "".join(f"DROP TRIGGER IF EXISTS {table} ON {on};\n" for on in tables) + f"""
+DROP FUNCTION IF EXISTS {function}();
+DROP TABLE IF EXISTS {table};
+DROP SEQUENCE IF EXISTS {table}_seq;
+"""
+
+
 def forget_all():
     """Every process-held copy is read again at its next use (a test database swapped under
     the process: two databases may share version numbers)."""

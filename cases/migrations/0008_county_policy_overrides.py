@@ -4,35 +4,12 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from pingxiang.held import version_reverse_sql, version_sql
+
 # A version stamped on the working-day calendar whenever cases_calendarday is written, for
 # the copy each process holds (cases.workdays.held_calendar), as grids 0008 does for the
 # area tree: a row written in the same transaction, its value from a sequence.
-VERSION_SQL = """
-CREATE SEQUENCE IF NOT EXISTS cases_calendar_version_seq;
-CREATE TABLE IF NOT EXISTS cases_calendar_version (
-    id smallint PRIMARY KEY CHECK (id = 1),
-    v bigint NOT NULL
-);
-INSERT INTO cases_calendar_version VALUES (1, nextval('cases_calendar_version_seq'))
-    ON CONFLICT (id) DO NOTHING;
-CREATE OR REPLACE FUNCTION cases_bump_calendar_version() RETURNS trigger AS $$
-BEGIN
-    INSERT INTO cases_calendar_version VALUES (1, nextval('cases_calendar_version_seq'))
-        ON CONFLICT (id) DO UPDATE SET v = EXCLUDED.v;
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
-CREATE OR REPLACE TRIGGER cases_calendar_version
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON cases_calendarday
-    FOR EACH STATEMENT EXECUTE FUNCTION cases_bump_calendar_version();
-"""
-
-VERSION_REVERSE = """
-DROP TRIGGER IF EXISTS cases_calendar_version ON cases_calendarday;
-DROP FUNCTION IF EXISTS cases_bump_calendar_version();
-DROP TABLE IF EXISTS cases_calendar_version;
-DROP SEQUENCE IF EXISTS cases_calendar_version_seq;
-"""
+VERSION = ("cases_calendar_version", "cases_bump_calendar_version", ("cases_calendarday",))
 
 
 class Migration(migrations.Migration):
@@ -94,5 +71,5 @@ class Migration(migrations.Migration):
             model_name='leveloverride',
             constraint=models.UniqueConstraint(fields=('area', 'level'), name='level_override_unique'),
         ),
-        migrations.RunSQL(VERSION_SQL, VERSION_REVERSE),
+        migrations.RunSQL(version_sql(*VERSION), version_reverse_sql(*VERSION)),
     ]

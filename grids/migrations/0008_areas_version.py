@@ -8,34 +8,11 @@ rolled-back change never leaves two different trees under one number."""
 
 from django.db import migrations
 
-SQL = """
-CREATE SEQUENCE IF NOT EXISTS grids_areas_version_seq;
-CREATE TABLE IF NOT EXISTS grids_areas_version (
-    id smallint PRIMARY KEY CHECK (id = 1),
-    v bigint NOT NULL
-);
-INSERT INTO grids_areas_version VALUES (1, nextval('grids_areas_version_seq'))
-    ON CONFLICT (id) DO NOTHING;
-CREATE OR REPLACE FUNCTION grids_bump_areas_version() RETURNS trigger AS $$
-BEGIN
-    INSERT INTO grids_areas_version VALUES (1, nextval('grids_areas_version_seq'))
-        ON CONFLICT (id) DO UPDATE SET v = EXCLUDED.v;
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
-CREATE OR REPLACE TRIGGER grids_areas_version
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON grids_area
-    FOR EACH STATEMENT EXECUTE FUNCTION grids_bump_areas_version();
-"""
+from pingxiang.held import version_reverse_sql, version_sql
 
-REVERSE = """
-DROP TRIGGER IF EXISTS grids_areas_version ON grids_area;
-DROP FUNCTION IF EXISTS grids_bump_areas_version();
-DROP TABLE IF EXISTS grids_areas_version;
-DROP SEQUENCE IF EXISTS grids_areas_version_seq;
-"""
+ARGS = ("grids_areas_version", "grids_bump_areas_version", ("grids_area",))
 
 
 class Migration(migrations.Migration):
     dependencies = [("grids", "0007_version_db_default")]
-    operations = [migrations.RunSQL(SQL, REVERSE)]
+    operations = [migrations.RunSQL(version_sql(*ARGS), version_reverse_sql(*ARGS))]
