@@ -138,8 +138,9 @@ DATABASES["default"].update(
 JOB_PARALLEL_WORKERS = env_int("JOB_PARALLEL_WORKERS", 0, min_value=0)
 # And over time: the per-minute dashboard job works about JOB_DUTY_PERCENT of the time for its
 # first JOB_SPREAD_SECONDS, resting between its queries (pingxiang.pacing); done at once, its
-# seconds of counts made every page two to three times slower while they ran. A distinct
-# figure or table is then at most a minute and the spread old. 100 (or a spread of 0): at once.
+# seconds of counts made every page two to three times slower while they ran. Each figure is
+# still computed once a minute (the distinct ones last, seconds before the version moves), so
+# a write still shows within about a minute. 100 (or a spread of 0): at once.
 JOB_DUTY_PERCENT = env_int("JOB_DUTY_PERCENT", 15, min_value=1, max_value=100)
 JOB_SPREAD_SECONDS = env_int("JOB_SPREAD_SECONDS", 20, min_value=0, max_value=50)
 # A read replica (issue 22 §4, docs/deploy.md): optional. With it, dashboards, reports,
