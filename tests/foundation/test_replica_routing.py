@@ -133,3 +133,22 @@ def test_a_request_that_wrote_marks_its_user_and_one_that_only_read_does_not(
     replica.note_write(cast.centre)
     assert replica.last_write(cast.centre) > 0 and cache.get(key)[1] >= 0  # when, and where
     cache.delete(key)
+
+
+@pytest.mark.django_db(transaction=True, databases=BOTH)
+def test_the_held_ladder_is_loaded_from_the_primary_even_in_a_replica_block(replica_alias, cast):
+    """The process holds the ladder, policy and categories under a version read on the
+    primary (cases.models reference): loaded from a replica that has not yet replayed an
+    edit, the old rows would be held under the new number until the next edit."""
+    from cases.models import Level, Policy, category_names
+    from pingxiang import held
+
+    held.forget_all()
+    with replica.reads(user=cast.leader):
+        with CaptureQueriesContext(connections[replica.ALIAS]) as on_replica:
+            assert [r.number for r in Level.ladder()] == [1, 2, 3, 4, 5]
+            assert Policy.current().pk == 1
+            assert category_names()
+    assert not [q["sql"] for q in on_replica.captured_queries
+                if "cases_level" in q["sql"] or "cases_policy" in q["sql"]
+                or "cases_category" in q["sql"]]
