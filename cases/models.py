@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import DEFAULT_DB_ALIAS, connection, models
+from django.db import DEFAULT_DB_ALIAS, models
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -117,7 +117,8 @@ class Level(models.Model):
 
     @classmethod
     def rung(cls, number):
-        return next((r for r in cls.ladder() if r.number == number), None)
+        rung = next((r for r in _reference.get()["ladder"] if r.number == number), None)
+        return copy.copy(rung) if rung is not None else None
 
     @classmethod
     def rung_for(cls, area, number):
@@ -290,17 +291,13 @@ class Policy(models.Model):
 # number and the process reads them again when it has moved (pingxiang.held).
 
 def _load_reference():
-    """The version first, then the data, both from the primary (a page reading from the
-    replica would otherwise load what the replica has not yet replayed): a change committed
-    in between leaves newer data under the older number, read again at the next request,
-    never older data under the newer."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT v FROM cases_reference_version WHERE id = 1")
-        row = cursor.fetchone()
+    """The data, held under the version Held read just before (pingxiang.held), both from
+    the primary: a page reading from the replica would otherwise load what the replica has
+    not yet replayed under the primary's newer number."""
     overrides = RawSQL(_OVERRIDES_SQL, (), models.JSONField())
     primary = DEFAULT_DB_ALIAS
     policies = Policy.objects.using(primary)
-    return (row[0] if row else None), {
+    return None, {
         "ladder": list(Level.objects.using(primary).annotate(overrides_data=overrides)
                        .order_by("number")),
         "policy": policies.filter(pk=1).first() or policies.get_or_create(pk=1)[0],

@@ -1,9 +1,9 @@
 """Reference data each process keeps in memory, read again only when a trigger has moved its
 version (a one-row table `<name>_version`, column v, id 1): the area tree, the calendar, the
 cases' ladder, policy and categories. Each request reads the version once
-(pingxiang.requestcache). The loader reads the data and its version in one statement, or the
-version first (then a change in between leaves newer data under the older number, read again
-at the next request), so a copy is never older than its version says."""
+(pingxiang.requestcache). The loader reads the data and its version in one statement, or
+the data alone, held under the version read before it (Held), so a copy is never older than
+its version says."""
 
 import threading
 
@@ -59,8 +59,10 @@ def forget_all():
 
 
 class Held:
-    """`load()` returns (version, data); a None version (nothing to read it from) is asked
-    from the version table. `get()` is the data as it is now."""
+    """`load()` returns (version, data), the version read in the same statement as the data;
+    or (None, data), and the data is held under the version read just before loading (a
+    change committed in between leaves newer data under the older number, read again at the
+    next request, never older data under the newer). `get()` is the data as it is now."""
 
     def __init__(self, name, version_table, load):
         self.name = name
@@ -88,7 +90,7 @@ class Held:
         with self._lock:
             loaded, data = self._load()
             if loaded is None:
-                loaded = self.version()
+                loaded = now
             if loaded is not None:
                 self._held = (loaded, data)
         return data
