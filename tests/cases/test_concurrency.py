@@ -38,10 +38,14 @@ def _race(*calls):
 def test_two_people_acting_on_one_case_at_once_exactly_one_wins(cast, running_case):
     case = running_case(1)
     pk = case.pk
+    # Each read the case as it stood (their pages), then both act at once. Read inside the
+    # threads, one could read it after the other's action had committed: two actions one
+    # after the other, both allowed (CI saw it once the ladder was held by the process and
+    # an escalation got quicker).
+    seen_by_grid_worker, seen_by_centre = Case.objects.get(pk=pk), Case.objects.get(pk=pk)
     results = _race(
-        lambda: actions.resolve_case(Case.objects.get(pk=pk), actor=cast.grid_xiguan, **RESOLVE),
-        lambda: actions.escalate_case(Case.objects.get(pk=pk), actor=cast.centre,
-                                      reason="调解未成"),
+        lambda: actions.resolve_case(seen_by_grid_worker, actor=cast.grid_xiguan, **RESOLVE),
+        lambda: actions.escalate_case(seen_by_centre, actor=cast.centre, reason="调解未成"),
     )
     outcomes = sorted(r[0] for r in results)
     assert outcomes == ["ok", "refused"], results
