@@ -239,9 +239,17 @@
       if (!resp.ok) { throw new Error("bundle " + resp.status); }
       return resp.json();
     }).then(function (bundle) {
-      store(DATA, { label: bundle.label, fetched: Date.now(), households: bundle.households });
+      // The households (search) and the label are stored at once; the time of the refresh
+      // only when the worker has kept the pages. A page opened before that (a quick tap on
+      // a slow link, which may cut this page's message to the worker short) refreshes
+      // again, instead of taking the pages for kept for the next hour.
+      var fresh = { label: bundle.label, fetched: 0, households: bundle.households };
+      store(DATA, fresh);
       dated();
-      return worker({ type: "refresh", urls: bundle.pages });
+      return worker({ type: "refresh", urls: bundle.pages }).then(function () {
+        fresh.fetched = Date.now();
+        store(DATA, fresh);
+      });
     }).then(function () {
       body.setAttribute("data-offline-ready", "1");
     }).catch(function () { /* next time */ });

@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from grids import actions
 from grids.models import Visit
+from bench.weaklink import WeakLink
 from tests.browser.conftest import go, make_household, wait_until
-from tests.conftest import assert_clean_page, login_in_browser
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORD, assert_clean_page, login_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -144,3 +145,58 @@ def test_the_next_user_on_the_phone_never_gets_the_first_ones_pages(browser_page
     _kept(page)
     assert f"/grids/households/{xi.pk}/" not in _cached_urls(page)
     assert_clean_page(page)
+
+
+@pytest.fixture
+def phone_on_a_slow_link(cast, live_server):
+    """A phone whose every request, the service worker's included, crosses a link with a
+    300 ms round trip (bench/weaklink.py; DevTools throttling would spare the worker's)."""
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    # The phone opens the link's port as the app's address (the test server takes no
+    # proxy's request lines); localhost stays a secure context, so the worker runs.
+    link = WeakLink(int(live_server.url.rsplit(":", 1)[1]), rate_bits=8_000_000, rtt=0.3,
+                    handshake_rtts=1, proxy=False).start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM or "/usr/bin/chromium",
+                                        args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport={"width": 390, "height": 844},
+                                          locale="zh-CN", timezone_id="Asia/Shanghai")
+            page = context.new_page()
+            page.set_default_timeout(20_000)
+            page.base_url = f"http://localhost:{link.port}"
+            yield page
+            browser.close()
+            connections.close_all()  # see browser_page
+    finally:
+        link.stop()
+
+
+def test_a_page_opened_while_the_pages_are_being_kept_waits_for_them(phone_on_a_slow_link, cast):
+    """The worker taps on before the phone has kept its pages (the first page's request to
+    the service worker may even be cut short by the tap). The next page does not take them
+    for kept for the next hour: it keeps them again, and says so only once every page of
+    the grid is in the copy (CI saw the worklist answered from the network, a household
+    added after "kept" already in it)."""
+    _campaign(cast)
+    households = [make_household(cast.xiguan_grid, head=f"住户{i}", house=i) for i in range(1, 7)]
+    page = phone_on_a_slow_link
+    page.goto(page.base_url + "/account/login/")
+    page.fill("#id_username", "grid_xiguan")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.locator("h1", has_text="网格员工作台").wait_for()
+    # The households for the offline search are in: the worker has only begun on the pages.
+    assert wait_until(page, lambda: page.evaluate(
+        "localStorage.getItem('pingxiang.offlineData') !== null"), timeout_ms=20_000)
+    go(page, "/grids/worklist/")  # the tap
+    # Only "kept": this page's navigation may have begun before the new worker took over,
+    # so it is not under its control until the next one.
+    page.wait_for_selector("body[data-offline-ready]", state="attached", timeout=20_000)
+    kept = _cached_urls(page)
+    assert "/" in kept and "/grids/worklist/" in kept
+    for household in households:
+        assert f"/grids/households/{household.pk}/" in kept
+        assert f"/grids/households/{household.pk}/visit/" in kept
