@@ -12,7 +12,9 @@ def centre_new_cases(html):
 
 
 def test_a_write_shows_on_the_next_home_page_and_a_reload_reads_no_figures(
-        login, cast, make_case):
+        login, cast, make_case, still_clock):
+    # The clock stands still: the key holds the minute, and a reload that crossed a
+    # minute's turn would compute the panels afresh.
     client = login(cast.centre)
     before = centre_new_cases(client.get("/").content.decode())
 

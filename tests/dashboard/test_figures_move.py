@@ -64,7 +64,9 @@ def _cold():
     figurecache.NAMESPACE = uuid.uuid4().hex
 
 
-def test_dashboard_queries_do_not_grow_with_the_data(login, cast):
+def test_dashboard_queries_do_not_grow_with_the_data(login, cast, still_clock):
+    """The clock stands still: the third request must find the figures in the cache, whose
+    key holds the minute (CI once crossed a minute's turn between the second and third)."""
     client = login(cast.leader)
     url = reverse("dashboard")
     client.get(url)
