@@ -67,7 +67,10 @@ def test_grid_worker_has_no_dashboard(login, cast, area_events):
 
 
 def test_dashboard_query_count_does_not_grow_with_villages(login, cast, area_events,
-                                                            django_assert_max_num_queries):
+                                                            django_assert_max_num_queries,
+                                                            still_clock):
+    # The clock stands still: the second view must find the figures cached, under a key
+    # that holds the minute.
     client = login(cast.leader)
     client.get(reverse("dashboard"))
     with django_assert_max_num_queries(12):
