@@ -8,12 +8,12 @@ Every change of a Case's state goes through cases.actions.
 import copy
 
 from django.conf import settings
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import DEFAULT_DB_ALIAS, models
 from django.db.models import F, Q
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from grids.models import Area, Resident
@@ -73,17 +73,6 @@ class HandlerKind(models.TextChoices):
     VILLAGE_LEADERS = "village_leaders", "包村领导（无则镇领导）"
     TOWN_LEADERS = "town_leaders", "镇领导"
     COUNTY_STAFF = "county_staff", "县综治中心/县级领导"
-
-
-# A rung's county overrides as JSON, so the ladder stays one query (the case page reads it
-# through requestcache; the sweeps once per case).
-_OVERRIDES_SQL = """COALESCE((
-    SELECT jsonb_agg(jsonb_build_object(
-        'area', o.area_id, 'kind', o.handler_kind,
-        'users', COALESCE((SELECT jsonb_agg(r.user_id ORDER BY r.user_id)
-                           FROM cases_leveloverride_recipients r
-                           WHERE r.leveloverride_id = o.id), '[]'::jsonb)))
-    FROM cases_leveloverride o WHERE o.level_id = cases_level.id), '[]'::jsonb)"""
 
 
 class Level(models.Model):
@@ -181,7 +170,7 @@ class LevelOverride(models.Model):
     @classmethod
     def nearest(cls, area, number):
         """(handler kind, receiver ids) of rung `number` at the nearest county or city at or
-        above `area`, or None. Read with the ladder, in its one query (Level.ladder)."""
+        above `area`, or None. Held with the ladder (Level.ladder)."""
         rung = Level.rung(number)
         held = {row["area"]: row for row in (rung.overrides_data if rung else ())}
         for pk in reversed(area.ancestor_ids()) if held else ():
@@ -294,12 +283,20 @@ def _load_reference():
     """The data, held under the version Held read just before (pingxiang.held), both from
     the primary: a page reading from the replica would otherwise load what the replica has
     not yet replayed under the primary's newer number."""
-    overrides = RawSQL(_OVERRIDES_SQL, (), models.JSONField())
     primary = DEFAULT_DB_ALIAS
+    overrides = {}
+    for row in (LevelOverride.objects.using(primary).order_by("level_id", "area_id")
+                .values("level_id", "area_id", "handler_kind")
+                .annotate(users=ArrayAgg("recipients", order_by="recipients",
+                                         filter=Q(recipients__isnull=False), default=[]))):
+        overrides.setdefault(row["level_id"], []).append(
+            {"area": row["area_id"], "kind": row["handler_kind"], "users": row["users"]})
+    ladder = list(Level.objects.using(primary).order_by("number"))
+    for rung in ladder:
+        rung.overrides_data = overrides.get(rung.pk, [])
     policies = Policy.objects.using(primary)
     return None, {
-        "ladder": list(Level.objects.using(primary).annotate(overrides_data=overrides)
-                       .order_by("number")),
+        "ladder": ladder,
         "policy": policies.filter(pk=1).first() or policies.get_or_create(pk=1)[0],
         "categories": list(Category.objects.using(primary).values_list("pk", "name")),
     }

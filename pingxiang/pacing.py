@@ -19,7 +19,7 @@ from django.db import connections
 
 
 @contextmanager
-def paced(duty, spread, *, using="default", clock=time.monotonic, sleep=time.sleep):
+def paced(duty, spread, *, using="default", sleep=time.sleep):
     """Run the block's queries on `using` at about `duty` (0-1] of the time for its first
     `spread` seconds. duty >= 1 or spread <= 0: no rest at all."""
     if duty >= 1 or spread <= 0:
@@ -28,18 +28,18 @@ def paced(duty, spread, *, using="default", clock=time.monotonic, sleep=time.sle
     connection = connections[using]
     factor = 1 / duty - 1
     outside = len(connection.atomic_blocks)  # the transactions open as the job starts
-    started = worked_since = clock()
+    started = worked_since = time.monotonic()
 
     def rest_after(execute, sql, params, many, context):
         nonlocal worked_since
         try:
             return execute(sql, params, many, context)
         finally:
-            now = clock()
+            now = time.monotonic()
             left = spread - (now - started)
             if left > 0 and len(connection.atomic_blocks) <= outside:
                 sleep(min((now - worked_since) * factor, left))
-                worked_since = clock()
+                worked_since = time.monotonic()
 
     with connection.execute_wrapper(rest_after):
         yield

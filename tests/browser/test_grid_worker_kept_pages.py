@@ -12,9 +12,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from bench.weaklink import WeakLink
 from grids import actions
 from grids.models import Visit
-from bench.weaklink import WeakLink
 from tests.browser.conftest import go, make_household, wait_until
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORD, assert_clean_page, login_in_browser
 
